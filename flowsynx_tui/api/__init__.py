@@ -1,0 +1,41 @@
+"""FlowSynx REST API: typed async client, DTO models and errors. Never imports Textual."""
+
+from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
+from flowsynx_tui.api.client import FlowSynxClient, read_all_pages, read_newest
+from flowsynx_tui.api.errors import (
+    ApiError,
+    AuthenticationRequired,
+    BadRequest,
+    ConnectionFailed,
+    FlowSynxError,
+    MalformedResponse,
+    NotFound,
+    PermissionDenied,
+    RequestTimedOut,
+    ServerError,
+)
+from flowsynx_tui.api.logtail import LogTail
+from flowsynx_tui.api.models import (
+    ActionResult,
+    Approval,
+    ApprovalStatus,
+    ExecuteResult,
+    ExecutionDetails,
+    ExecutionStatus,
+    ExecutionSummary,
+    LogEntry,
+    LogLevel,
+    Metrics,
+    Page,
+    Pagination,
+    TaskDefinition,
+    TaskExecution,
+    TaskExecutionDetails,
+    TaskStatus,
+    VersionInfo,
+    WorkflowDefinition,
+    WorkflowDetails,
+    WorkflowSummary,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

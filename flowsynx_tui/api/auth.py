@@ -1,0 +1,66 @@
+"""Credentials for the FlowSynx API.
+
+A FlowSynx server authenticates with exactly one scheme: Basic or a JWT bearer
+token (reference section 7.1). The secret is kept out of every ``repr``/``str`` so
+that it cannot reach a log, a traceback or the screen by accident.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import httpx
+
+MASK = "********"
+
+
+@dataclass(frozen=True)
+class BasicCredentials(httpx.Auth):
+    username: str
+    password: str = field(repr=False)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        # The server compares the scheme word case-sensitively: it must be "Basic".
+        pair = f"{self.username}:{self.password}".encode()
+        request.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        yield request
+
+    @property
+    def kind(self) -> str:
+        return "basic"
+
+    @property
+    def who(self) -> str:
+        return self.username
+
+    def __repr__(self) -> str:
+        return f"BasicCredentials(username={self.username!r}, password={MASK!r})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class BearerCredentials(httpx.Auth):
+    token: str = field(repr=False)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
+
+    @property
+    def kind(self) -> str:
+        return "bearer"
+
+    @property
+    def who(self) -> str:
+        return "token"
+
+    def __repr__(self) -> str:
+        return f"BearerCredentials(token={MASK!r})"
+
+    __str__ = __repr__
+
+
+Credentials = BasicCredentials | BearerCredentials

@@ -1,0 +1,390 @@
+"""Async client of the FlowSynx workflow execution API (v1.3.0, shared/flowsynx-api.md).
+
+One typed method per route the dashboard needs. Every failure becomes a
+:class:`~flowsynx_tui.api.errors.FlowSynxError` subclass. Only GETs are retried:
+start, cancel, approve and reject are sent exactly once, because sending a decision
+twice is worse than telling the user it may not have arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from flowsynx_tui.api.auth import Credentials
+from flowsynx_tui.api.errors import (
+    ApiError,
+    AuthenticationRequired,
+    BadRequest,
+    ConnectionFailed,
+    FlowSynxError,
+    MalformedResponse,
+    NotFound,
+    PermissionDenied,
+    RequestTimedOut,
+    ServerError,
+)
+from flowsynx_tui.api.models import (
+    ActionResult,
+    Approval,
+    ExecuteResult,
+    ExecutionDetails,
+    ExecutionSummary,
+    LogEntry,
+    Metrics,
+    Page,
+    Pagination,
+    TaskExecution,
+    TaskExecutionDetails,
+    VersionInfo,
+    WorkflowDetails,
+    WorkflowSummary,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_PAGE_SIZE = 25
+# The server clamps a page beyond the last one to the last page (reference 2.2), so
+# asking for the largest int32 page returns the newest items in one request.
+LAST_PAGE = 2_147_483_647
+
+# Which roles each group of routes accepts (reference 7.2); named in 403 messages.
+ROLES_WORKFLOWS = ("admin", "workflows")
+ROLES_EXECUTIONS = ("admin", "executions")
+ROLES_APPROVALS = ("admin", "approvals")
+ROLES_ANY_USER = ("any authenticated user",)
+
+
+def _short(identifier: str) -> str:
+    return identifier[:8]
+
+
+class FlowSynxClient:
+    """Talks to one FlowSynx server.
+
+    ``timeout`` bounds ordinary requests. Approve gets ``approve_timeout`` because the
+    server runs the rest of the workflow inside that request (reference 9.3).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        credentials: Credentials | None = None,
+        timeout: float = 10.0,
+        approve_timeout: float = 900.0,
+        retries: int = 2,
+        retry_backoff: float = 0.3,
+        verify: bool | str = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.timeout = timeout
+        self.approve_timeout = approve_timeout
+        self.retries = retries
+        self.retry_backoff = retry_backoff
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=credentials,
+            timeout=timeout,
+            verify=verify,
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "flowsynx-tui"},
+            follow_redirects=False,
+        )
+        self._random = random.Random()
+
+    def __repr__(self) -> str:
+        return f"FlowSynxClient(base_url={self.base_url!r}, credentials={self.credentials!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> FlowSynxClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def set_credentials(self, credentials: Credentials | None) -> None:
+        """Swap credentials mid-session, e.g. after an expired token was replaced."""
+        self.credentials = credentials
+        self._http.auth = credentials
+
+    # ------------------------------------------------------------------ server
+    async def version(self) -> VersionInfo:
+        return self._one(await self._get("/version", roles=()), VersionInfo, "GET /version")
+
+    async def metrics(self) -> Metrics:
+        return self._one(await self._get("/metrics", roles=ROLES_ANY_USER), Metrics, "GET /metrics")
+
+    # --------------------------------------------------------------- workflows
+    async def list_workflows(self, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[WorkflowSummary]:
+        body = await self._get("/workflows", params=_paging(page, page_size), roles=ROLES_WORKFLOWS)
+        return self._page(body, WorkflowSummary, "GET /workflows")
+
+    async def all_workflows(self, page_size: int = 100) -> list[WorkflowSummary]:
+        return await read_all_pages(lambda page, size: self.list_workflows(page, size), page_size)
+
+    async def get_workflow(self, workflow_id: str) -> WorkflowDetails:
+        path = f"/workflows/{workflow_id}"
+        return self._one(await self._get(path, roles=ROLES_WORKFLOWS), WorkflowDetails, f"GET {path}")
+
+    # -------------------------------------------------------------- executions
+    async def list_executions(
+        self, workflow_id: str, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Page[ExecutionSummary]:
+        """Executions, oldest first. Note quirk Q1: v1.3.0 ignores ``workflow_id`` here
+        and lists every execution of the caller."""
+        path = f"/workflows/{workflow_id}/executions"
+        body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
+        return self._page(body, ExecutionSummary, f"GET {path}")
+
+    async def start_execution(self, workflow_id: str) -> tuple[ExecuteResult, tuple[str, ...]]:
+        # The server reads no body; the workflow id comes from the path.
+        path = f"/workflows/{workflow_id}/executions"
+        body = await self._send("POST", path, roles=ROLES_EXECUTIONS)
+        return self._one(body, ExecuteResult, f"POST {path}"), _messages(body)
+
+    async def get_execution(self, workflow_id: str, execution_id: str) -> ExecutionDetails:
+        path = f"/workflows/{workflow_id}/executions/{execution_id}"
+        return self._one(await self._get(path, roles=ROLES_EXECUTIONS), ExecutionDetails, f"GET {path}")
+
+    async def cancel_execution(self, workflow_id: str, execution_id: str) -> ActionResult:
+        path = f"/workflows/{workflow_id}/executions/{execution_id}/cancel"
+        body = await self._send("POST", path, roles=ROLES_EXECUTIONS)
+        return ActionResult(messages=_messages(body))
+
+    async def execution_logs(
+        self, workflow_id: str, execution_id: str, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Page[LogEntry]:
+        path = f"/workflows/{workflow_id}/executions/{execution_id}/logs"
+        body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
+        return self._page(body, LogEntry, f"GET {path}")
+
+    # ------------------------------------------------------------------- tasks
+    async def list_tasks(
+        self, workflow_id: str, execution_id: str, page: int = 1, page_size: int = 100
+    ) -> Page[TaskExecution]:
+        path = f"/workflows/{workflow_id}/executions/{execution_id}/tasks"
+        body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
+        return self._page(body, TaskExecution, f"GET {path}")
+
+    async def all_tasks(self, workflow_id: str, execution_id: str) -> list[TaskExecution]:
+        return await read_all_pages(lambda page, size: self.list_tasks(workflow_id, execution_id, page, size), 100)
+
+    async def get_task(self, workflow_id: str, execution_id: str, task_id: str) -> TaskExecutionDetails:
+        path = f"/workflows/{workflow_id}/executions/{execution_id}/tasks/{task_id}"
+        return self._one(await self._get(path, roles=ROLES_EXECUTIONS), TaskExecutionDetails, f"GET {path}")
+
+    async def task_logs(
+        self, workflow_id: str, execution_id: str, task_id: str, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Page[LogEntry]:
+        path = f"/workflows/{workflow_id}/executions/{execution_id}/tasks/{task_id}/logs"
+        body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
+        return self._page(body, LogEntry, f"GET {path}")
+
+    # --------------------------------------------------------------- approvals
+    async def list_approvals(
+        self, workflow_id: str, execution_id: str, page: int = 1, page_size: int = 100
+    ) -> Page[Approval]:
+        """Pending approvals of one execution; the server has no global list (3.4)."""
+        path = f"/workflows/{workflow_id}/executions/{execution_id}/approvals"
+        body = await self._get(path, params=_paging(page, page_size), roles=ROLES_APPROVALS)
+        return self._page(body, Approval, f"GET {path}")
+
+    async def approve(self, workflow_id: str, execution_id: str, approval_id: str) -> ActionResult:
+        path = f"/workflows/{workflow_id}/executions/{execution_id}/approvals/{approval_id}/approve"
+        body = await self._send("POST", path, roles=ROLES_APPROVALS, timeout=self.approve_timeout)
+        return ActionResult(messages=_messages(body))
+
+    async def reject(self, workflow_id: str, execution_id: str, approval_id: str) -> ActionResult:
+        path = f"/workflows/{workflow_id}/executions/{execution_id}/approvals/{approval_id}/reject"
+        body = await self._send("POST", path, roles=ROLES_APPROVALS)
+        return ActionResult(messages=_messages(body))
+
+    # ---------------------------------------------------------------- plumbing
+    async def _get(
+        self, path: str, *, params: Mapping[str, Any] | None = None, roles: tuple[str, ...]
+    ) -> dict[str, Any]:
+        attempt = 0
+        while True:
+            try:
+                return await self._send("GET", path, params=params, roles=roles)
+            except FlowSynxError as error:
+                if not error.is_transient or attempt >= self.retries:
+                    raise
+            # Exponential backoff with full jitter so that many dashboards polling one
+            # restarting server do not hit it in lockstep.
+            delay = self.retry_backoff * (2**attempt)
+            await asyncio.sleep(self._random.uniform(delay / 2, delay))
+            attempt += 1
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        roles: tuple[str, ...],
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        route = f"{method} {path}"
+        try:
+            response = await self._http.request(
+                method, path, params=params, timeout=timeout if timeout is not None else self.timeout
+            )
+        except httpx.TimeoutException:
+            raise RequestTimedOut(
+                f"no answer from {self.base_url} within {timeout or self.timeout:g} s", route=route
+            ) from None
+        except httpx.RemoteProtocolError:
+            raise ConnectionFailed("the server dropped the connection", route=route) from None
+        except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.NetworkError) as error:
+            raise ConnectionFailed(f"cannot reach {self.base_url} ({_reason(error)})", route=route) from None
+        except httpx.HTTPError as error:
+            raise ConnectionFailed(f"request failed ({type(error).__name__})", route=route) from None
+        return self._check(response, route, roles)
+
+    def _check(self, response: httpx.Response, route: str, roles: tuple[str, ...]) -> dict[str, Any]:
+        status = response.status_code
+        body = _json_or_none(response)
+        messages = _messages(body) if isinstance(body, dict) else ()
+        if status == 401:
+            why = (
+                "the server rejected the credentials (wrong, or expired)"
+                if self.credentials
+                else "the server needs credentials (--username/--password or --token)"
+            )
+            raise AuthenticationRequired(why, route=route, status_code=401)
+        if status == 403:
+            needed = " or ".join(roles) if roles else "a role this user lacks"
+            raise PermissionDenied(f"permission denied: this route needs the role {needed}", route=route, required_roles=roles)
+        if status >= 400:
+            text = " ".join(messages) or response.reason_phrase or "error"
+            kind: type[ApiError]
+            if status == 404:
+                kind = NotFound
+            elif status < 500:
+                kind = BadRequest
+            else:
+                kind = ServerError
+            raise kind(f"HTTP {status}: {text}", route=route, status_code=status, server_messages=messages)
+        if not isinstance(body, dict):
+            what = "not JSON" if body is None else f"JSON {type(body).__name__}, not an object"
+            raise MalformedResponse(f"the server's answer was {what}", route=route)
+        if body.get("succeeded", body.get("Succeeded", True)) is False:
+            raise ApiError(" ".join(messages) or "the server reported a failure", route=route, status_code=status, server_messages=messages)
+        return body
+
+    def _one(self, body: dict[str, Any], model: type[M], route: str) -> M:
+        data = _field(body, "data")
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            raise MalformedResponse(f"unexpected data: {_describe(error)}", route=route) from None
+
+    def _page(self, body: dict[str, Any], model: type[M], route: str) -> Page[M]:
+        data = _field(body, "data")
+        if not isinstance(data, list):
+            raise MalformedResponse(f"expected a list in 'data', got {type(data).__name__}", route=route)
+        items: list[M] = []
+        problems: list[str] = []
+        for index, raw in enumerate(data):
+            try:
+                items.append(model.model_validate(raw))
+            except ValidationError as error:
+                problems.append(f"{route}: item {index + 1} skipped: {_describe(error)}")
+        raw_pagination = _field(body, "pagination")
+        try:
+            pagination = (
+                Pagination.model_validate(raw_pagination)
+                if isinstance(raw_pagination, dict)
+                # v1.2.0 and earlier send plain lists: one page holding everything.
+                else Pagination(current_page=1, total_pages=1 if data else 0, total_count=len(data), page_size=len(data))
+            )
+        except ValidationError as error:
+            raise MalformedResponse(f"unexpected pagination: {_describe(error)}", route=route) from None
+        return Page[model](items=tuple(items), pagination=pagination, problems=tuple(problems))  # type: ignore[valid-type]
+
+
+def _paging(page: int, page_size: int) -> dict[str, int]:
+    return {"page": page, "pageSize": page_size}
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _field(body: Mapping[str, Any], name: str) -> Any:
+    # Error bodies from the server's exception middleware are PascalCase (quirk Q9).
+    if name in body:
+        return body[name]
+    return body.get(name[:1].upper() + name[1:])
+
+
+def _messages(body: Mapping[str, Any] | None) -> tuple[str, ...]:
+    if not body:
+        return ()
+    raw = _field(body, "messages")
+    if not isinstance(raw, list):
+        return ()
+    return tuple(str(m) for m in raw if isinstance(m, (str, int, float)))
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:3]:
+        where = ".".join(str(p) for p in item.get("loc", ())) or "value"
+        parts.append(f"{where}: {item.get('msg', 'invalid')}")
+    more = len(error.errors()) - 3
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "; ".join(parts)
+
+
+def _reason(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    if "refused" in text.lower():
+        return "connection refused"
+    if "name or service" in text.lower() or "nodename" in text.lower():
+        return "unknown host"
+    return text.splitlines()[0][:120]
+
+
+async def read_all_pages(
+    fetch: Callable[[int, int], Awaitable[Page[M]]], page_size: int = DEFAULT_PAGE_SIZE
+) -> list[M]:
+    """Every item of a paged list, oldest first."""
+    first = await fetch(1, page_size)
+    items = list(first.items)
+    for page in range(2, first.pagination.total_pages + 1):
+        items.extend((await fetch(page, page_size)).items)
+    return items
+
+
+async def read_newest(
+    fetch: Callable[[int, int], Awaitable[Page[M]]], limit: int, page_size: int = DEFAULT_PAGE_SIZE
+) -> tuple[list[M], int]:
+    """Up to ``limit`` newest items, newest first, and the total count.
+
+    Starts from the last page (one request when it is full enough) and walks back.
+    """
+    last = await fetch(LAST_PAGE, page_size)
+    newest = list(reversed(last.items))
+    page = last.pagination.current_page - 1
+    while len(newest) < limit and page >= 1:
+        newest.extend(reversed((await fetch(page, page_size)).items))
+        page -= 1
+    return newest[:limit], last.total_count

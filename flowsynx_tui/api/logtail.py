@@ -1,0 +1,56 @@
+"""Incremental reading of a FlowSynx log list.
+
+The server has no "since" parameter and pages oldest first (reference 9.5). A tail
+remembers how many entries it has consumed and asks only for the page that can hold
+the next one, then the pages after it. Entries are de-duplicated by ``id`` (only the
+last, partly read page can be seen twice, so only its ids are kept) and each batch is
+returned ordered by ``timeStamp``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from flowsynx_tui.api.models import LogEntry, Page
+
+LogFetcher = Callable[[int, int], Awaitable[Page[LogEntry]]]
+
+
+class LogTail:
+    def __init__(self, fetch: LogFetcher, page_size: int = 500) -> None:
+        self._fetch = fetch
+        self.page_size = page_size
+        self.consumed = 0
+        self._boundary_ids: set[str] = set()
+        self.problems: tuple[str, ...] = ()
+        self.requests = 0
+
+    async def poll(self) -> list[LogEntry]:
+        """New entries since the last call, oldest first."""
+        fresh: list[LogEntry] = []
+        problems: list[str] = []
+        page = self.consumed // self.page_size + 1
+        while True:
+            result = await self._fetch(page, self.page_size)
+            self.requests += 1
+            problems.extend(result.problems)
+            if result.pagination.current_page < page:
+                # Fewer entries than before (the server clamps to its last page): the
+                # log was reset, e.g. a restarted emulator. Keep what is on screen.
+                break
+            page_start = (result.pagination.current_page - 1) * self.page_size
+            skip = max(0, self.consumed - page_start)
+            for entry in result.items[skip:] if skip <= len(result.items) else ():
+                if entry.id not in self._boundary_ids:
+                    fresh.append(entry)
+            self.consumed = max(self.consumed, page_start + len(result.items) + len(result.problems))
+            if len(result.items) + len(result.problems) < self.page_size:
+                self._boundary_ids = {entry.id for entry in result.items}
+            else:
+                self._boundary_ids = set()
+            if not result.pagination.has_next_page:
+                break
+            page += 1
+        self.problems = tuple(problems)
+        fresh.sort(key=lambda entry: entry.time_stamp)
+        return fresh

@@ -1,0 +1,370 @@
+"""Pydantic models of the FlowSynx v1.3.0 REST API (see shared/flowsynx-api.md, sections 2 and 4).
+
+The models accept what the real server sends rather than what it should send:
+timestamps with or without an offset (no offset means UTC), ``null`` wherever the
+reference allows it, both log-level vocabularies, and status strings this client
+does not know yet (kept verbatim and shown, never a crash).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite-backed servers drop the offset although the value is UTC.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class _OpenEnum(StrEnum):
+    """A string enum that keeps values it does not know instead of rejecting them.
+
+    A newer server may add a status; the dashboard must show it, not crash on it.
+    Unknown values become pseudo-members named ``UNKNOWN`` whose value is the raw string.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        for member in cls:
+            if member.value.lower() == value.lower():
+                return member
+        pseudo = str.__new__(cls, value)
+        pseudo._name_ = "UNKNOWN"
+        pseudo._value_ = value
+        return pseudo
+
+    @property
+    def is_known(self) -> bool:
+        return self._name_ != "UNKNOWN"
+
+
+class ExecutionStatus(_OpenEnum):
+    PENDING = "Pending"
+    RUNNING = "Running"
+    PAUSED = "Paused"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED)
+
+
+class TaskStatus(_OpenEnum):
+    PENDING = "Pending"
+    RUNNING = "Running"
+    COMPLETED = "Completed"
+    CANCELED = "Canceled"
+    FAILED = "Failed"
+    RETRYING = "Retrying"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELED)
+
+
+class ApprovalStatus(_OpenEnum):
+    PENDING = "Pending"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    TIMED_OUT = "TimedOut"
+
+
+class LogLevel(_OpenEnum):
+    """Log levels, normalised from both server vocabularies.
+
+    v1.2.5+ sends ``Information``/``Warning``/...; v1.2.4 and earlier send the
+    four-letter ``Info``/``Warn``/``Fail``/``Dbug``/``Crit``.
+    """
+
+    TRACE = "Trace"
+    DEBUG = "Debug"
+    INFORMATION = "Information"
+    WARNING = "Warning"
+    ERROR = "Error"
+    CRITICAL = "Critical"
+    NONE = "None"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if isinstance(value, str):
+            legacy = _LEGACY_LEVELS.get(value.lower())
+            if legacy is not None:
+                return cls(legacy)
+        return super()._missing_(value)
+
+    @property
+    def severity(self) -> int:
+        """0 (trace) .. 5 (critical); unknown levels rank as information."""
+        return _SEVERITY.get(self._value_, 2)
+
+
+_LEGACY_LEVELS = {
+    "dbug": "Debug",
+    "info": "Information",
+    "warn": "Warning",
+    "fail": "Error",
+    "crit": "Critical",
+    "trce": "Trace",
+}
+_SEVERITY = {"Trace": 0, "Debug": 1, "Information": 2, "Warning": 3, "Error": 4, "Critical": 5, "None": 2}
+
+
+class ApiModel(BaseModel):
+    """Base for DTOs: camelCase on the wire, immutable, extra fields ignored."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="ignore",
+    )
+
+
+class Pagination(ApiModel):
+    current_page: int = 1
+    total_pages: int = 0
+    total_count: int = 0
+    page_size: int = 0
+    has_previous_page: bool = False
+    has_next_page: bool = False
+
+
+class WorkflowSummary(ApiModel):
+    id: str
+    name: str
+    modified_date: UtcDatetime | None = None
+    schema_url: str | None = None
+
+
+class ManualApproval(ApiModel):
+    enabled: bool = False
+    comment: str | None = None
+
+
+class TaskDefinition(ApiModel):
+    """One task of a workflow definition, reduced to what the dashboard shows."""
+
+    name: str
+    description: str | None = None
+    type: str | None = None
+    dependencies: tuple[str, ...] = ()
+    run_on_failure_of: tuple[str, ...] = ()
+    manual_approval: ManualApproval | None = None
+
+    @property
+    def gated(self) -> bool:
+        return bool(self.manual_approval and self.manual_approval.enabled)
+
+
+class WorkflowDefinition(ApiModel):
+    name: str = ""
+    description: str | None = None
+    tasks: tuple[TaskDefinition, ...] = ()
+
+    @classmethod
+    def from_json_text(cls, text: str | None) -> WorkflowDefinition:
+        """Parse the definition string of workflow or execution details.
+
+        Workflow details wrap it as ``{"Schema": ..., "Workflow": {...}}``; execution
+        details carry the bare definition. Keys are case-insensitive on the server, so
+        they are here too. v1.3.0 keeps dependencies in ``FlowControl``; v1.2.x on the task.
+        """
+        if not text:
+            return cls()
+        try:
+            raw = json.loads(text)
+        except (ValueError, TypeError):
+            return cls()
+        if not isinstance(raw, dict):
+            return cls()
+        lowered = _lower_keys(raw)
+        if "workflow" in lowered and isinstance(lowered["workflow"], dict):
+            lowered = _lower_keys(lowered["workflow"])
+        tasks = []
+        for item in lowered.get("tasks") or []:
+            if isinstance(item, dict):
+                task = _task_from_raw(_lower_keys(item))
+                if task is not None:
+                    tasks.append(task)
+        return cls(
+            name=_as_text(lowered.get("name")) or "",
+            description=_as_text(lowered.get("description")),
+            tasks=tuple(tasks),
+        )
+
+
+def _lower_keys(raw: dict[str, Any]) -> dict[str, Any]:
+    return {str(k).lower(): v for k, v in raw.items()}
+
+
+def _as_text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(v for v in value if isinstance(v, str))
+
+
+def _task_from_raw(raw: dict[str, Any]) -> TaskDefinition | None:
+    name = _as_text(raw.get("name"))
+    if not name:
+        return None
+    flow = raw.get("flowcontrol")
+    flow = _lower_keys(flow) if isinstance(flow, dict) else {}
+    dependencies = _names(flow.get("dependencies")) or _names(raw.get("dependencies"))
+    on_failure = _names(flow.get("runonfailureof")) or _names(raw.get("runonfailureof"))
+    gate = raw.get("manualapproval")
+    approval = None
+    if isinstance(gate, dict):
+        gate = _lower_keys(gate)
+        # v1.2.4 and earlier called the comment "Instructions".
+        comment = _as_text(gate.get("comment")) or _as_text(gate.get("instructions"))
+        approval = ManualApproval(enabled=bool(gate.get("enabled")), comment=comment)
+    task_type = raw.get("type")
+    if isinstance(task_type, dict):
+        task_type = _as_text(_lower_keys(task_type).get("plugin"))
+    return TaskDefinition(
+        name=name,
+        description=_as_text(raw.get("description")),
+        type=_as_text(task_type),
+        dependencies=dependencies,
+        run_on_failure_of=on_failure,
+        manual_approval=approval,
+    )
+
+
+class WorkflowDetails(ApiModel):
+    id: str
+    name: str
+    workflow: str | None = None
+
+    @property
+    def definition(self) -> WorkflowDefinition:
+        return WorkflowDefinition.from_json_text(self.workflow)
+
+
+class ExecuteResult(ApiModel):
+    workflow_id: str
+    execution_id: str
+    started_at: UtcDatetime | None = None
+
+
+class ExecutionSummary(ApiModel):
+    id: str
+    status: ExecutionStatus
+    execution_start: UtcDatetime | None = None
+    execution_end: UtcDatetime | None = None
+
+    @property
+    def effective_end(self) -> datetime | None:
+        # The server stamps executionEnd when an execution pauses (quirk Q4).
+        return None if self.status is ExecutionStatus.PAUSED else self.execution_end
+
+
+class ExecutionDetails(ApiModel):
+    workflow_id: str
+    execution_id: str
+    workflow: str | None = None
+    status: ExecutionStatus
+    execution_start: UtcDatetime | None = None
+    execution_end: UtcDatetime | None = None
+
+    @property
+    def definition(self) -> WorkflowDefinition:
+        return WorkflowDefinition.from_json_text(self.workflow)
+
+    @property
+    def effective_end(self) -> datetime | None:
+        return None if self.status is ExecutionStatus.PAUSED else self.execution_end
+
+
+class TaskExecution(ApiModel):
+    id: str
+    name: str
+    workflow_id: str | None = None
+    workflow_execution_id: str | None = None
+    status: TaskStatus
+    message: str | None = None
+    start_time: UtcDatetime | None = None
+    end_time: UtcDatetime | None = None
+
+
+class TaskExecutionDetails(ApiModel):
+    id: str
+    status: TaskStatus
+    message: str | None = None
+    start_time: UtcDatetime | None = None
+    end_time: UtcDatetime | None = None
+
+
+class LogEntry(ApiModel):
+    id: str
+    message: str = ""
+    level: LogLevel = LogLevel.INFORMATION
+    time_stamp: UtcDatetime
+    exception: str | None = None
+
+
+class Approval(ApiModel):
+    id: str
+    workflow_id: str
+    execution_id: str
+    task_name: str = ""
+    requested_by: str | None = None
+    requested_at: UtcDatetime | None = None
+    status: ApprovalStatus = ApprovalStatus.PENDING
+    comments: str | None = None
+
+
+class Metrics(ApiModel):
+    active_workflows: int = 0
+    running_tasks: int = 0
+    completed_today: int = 0
+    failed_workflows: int = 0
+
+
+class VersionInfo(ApiModel):
+    version: str
+
+
+class ActionResult(ApiModel):
+    """Outcome of a command (start, cancel, approve, reject): the server's messages."""
+
+    messages: tuple[str, ...] = ()
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list route.
+
+    ``problems`` names items that could not be read; they are left out so that one
+    broken row does not hide the rest of the list.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    items: tuple[T, ...] = ()
+    pagination: Pagination = Field(default_factory=Pagination)
+    problems: tuple[str, ...] = ()
+
+    @property
+    def total_count(self) -> int:
+        return max(self.pagination.total_count, len(self.items))

@@ -1,0 +1,176 @@
+"""The Textual application: screens, global keys, and the polling of shared data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from flowsynx_tui.api import FlowSynxClient, FlowSynxError
+from flowsynx_tui.commands import JumpProvider
+from flowsynx_tui.config import Settings
+from flowsynx_tui.polling import ConnectionChanged, PollFailed, Poller, PollJob, PollUpdate
+from flowsynx_tui.screens.base import DashboardScreen
+from flowsynx_tui.screens.help import HelpScreen
+from flowsynx_tui.screens.workflows import WorkflowsScreen
+from flowsynx_tui.state import Overview
+from flowsynx_tui.widgets.status_header import HeaderInfo, StatusHeader
+
+
+class ServerInfo:
+    def __init__(self) -> None:
+        self.version: str | None = None
+
+
+class FlowSynxApp(App[None]):
+    TITLE = "flowsynx-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {JumpProvider}
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit_app", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("1", "show_workflows", "Workflows", id="app.workflows", show=False),
+        Binding("2", "show_executions", "All runs", id="app.executions", show=False),
+        Binding("3", "show_approvals", "Approvals", id="app.approvals", show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        demo: bool = False,
+        clock: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        log_retain_limit: int = 200_000,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.demo = demo
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.monotonic = monotonic
+        self.log_retain_limit = log_retain_limit
+        self.client = FlowSynxClient(settings.url, credentials=settings.credentials, verify=settings.verify)
+        self.overview = Overview(self.client)
+        self.poller = Poller(self, settings.refresh)
+        badges = []
+        if demo:
+            badges.append("demo")
+        if settings.read_only:
+            badges.append("read-only")
+        if settings.insecure:
+            badges.append("TLS NOT VERIFIED")
+        self.header_info = HeaderInfo(url=settings.url, user=settings.user_label, badges=tuple(badges))
+        self._busy: dict[str, str] = {}
+        if settings.keymap:
+            self.set_keymap(dict(settings.keymap))
+
+    # ------------------------------------------------------------ lifecycle
+    def on_mount(self) -> None:
+        for warning in self.settings.warnings:
+            self.notify(warning, severity="warning", timeout=10)
+        self.push_screen(WorkflowsScreen())
+        self.poller.start()
+        self.poller.add(PollJob(key="overview", fetch=self.overview.refresh), self)
+        self.poller.add(PollJob(key="server", fetch=self._fetch_server_info, interval=max(5.0, self.settings.refresh)), self)
+
+    async def on_unmount(self) -> None:
+        await self.client.aclose()
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    async def _fetch_server_info(self) -> tuple[str | None, object]:
+        version = self.header_info.version
+        if version is None:
+            try:
+                version = (await self.client.version()).version
+            except FlowSynxError:
+                version = None
+        return version, await self.client.metrics()
+
+    # ---------------------------------------------------------- poll results
+    def on_poll_update(self, message: PollUpdate) -> None:
+        if message.key == "overview":
+            _changed, fresh = message.payload
+            self.header_info.approvals_waiting = len(self.overview.approvals.all())
+            self.on_new_approvals(fresh)
+            self._refresh_screen()
+        elif message.key == "server":
+            version, metrics = message.payload
+            self.header_info.version = version
+            self.header_info.metrics = metrics
+            self._refresh_header()
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        self._refresh_header()
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        self.header_info.connection = message.connection
+        self._refresh_header()
+
+    def on_new_approvals(self, fresh: list[object]) -> None:
+        """Hook for the approvals inbox (issue 4)."""
+
+    def _refresh_screen(self) -> None:
+        screen = self.screen
+        if isinstance(screen, DashboardScreen):
+            screen.refresh_header()
+            screen.on_overview_changed()
+
+    def _refresh_header(self) -> None:
+        for header in self.screen.query(StatusHeader):
+            header.refresh_info()
+
+    # ------------------------------------------------------------- actions
+    def busy_label(self, execution_id: str) -> str | None:
+        return self._busy.get(execution_id)
+
+    def action_quit_app(self) -> None:
+        self.exit()
+
+    def action_help(self) -> None:
+        rows: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
+        for key, active in self.active_bindings.items():
+            binding = active.binding
+            if binding.action in seen and not binding.description:
+                continue
+            seen.add(binding.action)
+            label = self.get_key_display(binding)
+            rows.append((label, binding.description or binding.action, binding.id or ""))
+        rows.append(("ctrl+p", "Command palette", ""))
+        title = getattr(self.screen, "TITLE_TEXT", "") or "flowsynx-tui"
+        self.push_screen(HelpScreen(title, rows))
+
+    def _go_to(self, screen: DashboardScreen) -> None:
+        # Number keys jump to a top-level view from anywhere, without growing the stack.
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if type(screen) is not WorkflowsScreen:
+            self.push_screen(screen)
+
+    def action_show_workflows(self) -> None:
+        self._go_to(WorkflowsScreen())
+
+    def action_show_executions(self) -> None:
+        from flowsynx_tui.screens.executions import ExecutionsScreen
+
+        self._go_to(ExecutionsScreen(None))
+
+    def action_show_approvals(self) -> None:
+        self.notify("The approvals inbox is not built yet.")
+
+    def open_workflow(self, workflow_id: str) -> None:
+        from flowsynx_tui.screens.executions import ExecutionsScreen
+
+        self._go_to(ExecutionsScreen(workflow_id))
+
+    def open_execution(self, workflow_id: str, execution_id: str, select_task: str | None = None) -> None:
+        from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+
+        self.push_screen(ExecutionDetailScreen(workflow_id, execution_id, select_task=select_task))

@@ -1,0 +1,173 @@
+"""Command line: ``flowsynx-tui [options]`` opens the dashboard, ``flowsynx-tui emulator``
+serves the FlowSynx-compatible emulator, ``flowsynx-tui --demo`` does both at once.
+
+Heavy imports (Textual, uvicorn) are deferred so that ``--help``, ``--version`` and
+argument errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from flowsynx_tui import __version__
+from flowsynx_tui.config import AUTH_KINDS, ConfigError, Settings, resolve_settings
+
+PROG = "flowsynx-tui"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # One clear line instead of argparse's usage block; exit code 2 as argparse.
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Watch and steer FlowSynx workflow executions from a terminal.",
+        epilog=(
+            "Environment: FLOWSYNX_URL, FLOWSYNX_TOKEN, FLOWSYNX_USERNAME, FLOWSYNX_PASSWORD. "
+            "Profiles and key remapping live in the config file (see README)."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--url", help="FlowSynx server URL (default http://localhost:6262)")
+    parser.add_argument("--token", help="bearer token (prefer FLOWSYNX_TOKEN: arguments are visible to other users)")
+    parser.add_argument("--username", help="Basic auth user name")
+    parser.add_argument(
+        "--password",
+        help="Basic auth password; visible to other users of this machine in the process list, "
+        "prefer FLOWSYNX_PASSWORD or the login prompt",
+    )
+    parser.add_argument("--profile", metavar="NAME", help="profile from the config file")
+    parser.add_argument("--config", metavar="PATH", type=Path, help="config file (default: user config dir)")
+    parser.add_argument("--refresh", metavar="SECONDS", type=_positive_float, help="polling interval (default 2)")
+    parser.add_argument("--read-only", action="store_true", help="hide start/cancel/approve/reject")
+    parser.add_argument("--ca-cert", metavar="PATH", help="CA bundle for a server with a private CA")
+    parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (shown as a badge)")
+    parser.add_argument("--demo", action="store_true", help="start the built-in emulator with demo data and open it")
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    emulator = commands.add_parser(
+        "emulator",
+        help="serve the FlowSynx-compatible emulator until Ctrl-C",
+        description="Serve a FlowSynx v1.3.0-compatible API with demo workflows.",
+    )
+    emulator.error = parser.error  # type: ignore[method-assign]
+    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    emulator.add_argument("--port", type=_port, default=6262, help="port (default 6262)")
+    emulator.add_argument("--auth", choices=AUTH_KINDS, default="none", help="authentication mode (default none)")
+    emulator.add_argument(
+        "--time-scale", type=_positive_float, default=1.0, help="multiply simulated task durations (0.1 = 10x faster)"
+    )
+    emulator.add_argument("--workers", type=int, default=1, help="executions run at once (the real server: 1)")
+    emulator.add_argument("--no-seed", action="store_true", help="start without the demo workflows")
+    emulator.add_argument(
+        "--legacy-log-levels", action="store_true", help="send v1.2.4 log levels (Info/Warn/Fail)"
+    )
+    emulator.add_argument("--faults", metavar="SPEC", help="chaos mode, e.g. latency=2,error_rate=0.1 (see README)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "emulator":
+            return _run_emulator(args)
+        if args.demo:
+            return _run_demo(args)
+        settings = _settings(args)
+    except ConfigError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    return _run_dashboard(settings)
+
+
+def _settings(args: argparse.Namespace, url: str | None = None) -> Settings:
+    return resolve_settings(
+        url=url or args.url,
+        token=args.token,
+        username=args.username,
+        password=args.password,
+        profile=args.profile,
+        refresh=args.refresh,
+        read_only=args.read_only,
+        ca_cert=args.ca_cert,
+        insecure=args.insecure,
+        config_path=args.config,
+    )
+
+
+def _run_emulator(args: argparse.Namespace) -> int:
+    from flowsynx_tui.emulator import Faults, run_emulator
+
+    faults = None
+    if args.faults:
+        try:
+            faults = Faults.parse(args.faults)
+        except ValueError as error:
+            raise ConfigError(f"--faults: {error}") from None
+    try:
+        run_emulator(
+            host=args.host,
+            port=args.port,
+            auth=args.auth,
+            time_scale=args.time_scale,
+            faults=faults,
+            seed=not args.no_seed,
+            workers=args.workers,
+            legacy_log_levels=args.legacy_log_levels,
+        )
+    except OSError as error:
+        raise ConfigError(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}") from None
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from flowsynx_tui.emulator import Emulator, EmulatorServer
+
+    server = EmulatorServer(Emulator(auth="none", time_scale=1.0), host="127.0.0.1", port=0)
+    server.start()
+    try:
+        settings = _settings(args, url=server.url)
+        return _run_dashboard(settings, demo=True)
+    finally:
+        server.stop()
+
+
+def _run_dashboard(settings: Settings, *, demo: bool = False) -> int:
+    from flowsynx_tui.app import FlowSynxApp
+
+    for warning in settings.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    app = FlowSynxApp(settings, demo=demo)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Settings: command line over environment over config-file profile over defaults.
+
+The config file is TOML in the platformdirs user config directory::
+
+    default_profile = "prod"
+    bell = true                 # ring the terminal bell on a new pending approval
+
+    [profiles.prod]
+    url = "https://flowsynx.example.com"
+    auth = "bearer"             # none | basic | bearer
+    refresh = 5.0
+    read_only = true
+
+    [profiles.local]
+    url = "http://localhost:6262"
+    auth = "basic"
+    username = "admin"
+
+    [keys]                      # binding id = comma-separated keys
+    "app.quit" = "q,ctrl+q"
+    "log.follow" = "F"
+
+Secrets belong in the environment (FLOWSYNX_PASSWORD, FLOWSYNX_TOKEN) or a prompt.
+A profile may hold ``password``/``token``, but then the file must not be readable by
+other users: the app warns when it is.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from platformdirs import user_config_dir
+
+from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
+
+APP_NAME = "flowsynx-tui"
+DEFAULT_URL = "http://localhost:6262"
+DEFAULT_REFRESH = 2.0
+AUTH_KINDS = ("none", "basic", "bearer")
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is one line meant for the user."""
+
+
+def default_config_path() -> Path:
+    return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    url: str = DEFAULT_URL
+    credentials: Credentials | None = None
+    refresh: float = DEFAULT_REFRESH
+    read_only: bool = False
+    bell: bool = True
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    profile: str | None = None
+    verify: bool | str = True
+    insecure: bool = False
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def user_label(self) -> str:
+        return self.credentials.who if self.credentials else "anonymous"
+
+
+def load_config_file(path: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The parsed file (empty when missing) and warnings about it."""
+    if not path.exists():
+        return {}, ()
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    warnings: list[str] = []
+    if _holds_secret(data) and _readable_by_others(path):
+        warnings.append(
+            f"config file {path} holds a password or token and is readable by other users; run: chmod 600 {path}"
+        )
+    return data, tuple(warnings)
+
+
+def _holds_secret(data: Mapping[str, Any]) -> bool:
+    profiles = data.get("profiles")
+    if not isinstance(profiles, dict):
+        return False
+    return any(isinstance(p, dict) and ("password" in p or "token" in p) for p in profiles.values())
+
+
+def _readable_by_others(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & (stat.S_IRGRP | stat.S_IROTH))
+
+
+def validate_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"bad URL {url!r}: expected http://host:port or https://host:port")
+    if parts.username or parts.password:
+        # Credentials in a URL end up in error messages and shell history.
+        raise ConfigError("put credentials in --username/--password or --token, not in the URL")
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(f"bad URL {url!r}: the port is not a number from 0 to 65535") from None
+    return url.rstrip("/")
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def resolve_settings(
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    profile: str | None = None,
+    refresh: float | None = None,
+    read_only: bool | None = None,
+    ca_cert: str | None = None,
+    insecure: bool = False,
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    env = os.environ if environ is None else environ
+    data, file_warnings = load_config_file(config_path or default_config_path())
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError("config file: [profiles] must be a table of tables")
+    name = profile or data.get("default_profile")
+    chosen: Mapping[str, Any] = {}
+    if name is not None:
+        if name not in profiles or not isinstance(profiles[name], dict):
+            known = ", ".join(sorted(profiles)) or "none defined"
+            raise ConfigError(f"unknown profile {name!r} (profiles: {known})")
+        chosen = profiles[name]
+
+    final_url = validate_url(url or env.get("FLOWSYNX_URL") or _text(chosen, "url") or DEFAULT_URL)
+    kind = _text(chosen, "auth") or None
+    if kind is not None and kind not in AUTH_KINDS:
+        raise ConfigError(f"profile {name!r}: auth must be one of {', '.join(AUTH_KINDS)}")
+    final_token = token or env.get("FLOWSYNX_TOKEN") or _text(chosen, "token")
+    final_user = username or env.get("FLOWSYNX_USERNAME") or _text(chosen, "username")
+    final_password = password or env.get("FLOWSYNX_PASSWORD") or _text(chosen, "password")
+
+    credentials: Credentials | None = None
+    if final_token and kind != "basic":
+        credentials = BearerCredentials(final_token)
+    elif final_user and kind != "bearer":
+        credentials = BasicCredentials(final_user, final_password or "")
+    elif kind == "basic" and not final_user:
+        raise ConfigError(f"profile {name!r} uses basic auth but no username is set")
+
+    final_refresh = refresh if refresh is not None else chosen.get("refresh", DEFAULT_REFRESH)
+    if not isinstance(final_refresh, (int, float)) or not 0.2 <= float(final_refresh) <= 3600:
+        raise ConfigError("refresh must be a number of seconds between 0.2 and 3600")
+    final_read_only = read_only if read_only else bool(chosen.get("read_only", False))
+    keymap = data.get("keys", {})
+    if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
+        raise ConfigError('config file: [keys] maps binding ids to key strings, e.g. "app.quit" = "q"')
+
+    warnings = list(file_warnings)
+    if isinstance(credentials, BasicCredentials) and final_url.startswith("http://") and not is_loopback(final_url):
+        warnings.append("Basic credentials are sent over plain http:// to a non-local host: anyone on the path can read them")
+    verify: bool | str = True
+    if ca_cert:
+        if not Path(ca_cert).is_file():
+            raise ConfigError(f"--ca-cert {ca_cert}: no such file")
+        verify = ca_cert
+    if insecure:
+        verify = False
+    return Settings(
+        url=final_url,
+        credentials=credentials,
+        refresh=float(final_refresh),
+        read_only=final_read_only,
+        bell=bool(data.get("bell", True)),
+        keymap=dict(keymap),
+        profile=name,
+        verify=verify,
+        insecure=insecure,
+        warnings=tuple(warnings),
+    )
+
+
+def _text(mapping: Mapping[str, Any], key: str) -> str | None:
+    value = mapping.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"config file: {key} must be a string")
+    return value

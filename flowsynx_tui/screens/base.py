@@ -1,0 +1,96 @@
+"""What every dashboard screen shares: header, footer, back, filter and refresh keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from flowsynx_tui.polling import PollFailed, PollJob
+from flowsynx_tui.widgets.filter_bar import FilterBar
+from flowsynx_tui.widgets.status_header import StatusHeader
+
+if TYPE_CHECKING:
+    from flowsynx_tui.app import FlowSynxApp
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="screen.back"),
+        Binding("r", "refresh", "Refresh", id="screen.refresh"),
+    ]
+    #: Shown in the help screen and the command palette.
+    TITLE_TEXT = ""
+
+    @property
+    def fsx(self) -> FlowSynxApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader()
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_header()
+        self.refresh_view()
+
+    def refresh_header(self) -> None:
+        for header in self.query(StatusHeader):
+            header.refresh_info()
+
+    def refresh_view(self) -> None:
+        """Redraw from the data the app already has (no request)."""
+
+    def on_overview_changed(self) -> None:
+        self.refresh_view()
+
+    def watch_job(self, job: PollJob) -> PollJob:
+        return self.fsx.poller.add(job, self)
+
+    def unwatch_job(self, key: str) -> None:
+        self.fsx.poller.remove(key, self)
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        # The connection indicator already says it; the data on screen stays.
+        message.stop()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        self.fsx.poller.refresh()
+        self.notify("Refreshing…", timeout=1.5)
+
+
+class FilterableScreen(DashboardScreen):
+    """A screen with one main table and a `/` substring filter under it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "open_filter", "Filter", id="screen.filter"),
+    ]
+    filter_text = ""
+
+    def compose_filter(self) -> ComposeResult:
+        yield FilterBar(id="filter")
+
+    def action_open_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
+        self.filter_text = message.text
+        self.refresh_view()
+
+    def action_back(self) -> None:
+        bar = self.query_one(FilterBar)
+        if self.filter_text or bar.display:
+            bar.action_clear_filter()
+            return
+        super().action_back()

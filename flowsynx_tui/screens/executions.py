@@ -1,0 +1,106 @@
+"""Executions of one workflow, or of all workflows: newest first, live durations."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from flowsynx_tui.api import ExecutionStatus, ExecutionSummary
+from flowsynx_tui.format import clean, duration_between, format_duration, format_time, short_id, status_text
+from flowsynx_tui.screens.base import FilterableScreen
+from flowsynx_tui.widgets.filter_bar import matches
+from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
+
+APPROVAL_MARK = "⚑ approval"
+
+
+class ExecutionsScreen(FilterableScreen):
+    TITLE_TEXT = "Executions"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_execution", "Open", id="executions.open"),
+    ]
+
+    def __init__(self, workflow_id: str | None = None) -> None:
+        super().__init__()
+        self.workflow_id = workflow_id
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", classes="screen-title", id="title")
+        columns = [("id", "Execution"), ("status", "Status")]
+        if self.workflow_id is None:
+            columns.insert(1, ("workflow", "Workflow"))
+        columns += [("started", "Started"), ("ended", "Ended"), ("duration", "Duration"), ("mark", "")]
+        yield KeyedTable(columns, id="executions")
+        yield from self.compose_filter()
+
+    def on_mount(self) -> None:
+        self.query_one(KeyedTable).focus()
+        # Running durations tick every second without a request.
+        self.set_interval(1.0, self.refresh_view)
+
+    def executions(self) -> list[ExecutionSummary]:
+        return self.fsx.overview.index.newest_first(self.workflow_id)
+
+    def refresh_view(self) -> None:
+        overview = self.fsx.overview
+        now = self.fsx.now()
+        rows: list[Row] = []
+        waiting = {approval.execution_id for approval in overview.approvals.all()}
+        for summary in self.executions():
+            workflow_name = overview.workflow_name(overview.index.workflow_of.get(summary.id))
+            if not matches(f"{summary.id} {summary.status.value} {workflow_name}", self.filter_text):
+                continue
+            cells: list[str | Text] = [short_id(summary.id)]
+            if self.workflow_id is None:
+                cells.append(Text(clean(workflow_name, 40)))
+            end = summary.effective_end
+            live = summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
+            duration = duration_between(summary.execution_start, end if not live else None, now)
+            cells += [
+                status_text(summary.status, width=11),
+                format_time(summary.execution_start),
+                format_time(end),
+                format_duration(duration),
+                Text(APPROVAL_MARK, style="bold magenta")
+                if summary.id in waiting or summary.status is ExecutionStatus.PAUSED
+                else Text(""),
+            ]
+            rows.append((summary.id, tuple(cells)))
+        self.query_one(KeyedTable).sync(rows)
+        self._update_title(len(rows))
+
+    def _update_title(self, shown: int) -> None:
+        overview = self.fsx.overview
+        if self.workflow_id is None:
+            title = f"All executions ({shown})"
+        else:
+            title = f"Executions of {clean(overview.workflow_name(self.workflow_id), 60)} ({shown})"
+        if self.filter_text:
+            title += f" · filter: {clean(self.filter_text, 30)}"
+        unresolved = len(overview.index) - len(overview.index.workflow_of)
+        if self.workflow_id is not None and unresolved > 0:
+            title += f" · {unresolved} executions not yet matched to a workflow"
+        self.query_one("#title", Static).update(Text(title))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_execution()
+
+    def selected_execution_id(self) -> str | None:
+        return self.query_one(KeyedTable).selected_key
+
+    def action_open_execution(self) -> None:
+        execution_id = self.selected_execution_id()
+        if execution_id is None:
+            return
+        workflow_id = self.fsx.overview.index.workflow_of.get(execution_id) or self.workflow_id
+        if workflow_id is None:
+            self.notify("Still looking up which workflow this execution belongs to; try again in a moment.")
+            return
+        from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+
+        self.app.push_screen(ExecutionDetailScreen(workflow_id, execution_id))

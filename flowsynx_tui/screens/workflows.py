@@ -1,0 +1,103 @@
+"""Start screen: every workflow with its runs by status and its last run."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from flowsynx_tui.format import STATUS_LOOK, clean, format_age, short_id, status_text
+from flowsynx_tui.screens.base import FilterableScreen
+from flowsynx_tui.state import WorkflowStats
+from flowsynx_tui.widgets.filter_bar import matches
+from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
+
+COUNT_ORDER = ("Running", "Paused", "Pending", "Completed", "Failed")
+
+
+def runs_text(stats: WorkflowStats) -> Text:
+    text = Text(no_wrap=True)
+    for status in COUNT_ORDER:
+        count = stats.counts.get(status, 0)
+        if count:
+            glyph, style = STATUS_LOOK[status]
+            text.append(f"{glyph}{count} ", style=style)
+    for status, count in sorted(stats.counts.items()):
+        if status not in COUNT_ORDER:
+            text.append(f"?{clean(status, 12)}:{count} ")
+    return text if text.plain else Text("–", style="dim")
+
+
+class WorkflowsScreen(FilterableScreen):
+    TITLE_TEXT = "Workflows"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_workflow", "Executions", id="workflows.open"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Workflows", classes="screen-title", id="title")
+        yield KeyedTable(
+            [("name", "Workflow"), ("id", "Id"), ("modified", "Modified"), ("runs", "Runs"), ("last", "Last run")],
+            id="workflows",
+        )
+        yield from self.compose_filter()
+
+    def on_mount(self) -> None:
+        self.query_one(KeyedTable).focus()
+
+    def refresh_view(self) -> None:
+        overview = self.fsx.overview
+        now = self.fsx.now()
+        stats = overview.stats()
+        rows: list[Row] = []
+        for workflow in sorted(overview.workflows.values(), key=lambda w: w.name.lower()):
+            if not matches(f"{workflow.name} {workflow.id}", self.filter_text):
+                continue
+            entry = stats.get(workflow.id, WorkflowStats())
+            last = Text("–", style="dim")
+            if entry.last is not None:
+                last = status_text(entry.last.status)
+                last.append(f" {format_age(entry.last.execution_start, now)}", style="dim")
+            rows.append(
+                (
+                    workflow.id,
+                    (
+                        Text(clean(workflow.name, 60), style="bold"),
+                        short_id(workflow.id),
+                        format_age(workflow.modified_date, now),
+                        runs_text(entry),
+                        last,
+                    ),
+                )
+            )
+        self.query_one(KeyedTable).sync(rows)
+        self._update_title(len(rows), len(overview.workflows))
+
+    def _update_title(self, shown: int, total: int) -> None:
+        title = f"Workflows ({total})" if shown == total else f"Workflows ({shown} of {total}, filter: {self.filter_text})"
+        unresolved = len(self.fsx.overview.index) - len(self.fsx.overview.index.workflow_of)
+        if unresolved > 0:
+            title += f" · matching {unresolved} executions to workflows…"
+        self.query_one("#title", Static).update(Text(title))
+
+    def selected_workflow_id(self) -> str | None:
+        return self.query_one(KeyedTable).selected_key
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_workflow()
+
+    def action_open_workflow(self) -> None:
+        workflow_id = self.selected_workflow_id()
+        if workflow_id:
+            from flowsynx_tui.screens.executions import ExecutionsScreen
+
+            self.app.push_screen(ExecutionsScreen(workflow_id))
+
+    def action_back(self) -> None:
+        bar = self.query_one("#filter")
+        if self.filter_text or bar.display:
+            super().action_back()

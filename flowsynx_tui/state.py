@@ -1,0 +1,317 @@
+"""What the dashboard knows about the server, and the cheapest requests that keep it current.
+
+No Textual here: these classes take a :class:`FlowSynxClient`, make requests and
+update plain data. The polling layer (``polling.py``) decides when they run.
+
+Cost model (issue 6): a polling cycle must not grow with the number of finished
+executions. The execution list is read once in full; after that a cycle reads only
+the page where new executions appear plus the pages that hold unfinished ones.
+An execution's workflow never changes, so it is looked up once and remembered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flowsynx_tui.api import (
+    Approval,
+    ExecutionDetails,
+    ExecutionStatus,
+    ExecutionSummary,
+    FlowSynxClient,
+    FlowSynxError,
+    LogTail,
+    NotFound,
+    TaskExecution,
+    WorkflowDefinition,
+    WorkflowSummary,
+)
+
+EXECUTION_PAGE_SIZE = 100
+RESOLVE_CONCURRENCY = 4
+
+
+@dataclass
+class WorkflowStats:
+    counts: Counter[str] = field(default_factory=Counter)
+    last: ExecutionSummary | None = None
+
+
+class ExecutionIndex:
+    """Every execution the caller can see, oldest first.
+
+    FlowSynx v1.3.0 lists all executions of the caller whatever workflow id is in the
+    path (quirk Q1), so the workflow of each execution comes from its details.
+    """
+
+    def __init__(self, page_size: int = EXECUTION_PAGE_SIZE) -> None:
+        self.page_size = page_size
+        self.by_id: dict[str, ExecutionSummary] = {}
+        self.order: list[str] = []
+        self.position: dict[str, int] = {}
+        self.workflow_of: dict[str, str] = {}
+        self.loaded = False
+        self.problems: tuple[str, ...] = ()
+        self.requests = 0
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def newest_first(self, workflow_id: str | None = None) -> list[ExecutionSummary]:
+        ids = reversed(self.order)
+        if workflow_id is None:
+            return [self.by_id[i] for i in ids]
+        return [self.by_id[i] for i in ids if self.workflow_of.get(i) == workflow_id]
+
+    def unfinished(self) -> list[str]:
+        return [i for i in self.order if not self.by_id[i].status.is_finished]
+
+    def paused(self) -> list[str]:
+        return [i for i in self.order if self.by_id[i].status is ExecutionStatus.PAUSED]
+
+    async def refresh(self, client: FlowSynxClient, via_workflow_id: str) -> set[str]:
+        """Re-read what may have changed; returns ids that are new or changed."""
+        if not self.loaded:
+            return await self._read_from(client, via_workflow_id, 1)
+        pages = sorted({self.position[i] // self.page_size + 1 for i in self.unfinished()})
+        tail_page = len(self.order) // self.page_size + 1
+        changed: set[str] = set()
+        for page in pages:
+            if page >= tail_page:
+                break
+            changed |= await self._read_page(client, via_workflow_id, page)
+        changed |= await self._read_from(client, via_workflow_id, tail_page)
+        return changed
+
+    async def _read_from(self, client: FlowSynxClient, via: str, page: int) -> set[str]:
+        changed: set[str] = set()
+        problems: list[str] = []
+        while True:
+            result = await client.list_executions(via, page, self.page_size)
+            self.requests += 1
+            problems.extend(result.problems)
+            changed |= self._merge(result.items, (result.pagination.current_page - 1) * self.page_size)
+            if not result.pagination.has_next_page:
+                break
+            page += 1
+        self.loaded = True
+        self.problems = tuple(problems)
+        return changed
+
+    async def _read_page(self, client: FlowSynxClient, via: str, page: int) -> set[str]:
+        result = await client.list_executions(via, page, self.page_size)
+        self.requests += 1
+        return self._merge(result.items, (result.pagination.current_page - 1) * self.page_size)
+
+    def _merge(self, items: Iterable[ExecutionSummary], first_position: int) -> set[str]:
+        changed: set[str] = set()
+        for offset, item in enumerate(items):
+            old = self.by_id.get(item.id)
+            if old is None:
+                self.position[item.id] = first_position + offset
+                self.order.append(item.id)
+                changed.add(item.id)
+            elif old != item:
+                changed.add(item.id)
+            self.by_id[item.id] = item
+        return changed
+
+    def record(self, workflow_id: str, summary: ExecutionSummary) -> None:
+        """Remember an execution this client just started, before the next list read."""
+        if summary.id not in self.by_id:
+            self.position[summary.id] = len(self.order)
+            self.order.append(summary.id)
+        self.by_id[summary.id] = summary
+        self.workflow_of[summary.id] = workflow_id
+
+    async def resolve_workflows(
+        self, client: FlowSynxClient, execution_ids: Iterable[str], workflow_ids: Iterable[str], limit: int
+    ) -> set[str]:
+        """Find the workflow of up to ``limit`` executions (newest first), once each."""
+        pending = [i for i in execution_ids if i not in self.workflow_of][:limit]
+        if not pending:
+            return set()
+        candidates = list(workflow_ids)
+        semaphore = asyncio.Semaphore(RESOLVE_CONCURRENCY)
+        resolved: set[str] = set()
+
+        async def one(execution_id: str) -> None:
+            async with semaphore:
+                found = await self._find_workflow(client, execution_id, candidates)
+            if found:
+                self.workflow_of[execution_id] = found
+                resolved.add(execution_id)
+
+        await asyncio.gather(*(one(i) for i in pending))
+        return resolved
+
+    async def _find_workflow(self, client: FlowSynxClient, execution_id: str, candidates: list[str]) -> str | None:
+        # The details route needs the right workflow id in the path and 404s otherwise,
+        # but it reports the workflow id, so one right guess per execution is enough:
+        # try the workflows of neighbouring executions first, they are usually the same.
+        for workflow_id in candidates:
+            self.requests += 1
+            try:
+                details = await client.get_execution(workflow_id, execution_id)
+            except NotFound:
+                continue
+            return details.workflow_id
+        return None
+
+
+class ApprovalTracker:
+    """Pending approvals across all workflows.
+
+    The server has no global list (reference 3.4): ask ``GET …/approvals`` only for
+    paused executions, and forget executions once they are no longer paused.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[str, tuple[Approval, ...]] = {}
+        self.seen: set[str] = set()
+        self.requests = 0
+        self.problems: tuple[str, ...] = ()
+
+    def all(self) -> list[Approval]:
+        items = [a for approvals in self.pending.values() for a in approvals]
+        items.sort(key=lambda a: (a.requested_at is not None, a.requested_at), reverse=True)
+        return items
+
+    async def refresh(self, client: FlowSynxClient, index: ExecutionIndex) -> list[Approval]:
+        """Re-check paused executions; returns approvals not seen before."""
+        paused = [i for i in index.paused() if i in index.workflow_of]
+        for gone in set(self.pending) - set(paused):
+            del self.pending[gone]
+        fresh: list[Approval] = []
+        problems: list[str] = []
+        for execution_id in paused:
+            try:
+                page = await client.list_approvals(index.workflow_of[execution_id], execution_id)
+            except NotFound:
+                continue
+            self.requests += 1
+            problems.extend(page.problems)
+            self.pending[execution_id] = page.items
+            for approval in page.items:
+                if approval.id not in self.seen:
+                    self.seen.add(approval.id)
+                    fresh.append(approval)
+        self.problems = tuple(problems)
+        return fresh
+
+
+class Overview:
+    """Workflows, their executions and pending approvals: the data behind every list screen."""
+
+    def __init__(self, client: FlowSynxClient, resolve_per_cycle: int = 200) -> None:
+        self.client = client
+        self.workflows: dict[str, WorkflowSummary] = {}
+        self.index = ExecutionIndex()
+        self.approvals = ApprovalTracker()
+        self.resolve_per_cycle = resolve_per_cycle
+        self.problems: tuple[str, ...] = ()
+
+    def workflow_name(self, workflow_id: str | None) -> str:
+        if workflow_id is None:
+            return "…"
+        workflow = self.workflows.get(workflow_id)
+        return workflow.name if workflow else workflow_id[:8]
+
+    def stats(self) -> dict[str, WorkflowStats]:
+        stats: dict[str, WorkflowStats] = {wid: WorkflowStats() for wid in self.workflows}
+        for execution_id in self.index.order:
+            workflow_id = self.index.workflow_of.get(execution_id)
+            if workflow_id not in stats:
+                continue
+            summary = self.index.by_id[execution_id]
+            entry = stats[workflow_id]
+            entry.counts[str(summary.status.value)] += 1
+            entry.last = summary
+        return stats
+
+    async def refresh(self) -> tuple[set[str], list[Approval]]:
+        """One polling cycle; returns changed execution ids and newly pending approvals."""
+        workflows = await self.client.all_workflows()
+        self.workflows = {w.id: w for w in workflows}
+        if not workflows:
+            return set(), []
+        changed = await self.index.refresh(self.client, workflows[0].id)
+        newest = [i for i in reversed(self.index.order)]
+        # Paused executions first: the approvals inbox needs their workflow.
+        priority = self.index.paused() + newest
+        changed |= await self.index.resolve_workflows(
+            self.client, priority, self._guess_order(), self.resolve_per_cycle
+        )
+        fresh = await self.approvals.refresh(self.client, self.index)
+        self.problems = self.index.problems + self.approvals.problems
+        return changed, fresh
+
+    def _guess_order(self) -> list[str]:
+        counts = Counter(self.index.workflow_of.values())
+        known = [wid for wid, _ in counts.most_common() if wid in self.workflows]
+        return known + [wid for wid in self.workflows if wid not in counts]
+
+
+@dataclass
+class ExecutionSnapshot:
+    details: ExecutionDetails | None = None
+    definition: WorkflowDefinition = field(default_factory=WorkflowDefinition)
+    tasks: tuple[TaskExecution, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+    final: bool = False
+
+
+class ExecutionWatch:
+    """One execution's details, tasks and pending approvals, polled until it is final."""
+
+    def __init__(self, client: FlowSynxClient, workflow_id: str, execution_id: str) -> None:
+        self.client = client
+        self.workflow_id = workflow_id
+        self.execution_id = execution_id
+        self.snapshot = ExecutionSnapshot()
+
+    async def refresh(self) -> ExecutionSnapshot:
+        details = await self.client.get_execution(self.workflow_id, self.execution_id)
+        tasks = await self.client.all_tasks(self.workflow_id, self.execution_id)
+        approvals: tuple[Approval, ...] = ()
+        if details.status is ExecutionStatus.PAUSED:
+            try:
+                approvals = (await self.client.list_approvals(self.workflow_id, self.execution_id)).items
+            except FlowSynxError:
+                # A user without the approvals role still sees the execution.
+                approvals = self.snapshot.approvals
+        definition = self.snapshot.definition
+        if self.snapshot.details is None or not definition.tasks:
+            definition = details.definition
+        # Tasks were read after the details, so a finished execution's task rows are final.
+        self.snapshot = ExecutionSnapshot(
+            details=details,
+            definition=definition,
+            tasks=tuple(tasks),
+            approvals=approvals,
+            final=details.status.is_finished,
+        )
+        return self.snapshot
+
+
+class LogSource:
+    """Logs of an execution, or of one task of it, read incrementally."""
+
+    def __init__(
+        self, client: FlowSynxClient, workflow_id: str, execution_id: str, task_id: str | None = None, label: str = ""
+    ) -> None:
+        self.workflow_id = workflow_id
+        self.execution_id = execution_id
+        self.task_id = task_id
+        self.label = label
+        if task_id is None:
+            self.tail = LogTail(lambda page, size: client.execution_logs(workflow_id, execution_id, page, size))
+        else:
+            self.tail = LogTail(lambda page, size: client.task_logs(workflow_id, execution_id, task_id, page, size))
+
+    @property
+    def key(self) -> str:
+        return f"logs:{self.execution_id}:{self.task_id or '*'}"

@@ -1,0 +1,85 @@
+"""The two header lines on every screen: where we are connected and what waits for us."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.widgets import Static
+
+from flowsynx_tui.api import Metrics
+from flowsynx_tui.format import clean
+from flowsynx_tui.polling import ConnectionState
+
+
+@dataclass
+class HeaderInfo:
+    """Everything the header shows; the app owns one and updates it."""
+
+    url: str = ""
+    user: str = ""
+    version: str | None = None
+    metrics: Metrics | None = None
+    connection: ConnectionState = field(default_factory=ConnectionState)
+    approvals_waiting: int = 0
+    badges: tuple[str, ...] = ()
+
+
+class StatusHeader(Static):
+    DEFAULT_CLASSES = "status-header"
+
+    def on_mount(self) -> None:
+        # Once a second, so "retrying in Ns" and "data 12s old" count down by themselves.
+        self.set_interval(1.0, self.refresh_info)
+        self.refresh_info()
+
+    def refresh_info(self) -> None:
+        info: HeaderInfo = getattr(self.app, "header_info", HeaderInfo())
+        now = getattr(self.app, "monotonic", lambda: 0.0)()
+        self.update(render_header(info, now))
+
+
+def render_header(info: HeaderInfo, now: float) -> Text:
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append("◆ FlowSynx ", style="bold")
+    line.append(clean(info.url, 80), style="underline")
+    line.append(f" · {clean(info.user, 40)}")
+    if info.version:
+        line.append(f" · v{clean(info.version, 20)}")
+    line.append("  ")
+    line.append_text(connection_text(info.connection, now))
+    for badge in info.badges:
+        line.append("  ")
+        line.append(f" {badge} ", style="reverse bold")
+    line.append("\n")
+    metrics = info.metrics
+    if metrics is not None:
+        line.append(
+            f"active {metrics.active_workflows} · running {metrics.running_tasks} · "
+            f"completed today {metrics.completed_today} · failed {metrics.failed_workflows}",
+            style="dim",
+        )
+    else:
+        line.append("metrics –", style="dim")
+    if info.approvals_waiting:
+        plural = "approval" if info.approvals_waiting == 1 else "approvals"
+        line.append("   ")
+        line.append(f"⏸ {info.approvals_waiting} {plural} waiting", style="bold magenta")
+    return line
+
+
+def connection_text(connection: ConnectionState, now: float) -> Text:
+    state = connection.state
+    if state == "ok":
+        return Text("● connected", style="green")
+    if state == "connecting":
+        return Text("◌ connecting…", style="yellow")
+    retry = connection.retry_in(now)
+    parts = [("↻ reconnecting" if state == "retrying" else "✘ error")]
+    if connection.reason:
+        parts.append(clean(connection.reason, 90))
+    if retry is not None:
+        parts.append(f"retrying in {retry}s")
+    if connection.last_ok is not None:
+        parts.append(f"data {int(now - connection.last_ok)}s old")
+    return Text(" · ".join(parts), style="bold yellow" if state == "retrying" else "bold red")

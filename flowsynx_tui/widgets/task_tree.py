@@ -1,0 +1,136 @@
+"""The task tree of an execution: the definition's DAG merged with live task statuses.
+
+Each row is a task, indented by its depth in the DAG (longest path from a root), with
+its status glyph, duration, and a bar on a time axis shared by all tasks: a small
+Gantt chart. Tasks behind a manual approval gate carry ⚑, and the pending approval's
+comment while one is waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+
+from flowsynx_tui.api import Approval, TaskDefinition, TaskExecution, TaskStatus, WorkflowDefinition
+from flowsynx_tui.format import STATUS_LOOK, clean, duration_between, format_duration, status_text
+from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
+
+GATE = "⚑"
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    name: str
+    depth: int
+    definition: TaskDefinition | None
+    execution: TaskExecution | None
+
+
+def order_tasks(definition: WorkflowDefinition, tasks: Sequence[TaskExecution]) -> list[TaskRow]:
+    """Tasks in DAG order: by depth, then as the definition lists them.
+
+    Tasks the server reports but the definition lacks (or the other way round) are kept:
+    the tree must never hide a task.
+    """
+    by_name = {task.name: task for task in tasks}
+    defined = {task.name: task for task in definition.tasks}
+    depth: dict[str, int] = {}
+
+    def depth_of(name: str, trail: frozenset[str] = frozenset()) -> int:
+        if name in depth:
+            return depth[name]
+        task = defined.get(name)
+        parents = [p for p in (task.dependencies if task else ()) if p in defined and p not in trail]
+        value = 0 if not parents else 1 + max(depth_of(p, trail | {name}) for p in parents)
+        depth[name] = value
+        return value
+
+    names = list(defined)
+    names += [task.name for task in tasks if task.name not in defined]
+    position = {name: index for index, name in enumerate(names)}
+    rows = [TaskRow(name, depth_of(name) if name in defined else 0, defined.get(name), by_name.get(name)) for name in names]
+    rows.sort(key=lambda row: (row.depth, position[row.name]))
+    return rows
+
+
+def gantt_bar(
+    execution: TaskExecution | None, start: datetime | None, end: datetime, width: int
+) -> Text:
+    bar = Text(no_wrap=True)
+    if execution is None or execution.start_time is None or start is None or width <= 0:
+        return bar.append("·" * width, style="dim") if width > 0 else bar
+    span = max((end - start).total_seconds(), 0.001)
+    task_end = execution.end_time or end
+    first = int(max(0.0, (execution.start_time - start).total_seconds()) / span * width)
+    last = int(max(0.0, (task_end - start).total_seconds()) / span * width)
+    first = min(first, width - 1)
+    last = max(first + 1, min(last, width))
+    glyph = "▒" if execution.status in (TaskStatus.RUNNING, TaskStatus.RETRYING) else "█"
+    style = STATUS_LOOK.get(str(execution.status.value), ("", ""))[1]
+    bar.append(" " * first)
+    bar.append(glyph * (last - first), style=style)
+    bar.append(" " * (width - last))
+    return bar
+
+
+class TaskTree(KeyedTable):
+    """Rows are keyed by task name; the task-execution id is looked up when selected."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            [("task", "Task"), ("status", "Status"), ("duration", "Duration"), ("timeline", "Timeline")],
+            **kwargs,
+        )
+        self.rows_by_name: dict[str, TaskRow] = {}
+        self.gantt_width = 24
+
+    def show(
+        self,
+        definition: WorkflowDefinition,
+        tasks: Sequence[TaskExecution],
+        approvals: Sequence[Approval],
+        execution_start: datetime | None,
+        now: datetime,
+        execution_end: datetime | None = None,
+    ) -> None:
+        ordered = order_tasks(definition, tasks)
+        self.rows_by_name = {row.name: row for row in ordered}
+        waiting = {a.task_name: a for a in approvals}
+        axis_end = execution_end or now
+        for row in ordered:
+            if row.execution and row.execution.end_time and row.execution.end_time > axis_end:
+                axis_end = row.execution.end_time
+        rows: list[Row] = []
+        for row in ordered:
+            rows.append((row.name, self._cells(row, waiting.get(row.name), execution_start, axis_end, now)))
+        self.sync(rows)
+
+    def _cells(
+        self, row: TaskRow, approval: Approval | None, start: datetime | None, axis_end: datetime, now: datetime
+    ) -> tuple[Text, Text, str, Text]:
+        name = Text(no_wrap=True, overflow="ellipsis")
+        if row.depth:
+            name.append("  " * (row.depth - 1) + "└ ", style="dim")
+        name.append(clean(row.name, 80))
+        gated = row.definition is not None and row.definition.gated
+        if gated:
+            name.append(f" {GATE}", style="bold magenta")
+        if approval is not None:
+            comment = clean(approval.comments or "awaiting approval", 60)
+            name.append(f" waiting: {comment}", style="magenta")
+        if row.definition and len(row.definition.dependencies) > 1:
+            name.append(f" ← {', '.join(clean(d, 20) for d in row.definition.dependencies)}", style="dim")
+        execution = row.execution
+        status = status_text(execution.status if execution else None, width=11)
+        duration = "–"
+        if execution is not None and execution.start_time is not None:
+            end = execution.end_time or (None if not execution.status.is_finished else execution.start_time)
+            duration = format_duration(duration_between(execution.start_time, end, now))
+        return name, status, duration, gantt_bar(execution, start, axis_end, self.gantt_width)
+
+    def selected_task(self) -> TaskRow | None:
+        key = self.selected_key
+        return self.rows_by_name.get(key) if key else None

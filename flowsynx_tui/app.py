@@ -10,9 +10,11 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from flowsynx_tui.api import FlowSynxClient, FlowSynxError
+from flowsynx_tui.actions import ActionRunner
+from flowsynx_tui.api import Approval, FlowSynxClient, FlowSynxError
 from flowsynx_tui.commands import JumpProvider
 from flowsynx_tui.config import Settings
+from flowsynx_tui.format import clean
 from flowsynx_tui.polling import ConnectionChanged, PollFailed, Poller, PollJob, PollUpdate
 from flowsynx_tui.screens.base import DashboardScreen
 from flowsynx_tui.screens.help import HelpScreen
@@ -65,7 +67,9 @@ class FlowSynxApp(App[None]):
         if settings.insecure:
             badges.append("TLS NOT VERIFIED")
         self.header_info = HeaderInfo(url=settings.url, user=settings.user_label, badges=tuple(badges))
-        self._busy: dict[str, str] = {}
+        self.actions = ActionRunner(self)
+        self.last_started: tuple[str, str] | None = None
+        self._approvals_swept = False
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))
 
@@ -113,8 +117,40 @@ class FlowSynxApp(App[None]):
         self.header_info.connection = message.connection
         self._refresh_header()
 
-    def on_new_approvals(self, fresh: list[object]) -> None:
-        """Hook for the approvals inbox (issue 4)."""
+    def on_new_approvals(self, fresh: list[Approval]) -> None:
+        first_sweep = not self._approvals_swept
+        self._approvals_swept = True
+        if not fresh:
+            return
+        if first_sweep:
+            # Approvals that were already waiting at start: one summary, no bell.
+            self.notify(f"{len(fresh)} approval(s) waiting. Press 3 for the inbox.", title="Approvals")
+            return
+        for approval in fresh[:3]:
+            name = clean(self.overview.workflow_name(approval.workflow_id), 40)
+            self.notify(
+                f"{name}: task {clean(approval.task_name, 40)} waits for approval. Press 3 for the inbox.",
+                title="New approval",
+                timeout=10,
+            )
+        if self.settings.bell:
+            self.bell()
+
+    def refresh_views(self) -> None:
+        self._refresh_screen()
+
+    def after_action(self, verb: str) -> None:
+        if verb == "start" and self.last_started is not None:
+            workflow_id, execution_id = self.last_started
+            from flowsynx_tui.screens.executions import ExecutionsScreen
+
+            screen = self.screen
+            if not isinstance(screen, ExecutionsScreen):
+                self.open_workflow(workflow_id)
+                screen = self.screen
+            if isinstance(screen, ExecutionsScreen):
+                screen.refresh_view()
+                screen.select_execution(execution_id)
 
     def _refresh_screen(self) -> None:
         screen = self.screen
@@ -128,7 +164,7 @@ class FlowSynxApp(App[None]):
 
     # ------------------------------------------------------------- actions
     def busy_label(self, execution_id: str) -> str | None:
-        return self._busy.get(execution_id)
+        return self.actions.busy_label(f"execution:{execution_id}")
 
     def action_quit_app(self) -> None:
         self.exit()
@@ -163,7 +199,9 @@ class FlowSynxApp(App[None]):
         self._go_to(ExecutionsScreen(None))
 
     def action_show_approvals(self) -> None:
-        self.notify("The approvals inbox is not built yet.")
+        from flowsynx_tui.screens.approvals import ApprovalInbox
+
+        self._go_to(ApprovalInbox())
 
     def open_workflow(self, workflow_id: str) -> None:
         from flowsynx_tui.screens.executions import ExecutionsScreen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -15,6 +16,33 @@ from flowsynx_tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
     from flowsynx_tui.app import FlowSynxApp
+
+
+#: Bindings that change server state; hidden in read-only sessions.
+ACTION_BINDING_IDS = frozenset(
+    {
+        "workflows.start",
+        "executions.start",
+        "executions.cancel",
+        "detail.approve",
+        "detail.reject",
+        "detail.cancel",
+        "approvals.approve",
+        "approvals.reject",
+    }
+)
+
+
+def hide_bindings(node: Screen[None], binding_ids: frozenset[str]) -> None:
+    """Take bindings off the footer while keeping the key working (it says why not).
+
+    Textual has no public API to change ``show`` per instance, so the instance's own
+    binding map gets copies with ``show=False``.
+    """
+    for key, bindings in node._bindings.key_to_bindings.items():
+        node._bindings.key_to_bindings[key] = [
+            replace(b, show=False) if b.id in binding_ids else b for b in bindings
+        ]
 
 
 class DashboardScreen(Screen[None]):
@@ -36,6 +64,10 @@ class DashboardScreen(Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def on_mount(self) -> None:
+        if self.fsx.settings.read_only:
+            hide_bindings(self, ACTION_BINDING_IDS)
 
     def on_screen_resume(self) -> None:
         self.refresh_header()

@@ -28,6 +28,9 @@ class ExecutionDetailScreen(DashboardScreen):
     TITLE_TEXT = "Execution"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "show_task_logs", "Task logs", id="detail.task_logs"),
+        Binding("a", "approve", "Approve", id="detail.approve"),
+        Binding("d", "reject", "Reject", id="detail.reject"),
+        Binding("c", "cancel_execution", "Cancel run", id="detail.cancel"),
         Binding("t", "focus_tasks", "Tasks", id="detail.focus_tasks", show=False),
         Binding("o", "focus_logs", "Logs", id="detail.focus_logs", show=False),
     ]
@@ -168,3 +171,30 @@ class ExecutionDetailScreen(DashboardScreen):
             now,
             execution_end=end if not live else None,
         )
+
+    # --------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("approve", "reject"):
+            details = self.snapshot.details
+            return details is not None and details.status is ExecutionStatus.PAUSED
+        return True
+
+    def _pending_approval(self):  # noqa: ANN202 - Approval | None
+        if not self.snapshot.approvals:
+            self.notify("No pending approval is known for this execution yet.", severity="warning")
+            return None
+        return self.snapshot.approvals[0]
+
+    def action_approve(self) -> None:
+        approval = self._pending_approval()
+        if approval is not None:
+            self.fsx.actions.decide(approval, approve=True)
+
+    def action_reject(self) -> None:
+        approval = self._pending_approval()
+        if approval is not None:
+            self.fsx.actions.decide(approval, approve=False)
+
+    def action_cancel_execution(self) -> None:
+        details = self.snapshot.details
+        self.fsx.actions.cancel(self.workflow_id, self.execution_id, details.status if details else None)

@@ -22,6 +22,8 @@ class ExecutionsScreen(FilterableScreen):
     TITLE_TEXT = "Executions"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_execution", "Open", id="executions.open"),
+        Binding("x", "start_execution", "Start", id="executions.start"),
+        Binding("c", "cancel_execution", "Cancel run", id="executions.cancel"),
     ]
 
     def __init__(self, workflow_id: str | None = None) -> None:
@@ -60,8 +62,12 @@ class ExecutionsScreen(FilterableScreen):
             end = summary.effective_end
             live = summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
             duration = duration_between(summary.execution_start, end if not live else None, now)
+            busy = self.fsx.busy_label(summary.id)
+            status = status_text(summary.status, width=11)
+            if busy:
+                status.append(f" {busy}", style="bold yellow")
             cells += [
-                status_text(summary.status, width=11),
+                status,
                 format_time(summary.execution_start),
                 format_time(end),
                 format_duration(duration),
@@ -104,3 +110,27 @@ class ExecutionsScreen(FilterableScreen):
         from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 
         self.app.push_screen(ExecutionDetailScreen(workflow_id, execution_id))
+
+    def select_execution(self, execution_id: str) -> None:
+        self.query_one(KeyedTable).select_key(execution_id)
+
+    def action_start_execution(self) -> None:
+        workflow_id = self.workflow_id
+        if workflow_id is None:
+            selected = self.selected_execution_id()
+            workflow_id = self.fsx.overview.index.workflow_of.get(selected) if selected else None
+        if workflow_id is None:
+            self.notify("Select an execution of the workflow to start, or open the workflow first.")
+            return
+        self.fsx.actions.start(workflow_id)
+
+    def action_cancel_execution(self) -> None:
+        execution_id = self.selected_execution_id()
+        if execution_id is None:
+            return
+        workflow_id = self.fsx.overview.index.workflow_of.get(execution_id) or self.workflow_id
+        if workflow_id is None:
+            self.notify("Still looking up which workflow this execution belongs to; try again in a moment.")
+            return
+        status = self.fsx.overview.index.by_id[execution_id].status
+        self.fsx.actions.cancel(workflow_id, execution_id, status)

@@ -35,6 +35,7 @@ class WorkflowsScreen(FilterableScreen):
     TITLE_TEXT = "Workflows"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_workflow", "Executions", id="workflows.open"),
+        Binding("x", "start_execution", "Start", id="workflows.start"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -101,3 +102,8 @@ class WorkflowsScreen(FilterableScreen):
         bar = self.query_one("#filter")
         if self.filter_text or bar.display:
             super().action_back()
+
+    def action_start_execution(self) -> None:
+        workflow_id = self.selected_workflow_id()
+        if workflow_id:
+            self.fsx.actions.start(workflow_id)

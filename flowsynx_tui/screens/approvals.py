@@ -1,0 +1,106 @@
+"""Approvals inbox: every pending approval across all workflows, newest first."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from flowsynx_tui.api import Approval
+from flowsynx_tui.format import clean, format_age, format_time, short_id
+from flowsynx_tui.screens.base import FilterableScreen
+from flowsynx_tui.widgets.filter_bar import matches
+from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
+
+
+class ApprovalInbox(FilterableScreen):
+    TITLE_TEXT = "Approvals inbox"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_approval", "Open", id="approvals.open"),
+        Binding("a", "approve", "Approve", id="approvals.approve"),
+        Binding("d", "reject", "Reject", id="approvals.reject"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", classes="screen-title", id="title")
+        yield KeyedTable(
+            [
+                ("workflow", "Workflow"),
+                ("execution", "Execution"),
+                ("task", "Task"),
+                ("comment", "Comment"),
+                ("by", "Requested by"),
+                ("at", "Requested at"),
+                ("age", "Age"),
+                ("state", ""),
+            ],
+            id="approvals",
+        )
+        yield from self.compose_filter()
+
+    def on_mount(self) -> None:
+        self.query_one(KeyedTable).focus()
+        self.set_interval(1.0, self.refresh_view)
+
+    def approvals(self) -> list[Approval]:
+        return self.fsx.overview.approvals.all()
+
+    def refresh_view(self) -> None:
+        overview = self.fsx.overview
+        now = self.fsx.now()
+        rows: list[Row] = []
+        for approval in self.approvals():
+            workflow = overview.workflow_name(approval.workflow_id)
+            haystack = f"{workflow} {approval.execution_id} {approval.task_name} {approval.comments or ''}"
+            if not matches(haystack, self.filter_text):
+                continue
+            busy = self.fsx.actions.busy_label(f"execution:{approval.execution_id}")
+            rows.append(
+                (
+                    approval.id,
+                    (
+                        Text(clean(workflow, 40), style="bold"),
+                        short_id(approval.execution_id),
+                        Text(clean(approval.task_name, 40)),
+                        Text(clean(approval.comments or "", 60)),
+                        Text(clean(approval.requested_by or "", 36)),
+                        format_time(approval.requested_at),
+                        format_age(approval.requested_at, now),
+                        Text(busy or "", style="bold yellow"),
+                    ),
+                )
+            )
+        self.query_one(KeyedTable).sync(rows)
+        total = len(self.approvals())
+        title = f"Approvals waiting ({total})"
+        if not overview.index.loaded:
+            title += " · looking for paused executions…"
+        elif total == 0:
+            title += " · nothing waits for a decision"
+        self.query_one("#title", Static).update(Text(title))
+
+    def selected(self) -> Approval | None:
+        key = self.query_one(KeyedTable).selected_key
+        return next((a for a in self.approvals() if a.id == key), None)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_approval()
+
+    def action_open_approval(self) -> None:
+        approval = self.selected()
+        if approval is not None:
+            self.fsx.open_execution(approval.workflow_id, approval.execution_id, select_task=approval.task_name)
+
+    def action_approve(self) -> None:
+        approval = self.selected()
+        if approval is not None:
+            self.fsx.actions.decide(approval, approve=True)
+
+    def action_reject(self) -> None:
+        approval = self.selected()
+        if approval is not None:
+            self.fsx.actions.decide(approval, approve=False)

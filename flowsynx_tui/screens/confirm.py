@@ -1,0 +1,47 @@
+"""Confirmation before anything that changes server state. "No" is focused, so a stray
+`enter` never fires an action; `y` confirms, `n` or `escape` cancels."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("left,right,tab", "app.focus_next", "Switch", show=False, id="confirm.switch"),
+    ]
+
+    def __init__(self, title: str, lines: list[str | Text], *, yes_label: str = "Yes", danger: bool = False) -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = lines
+        self.yes_label = yes_label
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
+            for line in self.lines:
+                yield Static(line if isinstance(line, Text) else Text(line), classes="confirm-line")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("No (n)", id="no")
+                yield Button(f"{self.yes_label} (y)", id="yes", variant="error" if self.danger else "primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

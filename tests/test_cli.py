@@ -1,0 +1,118 @@
+"""The command line as a user meets it: help, version, and one clear line on bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowsynx_tui import __version__
+from flowsynx_tui.cli import main
+from flowsynx_tui.config import ConfigError, resolve_settings
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flowsynx_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_help_lists_the_options_and_the_emulator() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for option in ("--url", "--token", "--username", "--password", "--profile", "--refresh", "--read-only", "--demo"):
+        assert option in result.stdout
+    assert "emulator" in result.stdout
+    assert "visible to other users" in result.stdout
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"flowsynx-tui {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--refresh", "abc"], "'abc' is not a number"),
+        (["--refresh", "-1"], "must be greater than 0"),
+        (["emulator", "--port", "99999"], "must be between 0 and 65535"),
+        (["emulator", "--auth", "magic"], "invalid choice"),
+        (["--url", "ftp://example"], "bad URL"),
+        (["--url", "http://admin:secret@example:6262"], "not in the URL"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], needle: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in result.stderr
+    assert "secret" not in result.stderr
+
+
+def test_unknown_profile_and_broken_config_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.prod]\nurl = "http://localhost:6262"\n')
+    assert main(["--config", str(config), "--profile", "staging"]) == 2
+    assert "unknown profile 'staging' (profiles: prod)" in capsys.readouterr().err
+
+    config.write_text("this is [not toml")
+    assert main(["--config", str(config)]) == 2
+    assert "is not valid TOML" in capsys.readouterr().err
+
+
+def test_precedence_flags_over_environment_over_profile(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'default_profile = "p"\n[profiles.p]\nurl = "http://profile:1"\nusername = "from-profile"\nrefresh = 7\nread_only = true\n'
+    )
+    env = {"FLOWSYNX_URL": "http://env:2", "FLOWSYNX_PASSWORD": "pw"}
+    settings = resolve_settings(config_path=config, environ=env)
+    assert settings.url == "http://env:2"
+    assert settings.refresh == 7.0 and settings.read_only
+    assert settings.user_label == "from-profile"
+    settings = resolve_settings(url="http://flag:3", config_path=config, environ=env)
+    assert settings.url == "http://flag:3"
+    assert "pw" not in repr(settings)
+
+
+def test_token_beats_basic_and_never_shows(tmp_path: Path) -> None:
+    settings = resolve_settings(token="t0ps3cret", username="u", password="p4ss", config_path=tmp_path / "none.toml", environ={})
+    assert settings.credentials is not None and settings.credentials.kind == "bearer"
+    assert "t0ps3cret" not in repr(settings) and "t0ps3cret" not in str(settings.credentials)
+
+
+def test_world_readable_config_with_a_secret_warns(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('default_profile = "p"\n[profiles.p]\nusername = "u"\npassword = "hunter2"\n')
+    config.chmod(0o644)
+    settings = resolve_settings(config_path=config, environ={})
+    assert any("readable by other users" in w for w in settings.warnings)
+    config.chmod(0o600)
+    assert not resolve_settings(config_path=config, environ={}).warnings
+
+
+def test_basic_over_plain_http_to_a_remote_host_warns(tmp_path: Path) -> None:
+    none = tmp_path / "none.toml"
+    remote = resolve_settings(url="http://flowsynx.example:6262", username="u", password="p", config_path=none, environ={})
+    assert any("plain http://" in w for w in remote.warnings)
+    local = resolve_settings(url="http://127.0.0.1:6262", username="u", password="p", config_path=none, environ={})
+    assert not local.warnings
+
+
+def test_bad_keymap_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[keys]\n'app.quit' = 3\n")
+    with pytest.raises(ConfigError, match="binding ids"):
+        resolve_settings(config_path=config, environ={})

@@ -32,7 +32,7 @@ class FlowSynxApp(App[None]):
     TITLE = "flowsynx-tui"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {JumpProvider}
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (150, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit_app", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),

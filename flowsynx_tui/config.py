@@ -69,7 +69,7 @@ class Settings:
 
     @property
     def user_label(self) -> str:
-        return self.credentials.who if self.credentials else "anonymous"
+        return self.credentials.who if self.credentials else "no auth"
 
 
 def load_config_file(path: Path) -> tuple[dict[str, Any], tuple[str, ...]]:

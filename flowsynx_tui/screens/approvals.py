@@ -19,7 +19,6 @@ from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 class ApprovalInbox(FilterableScreen):
     TITLE_TEXT = "Approvals inbox"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_approval", "Open", id="approvals.open"),
         Binding("a", "approve", "Approve", id="approvals.approve"),
         Binding("d", "reject", "Reject", id="approvals.reject"),
     ]
@@ -28,6 +27,7 @@ class ApprovalInbox(FilterableScreen):
         yield Static("", classes="screen-title", id="title")
         yield KeyedTable(
             [
+                ("state", ""),
                 ("workflow", "Workflow"),
                 ("execution", "Execution"),
                 ("task", "Task"),
@@ -35,7 +35,6 @@ class ApprovalInbox(FilterableScreen):
                 ("by", "Requested by"),
                 ("at", "Requested at"),
                 ("age", "Age"),
-                ("state", ""),
             ],
             id="approvals",
         )
@@ -62,14 +61,14 @@ class ApprovalInbox(FilterableScreen):
                 (
                     approval.id,
                     (
+                        Text(busy or "⚑", style="bold yellow" if busy else "magenta"),
                         Text(clean(workflow, 40), style="bold"),
                         short_id(approval.execution_id),
                         Text(clean(approval.task_name, 40)),
                         Text(clean(approval.comments or "", 60)),
-                        Text(clean(approval.requested_by or "", 36)),
+                        short_id(approval.requested_by),
                         format_time(approval.requested_at),
                         format_age(approval.requested_at, now),
-                        Text(busy or "", style="bold yellow"),
                     ),
                 )
             )

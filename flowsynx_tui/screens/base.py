@@ -93,6 +93,14 @@ class DashboardScreen(Screen[None]):
         # The connection indicator already says it; the data on screen stays.
         message.stop()
 
+    def can_go_back(self) -> bool:
+        return len(self.app.screen_stack) > 2
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return self.can_go_back()
+        return True
+
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
@@ -119,6 +127,10 @@ class FilterableScreen(DashboardScreen):
     def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
         self.filter_text = message.text
         self.refresh_view()
+        self.refresh_bindings()
+
+    def can_go_back(self) -> bool:
+        return bool(self.filter_text) or self.query_one(FilterBar).display or super().can_go_back()
 
     def action_back(self) -> None:
         bar = self.query_one(FilterBar)

@@ -27,7 +27,6 @@ from flowsynx_tui.widgets.task_tree import TaskTree
 class ExecutionDetailScreen(DashboardScreen):
     TITLE_TEXT = "Execution"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "show_task_logs", "Task logs", id="detail.task_logs"),
         Binding("a", "approve", "Approve", id="detail.approve"),
         Binding("d", "reject", "Reject", id="detail.reject"),
         Binding("c", "cancel_execution", "Cancel run", id="detail.cancel"),

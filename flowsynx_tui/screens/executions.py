@@ -21,7 +21,6 @@ APPROVAL_MARK = "⚑ approval"
 class ExecutionsScreen(FilterableScreen):
     TITLE_TEXT = "Executions"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_execution", "Open", id="executions.open"),
         Binding("x", "start_execution", "Start", id="executions.start"),
         Binding("c", "cancel_execution", "Cancel run", id="executions.cancel"),
     ]

@@ -34,7 +34,6 @@ def runs_text(stats: WorkflowStats) -> Text:
 class WorkflowsScreen(FilterableScreen):
     TITLE_TEXT = "Workflows"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_workflow", "Executions", id="workflows.open"),
         Binding("x", "start_execution", "Start", id="workflows.start"),
     ]
 
@@ -97,11 +96,6 @@ class WorkflowsScreen(FilterableScreen):
             from flowsynx_tui.screens.executions import ExecutionsScreen
 
             self.app.push_screen(ExecutionsScreen(workflow_id))
-
-    def action_back(self) -> None:
-        bar = self.query_one("#filter")
-        if self.filter_text or bar.display:
-            super().action_back()
 
     def action_start_execution(self) -> None:
         workflow_id = self.selected_workflow_id()

@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from typing import ClassVar
+
 from rich.text import Text
+from textual.binding import Binding, BindingType
 
 from flowsynx_tui.api import Approval, TaskDefinition, TaskExecution, TaskStatus, WorkflowDefinition
 from flowsynx_tui.format import STATUS_LOOK, clean, duration_between, format_duration, status_text
@@ -79,13 +82,29 @@ def gantt_bar(
 class TaskTree(KeyedTable):
     """Rows are keyed by task name; the task-execution id is looked up when selected."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Task logs", id="tasks.logs"),
+    ]
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
             [("task", "Task"), ("status", "Status"), ("duration", "Duration"), ("timeline", "Timeline")],
             **kwargs,
         )
         self.rows_by_name: dict[str, TaskRow] = {}
-        self.gantt_width = 24
+        self.gantt_width = 12
+        self._last_show: tuple[object, ...] | None = None
+
+    def on_resize(self) -> None:
+        # The Gantt column takes whatever width the other columns leave.
+        used = sum(
+            column.get_render_width(self) for key, column in self.columns.items() if key.value != "timeline"
+        )
+        width = min(60, max(6, self.size.width - used - 2 * self.cell_padding - 1))
+        if width != self.gantt_width:
+            self.gantt_width = width
+            if self._last_show is not None:
+                self.show(*self._last_show)  # type: ignore[arg-type]
 
     def show(
         self,
@@ -96,6 +115,7 @@ class TaskTree(KeyedTable):
         now: datetime,
         execution_end: datetime | None = None,
     ) -> None:
+        self._last_show = (definition, tasks, approvals, execution_start, now, execution_end)
         ordered = order_tasks(definition, tasks)
         self.rows_by_name = {row.name: row for row in ordered}
         waiting = {a.task_name: a for a in approvals}
@@ -105,10 +125,10 @@ class TaskTree(KeyedTable):
                 axis_end = row.execution.end_time
         rows: list[Row] = []
         for row in ordered:
-            rows.append((row.name, self._cells(row, waiting.get(row.name), execution_start, axis_end, now)))
+            rows.append((row.name, self._row_cells(row, waiting.get(row.name), execution_start, axis_end, now)))
         self.sync(rows)
 
-    def _cells(
+    def _row_cells(
         self, row: TaskRow, approval: Approval | None, start: datetime | None, axis_end: datetime, now: datetime
     ) -> tuple[Text, Text, str, Text]:
         name = Text(no_wrap=True, overflow="ellipsis")
@@ -122,7 +142,8 @@ class TaskTree(KeyedTable):
             comment = clean(approval.comments or "awaiting approval", 60)
             name.append(f" waiting: {comment}", style="magenta")
         if row.definition and len(row.definition.dependencies) > 1:
-            name.append(f" ← {', '.join(clean(d, 20) for d in row.definition.dependencies)}", style="dim")
+            # Fan-in: the indentation shows one parent, this says there are more.
+            name.append(f" ←{len(row.definition.dependencies)}", style="dim")
         execution = row.execution
         status = status_text(execution.status if execution else None, width=11)
         duration = "–"

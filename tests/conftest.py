@@ -1,0 +1,36 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from flowsynx_tui.emulator import Emulator, EmulatorServer
+
+# --- emulator_server: owned by the emulator; put other fixtures outside this block -------------
+
+
+@pytest.fixture
+def emulator_server() -> Iterator[Callable[..., EmulatorServer]]:
+    """Factory: ``emulator_server(auth="basic", seed=False, ...)`` returns a started server.
+
+    Keyword arguments go to ``Emulator``; ``time_scale`` defaults to 0.02 so simulated tasks take
+    milliseconds. The emulator is ``server.emulator``. Every server is stopped at teardown.
+    """
+    servers: list[EmulatorServer] = []
+
+    def start(**options: Any) -> EmulatorServer:
+        options.setdefault("time_scale", 0.02)
+        server = EmulatorServer(Emulator(**options))
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+# --- end of emulator_server ---------------------------------------------------------------------

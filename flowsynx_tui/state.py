@@ -25,6 +25,7 @@ from flowsynx_tui.api import (
     FlowSynxError,
     LogTail,
     NotFound,
+    PermissionDenied,
     TaskExecution,
     WorkflowDefinition,
     WorkflowSummary,
@@ -192,6 +193,11 @@ class ApprovalTracker:
                 page = await client.list_approvals(index.workflow_of[execution_id], execution_id)
             except NotFound:
                 continue
+            except PermissionDenied as error:
+                # Without the approvals role the rest of the dashboard still works.
+                self.problems = (f"approvals hidden: {error.message}",)
+                self.pending.clear()
+                return []
             self.requests += 1
             problems.extend(page.problems)
             self.pending[execution_id] = page.items

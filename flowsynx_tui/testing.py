@@ -71,3 +71,14 @@ async def settle(pilot: Pilot[None], app: FlowSynxApp) -> None:
     app.clear_notifications()
     await asyncio.sleep(0)
     await pilot.pause()
+
+
+async def wait_for_screen(pilot: Pilot[None], app: FlowSynxApp, screen_type: type, timeout: float = 15.0) -> None:
+    """Wait until the active screen is a ``screen_type`` whose widgets are mounted."""
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, screen_type) and app.screen.is_mounted,
+        timeout,
+        what=f"{screen_type.__name__} on screen",
+    )
+    await pilot.pause()

@@ -34,3 +34,10 @@ def emulator_server() -> Iterator[Callable[..., EmulatorServer]]:
 
 
 # --- end of emulator_server ---------------------------------------------------------------------
+
+# --- dashboard helpers ----------------------------------------------------------------------------
+
+from flowsynx_tui.testing import use_utc  # noqa: E402
+
+# Timestamps render in local time; pin the zone so tests and snapshots agree everywhere.
+use_utc()

@@ -81,7 +81,8 @@ class DashboardScreen(Screen[None]):
         """Redraw from the data the app already has (no request)."""
 
     def on_overview_changed(self) -> None:
-        self.refresh_view()
+        if self.is_mounted:
+            self.refresh_view()
 
     def watch_job(self, job: PollJob) -> PollJob:
         return self.fsx.poller.add(job, self)
@@ -124,7 +125,7 @@ class FilterableScreen(DashboardScreen):
     def action_open_filter(self) -> None:
         self.query_one(FilterBar).open()
 
-    def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
+    def on_filter_bar_filter_changed(self, message: FilterBar.FilterChanged) -> None:
         self.filter_text = message.text
         self.refresh_view()
         self.refresh_bindings()

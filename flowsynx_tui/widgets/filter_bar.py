@@ -10,7 +10,7 @@ from textual.widgets import Input
 class FilterBar(Input):
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter", id="filter.clear")]
 
-    class Changed(Message):
+    class FilterChanged(Message):
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
@@ -25,7 +25,7 @@ class FilterBar(Input):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.Changed(event.value))
+        self.post_message(self.FilterChanged(event.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -36,7 +36,7 @@ class FilterBar(Input):
     def action_clear_filter(self) -> None:
         self.value = ""
         self.display = False
-        self.post_message(self.Changed(""))
+        self.post_message(self.FilterChanged(""))
         self.screen.focus_next()
 
 

@@ -1,0 +1,193 @@
+"""The dashboard driven like a user would, against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import re
+
+from textual.widgets import DataTable
+
+from flowsynx_tui.emulator import seed
+from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+from flowsynx_tui.screens.executions import ExecutionsScreen
+from flowsynx_tui.screens.workflows import WorkflowsScreen
+from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
+from flowsynx_tui.widgets.keyed_table import KeyedTable
+from flowsynx_tui.widgets.log_pane import LogPane
+from flowsynx_tui.widgets.task_tree import TaskTree
+
+WAREHOUSE = seed.workflow_id("warehouse-load")
+NIGHTLY = seed.workflow_id("nightly-csv-export")
+
+
+def cell_text(table: DataTable, row_key: str, column_key: str) -> str:
+    value = table.get_cell(row_key, column_key)
+    return getattr(value, "plain", str(value))
+
+
+def column(table: DataTable, column_key: str) -> list[str]:
+    return [cell_text(table, key, column_key) for key in table.keys]  # type: ignore[attr-defined]
+
+
+async def test_workflows_screen_shows_each_workflow_with_its_runs(emulator_server) -> None:
+    server = emulator_server()
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5, what="five workflows")
+        names = column(table, "name")
+        assert names == sorted(names, key=str.lower)
+        assert "invoice-approval" in names
+        # Run counts appear once executions are matched to their workflows.
+        await wait_for(pilot, lambda: "⏸1" in cell_text(table, seed.workflow_id("invoice-approval"), "runs"),
+                       what="paused run counted")
+        assert "Paused" in cell_text(table, seed.workflow_id("invoice-approval"), "last")
+        header = app.screen.query_one("StatusHeader").render().plain
+        assert "v1.3.0" in header and "connected" in header
+        await wait_for(pilot, lambda: "1 approval waiting" in app.screen.query_one("StatusHeader").render().plain,
+                       what="approval count in the header")
+
+
+async def test_enter_opens_executions_newest_first(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5 and app.overview.index.workflow_of, what="workflows")
+        table.select_key(WAREHOUSE)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        executions = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: executions.row_count == 4, what="the four warehouse-load runs")
+        starts = column(executions, "started")
+        assert starts == sorted(starts, reverse=True)
+        assert column(executions, "status")[0].startswith("▶ Running")
+
+
+async def test_task_goes_running_to_completed_and_logs_arrive(emulator_server) -> None:
+    server = emulator_server(time_scale=1.0, seed=False)
+    emulator = server.emulator
+    hints = {"emulator": {"seconds": 1.5, "logLines": 5}}
+    workflow_id = emulator.add_workflow(
+        {"Name": "chain", "Tasks": [
+            {"Name": "ListFiles", "Type": "Demo:1.0", "Execution": {"Parameters": hints}},
+            {"Name": "ToCsv", "Type": "Demo:1.0", "Execution": {"Parameters": hints},
+             "FlowControl": {"Dependencies": ["ListFiles"]}},
+            {"Name": "SaveLocal", "Type": "Demo:1.0", "Execution": {"Parameters": hints},
+             "FlowControl": {"Dependencies": ["ToCsv"]}},
+        ]}
+    )
+    execution_id = emulator.start_execution(workflow_id)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_execution(workflow_id, execution_id)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        tree = app.screen.query_one(TaskTree)
+        pane = app.screen.query_one(LogPane)
+        await wait_for(pilot, lambda: tree.row_count == 3, what="three tasks")
+        await wait_for(pilot, lambda: cell_text(tree, "ListFiles", "status").startswith("▶ Running"),
+                       timeout=20, what="ListFiles running on screen")
+        await wait_for(pilot, lambda: cell_text(tree, "ListFiles", "status").startswith("✔ Completed"),
+                       timeout=20, what="ListFiles completed on screen")
+        await wait_for(pilot, lambda: any("ListFiles" in line for line in pane.visible_text()), what="its log lines")
+        await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Completed", timeout=30)
+        await wait_for(pilot, lambda: app.screen.snapshot.final, what="final state on screen")
+        assert all(cell_text(tree, name, "status").startswith("✔") for name in ("ListFiles", "ToCsv", "SaveLocal"))
+        assert re.search(r"\d", cell_text(tree, "SaveLocal", "duration"))
+
+
+async def test_finished_execution_is_not_polled_again(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    emulator = server.emulator
+    finished = seed.execution_id("nightly-csv-export", 1)
+    app = make_app(server.url, refresh=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_execution(NIGHTLY, finished)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        await wait_for(pilot, lambda: app.screen.snapshot.final)
+        await wait_for(pilot, lambda: app.screen._logs_final, what="final logs read")
+        await pilot.pause(0.3)
+        before = sum(1 for r in emulator.requests if finished in r.path)
+        await pilot.pause(1.5)  # several refresh intervals
+        after = sum(1 for r in emulator.requests if finished in r.path)
+        assert before > 0 and after == before
+
+
+async def test_task_selection_switches_the_log_source(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    running = seed.execution_id("warehouse-load", 4)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_execution(WAREHOUSE, running)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        tree = app.screen.query_one(TaskTree)
+        pane = app.screen.query_one(LogPane)
+        await wait_for(pilot, lambda: tree.row_count >= 5 and pane.line_count > 0, what="tasks and logs")
+        all_lines = pane.line_count
+        tree.select_key("ExtractCustomers")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: 0 < pane.line_count < all_lines, what="only the task's lines")
+        assert "task ExtractCustomers" in pane.status_text
+        assert all("ExtractOrders" not in line for line in pane.visible_text())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: pane.line_count == all_lines, what="execution lines again")
+        assert isinstance(app.screen, ExecutionDetailScreen)
+        assert "execution" in pane.status_text
+
+
+async def test_rows_update_in_place_and_keep_the_cursor(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.overview.index.loaded)
+        app.action_show_executions()
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 27, what="all 27 executions")
+        table.move_cursor(row=5)
+        chosen = table.selected_key
+        server.emulator.start_execution(NIGHTLY)
+        await wait_for(pilot, lambda: table.row_count == 28, what="the new execution at the top")
+        assert table.selected_key == chosen
+        assert table.keys[0] != chosen and table.cursor_row == 6
+
+
+async def test_filter_narrows_rows_and_escape_clears(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5)
+        await pilot.press("slash", *"invoice")
+        await wait_for(pilot, lambda: table.row_count == 1)
+        assert column(table, "name") == ["invoice-approval"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table.row_count == 5)
+        assert isinstance(app.screen, WorkflowsScreen)
+
+
+async def test_hostile_text_in_server_data_renders_literally(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05, seed=False)
+    hostile = "[bold red]x[/] [/] [link=http://x]y \x1b]0;title\x07 \x1b[2J"
+    workflow_id = server.emulator.add_workflow(
+        {
+            "Name": "hostile [bold]name[/]",
+            "Tasks": [{"Name": "Boom", "Type": "Demo:1.0",
+                       "Execution": {"Parameters": {"emulator": {"seconds": 0.2, "fail": True, "failMessage": hostile}}}}],
+        }
+    )
+    execution_id = server.emulator.start_execution(workflow_id)
+    server.emulator.wait_for_status(execution_id, {"Failed"}, timeout=15)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        assert cell_text(table, workflow_id, "name") == "hostile [bold]name[/]"
+        app.open_execution(workflow_id, execution_id)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        pane = app.screen.query_one(LogPane)
+        await wait_for(pilot, lambda: any("[bold red]x[/]" in line for line in pane.visible_text()), what="the line")
+        line = next(line for line in pane.visible_text() if "[bold red]x[/]" in line)
+        assert "[link=http://x]y" in line and "\x1b" not in line and "\x07" not in line
+        screenshot = app.export_screenshot()
+        assert "\x1b]0;title" not in screenshot
+        assert app.is_running

@@ -153,12 +153,16 @@ class FlowSynxApp(App[None]):
                 screen.select_execution(execution_id)
 
     def _refresh_screen(self) -> None:
+        if not self.screen_stack:
+            return  # shutting down
         screen = self.screen
         if isinstance(screen, DashboardScreen):
             screen.refresh_header()
             screen.on_overview_changed()
 
     def _refresh_header(self) -> None:
+        if not self.screen_stack:
+            return
         for header in self.screen.query(StatusHeader):
             header.refresh_info()
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -81,8 +82,11 @@ class DashboardScreen(Screen[None]):
         """Redraw from the data the app already has (no request)."""
 
     def on_overview_changed(self) -> None:
-        if self.is_mounted:
+        try:
             self.refresh_view()
+        except NoMatches:
+            pass  # data arrived while the screen was being taken down: nothing to draw
+
 
     def watch_job(self, job: PollJob) -> PollJob:
         return self.fsx.poller.add(job, self)

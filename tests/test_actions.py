@@ -1,0 +1,209 @@
+"""Start, cancel, approve and reject from keybindings, against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import httpx
+
+from flowsynx_tui.api import BasicCredentials
+from flowsynx_tui.emulator import seed
+from flowsynx_tui.screens.approvals import ApprovalInbox
+from flowsynx_tui.screens.confirm import ConfirmDialog
+from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+from flowsynx_tui.screens.executions import ExecutionsScreen
+from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
+from flowsynx_tui.widgets.keyed_table import KeyedTable
+from flowsynx_tui.widgets.task_tree import TaskTree
+
+INVOICE = seed.workflow_id("invoice-approval")
+NIGHTLY = seed.workflow_id("nightly-csv-export")
+PAUSED = seed.execution_id("invoice-approval", 5)
+
+
+def posts(emulator, needle: str = "") -> list[str]:
+    return [r.path for r in emulator.requests if r.method == "POST" and needle in r.path]
+
+
+def notifications(app) -> str:
+    return " | ".join(str(n.message) for n in app._notifications)
+
+
+async def open_inbox(pilot, app, count: int = 1) -> KeyedTable:
+    await wait_for(pilot, lambda: len(app.overview.approvals.all()) >= count, what="pending approvals")
+    await pilot.press("3")
+    await wait_for_screen(pilot, app, ApprovalInbox)
+    table = app.screen.query_one(KeyedTable)
+    await wait_for(pilot, lambda: table.row_count >= count, what="inbox rows")
+    return table
+
+
+async def test_inbox_approve_runs_the_workflow_to_completed(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await open_inbox(pilot, app)
+        assert "PublishInvoices" in table.get_cell_at((0, 3)).plain
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        dialog_text = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "invoice-approval" in dialog_text and PAUSED in dialog_text and "PublishInvoices" in dialog_text
+        assert app.screen.focused.id == "no"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: emulator.execution_status(PAUSED) == "Completed", what="Completed")
+        await wait_for(pilot, lambda: "resumed and executed successfully" in notifications(app), what="server message")
+        await wait_for(pilot, lambda: table.row_count == 0, what="the inbox to empty")
+    assert len(posts(emulator, "/approve")) == 1
+
+
+async def test_reject_from_the_inbox_fails_the_execution(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_inbox(pilot, app)
+        await pilot.press("d")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: server.emulator.execution_status(PAUSED) == "Failed", what="Failed")
+    assert len(posts(server.emulator, "/reject")) == 1
+
+
+async def test_no_and_escape_send_nothing(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_inbox(pilot, app)
+        for key in ("n", "escape"):
+            await pilot.press("a")
+            await wait_for_screen(pilot, app, ConfirmDialog)
+            await pilot.press(key)
+            await wait_for_screen(pilot, app, ApprovalInbox)
+        await pilot.press("d", "enter")  # enter lands on the focused "No"
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        await pilot.pause(0.3)
+    assert posts(server.emulator) == []
+
+
+async def test_rapid_repeats_send_exactly_one_approve(emulator_server) -> None:
+    server = emulator_server(time_scale=0.2)
+    emulator = server.emulator
+    emulator.faults.latency = 0.5  # the answer is slow, as on a real server
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_inbox(pilot, app)
+        await pilot.press("a", "y", "a", "y", "a", "y")
+        await wait_for(pilot, lambda: "Already approving" in notifications(app), what="the in-progress notice")
+        emulator.faults.latency = 0
+        await wait_for(pilot, lambda: emulator.execution_status(PAUSED) == "Completed", timeout=30)
+        await pilot.pause(0.5)
+    assert len(posts(emulator, "/approve")) == 1
+
+
+async def test_approve_shows_in_progress_in_the_detail_view(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_inbox(pilot, app)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        tree = app.screen.query_one(TaskTree)
+        await wait_for(pilot, lambda: tree.selected_key == "PublishInvoices", what="the gated task selected")
+        assert "waiting" in tree.get_cell("PublishInvoices", "task").plain
+        emulator.faults.latency = 1.0
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        info = app.screen.query_one("#exec-info")
+        await wait_for(pilot, lambda: "approving" in info.render().plain, what="approving… in the header")
+        emulator.faults.latency = 0
+        await wait_for(pilot, lambda: emulator.execution_status(PAUSED) == "Completed", timeout=30)
+
+
+async def test_cancel_a_running_execution(emulator_server) -> None:
+    server = emulator_server(time_scale=1.0, seed=False)
+    emulator = server.emulator
+    workflow_id = emulator.add_workflow(
+        {"Name": "slow", "Tasks": [{"Name": "Sleep", "Type": "Demo:1.0",
+                                     "Execution": {"Parameters": {"emulator": {"seconds": 60}}}}]}
+    )
+    execution_id = emulator.start_execution(workflow_id)
+    emulator.wait_for_status(execution_id, {"Running"})
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_workflow(workflow_id)
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("c")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Failed", what="Failed")
+        await wait_for(pilot, lambda: "Failed" in table.get_cell(execution_id, "status").plain, what="shown Failed")
+    assert emulator.task_statuses(execution_id) == {"Sleep": "Canceled"}
+
+
+async def test_start_puts_the_new_execution_on_top_with_the_cursor(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5)
+        table.select_key(NIGHTLY)
+        await pilot.press("x")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        await wait_for(pilot, lambda: app.last_started is not None, what="the start to return")
+        new_id = app.last_started[1]
+        runs = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: runs.keys and runs.keys[0] == new_id and runs.selected_key == new_id)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        assert app.screen.execution_id == new_id
+    assert len(posts(emulator, "/executions")) == 1
+
+
+async def test_read_only_sends_no_post(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5)
+        await pilot.press("x", "y")
+        assert "Read-only session" in notifications(app)
+        footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+        assert "Start" not in footer
+        inbox = await open_inbox(pilot, app)
+        assert inbox.row_count == 1
+        await pilot.press("a", "y", "d", "y")
+        await pilot.pause(0.3)
+        assert "read-only" in app.screen.query_one("StatusHeader").render().plain
+    assert posts(server.emulator) == []
+
+
+async def test_someone_else_decided_first_is_explained(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_inbox(pilot, app)
+        # Another operator approves first, outside this dashboard.
+        approval = app.overview.approvals.all()[0]
+        httpx.post(f"{server.url}/workflows/{INVOICE}/executions/{PAUSED}/approvals/{approval.id}/approve")
+        await pilot.press("a", "y")
+        await wait_for(pilot, lambda: "Someone else decided first" in notifications(app), what="the explanation")
+        assert "[FSX2441]" in notifications(app)
+        assert app.is_running
+
+
+async def test_missing_role_is_explained(emulator_server) -> None:
+    server = emulator_server(frozen=True, auth="basic")
+    app = make_app(server.url, credentials=BasicCredentials("admin", "admin"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_inbox(pilot, app)
+        # The operator's roles were narrowed mid-session: now a viewer.
+        app.client.set_credentials(BasicCredentials("viewer", "viewer"))
+        await pilot.press("a", "y")
+        await wait_for(pilot, lambda: "Permission denied" in notifications(app), what="the 403 explanation")
+        assert "admin or approvals" in notifications(app)
+        assert app.is_running

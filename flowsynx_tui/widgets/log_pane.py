@@ -1,0 +1,645 @@
+"""The log pane: a follow-able, filterable, searchable view of one source's log lines.
+
+``LogPane`` is a small container: a ``LogLines`` view (a Line API ``ScrollView``
+that renders only the rows on screen), an inline search input and a one-line status
+bar. The data and everything derived from it live in ``LogModel`` (no Textual), so
+the widget code here is about keys, scrolling, refresh pacing and messages.
+
+Log text is data: it is put into ``rich.text.Text`` objects directly (never parsed as
+markup) after ``log_text.sanitize`` made every control character visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, tzinfo
+from functools import partial
+from importlib.resources import files
+from pathlib import Path
+from time import monotonic
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
+
+from flowsynx_tui.widgets.log_model import LineStyles, LogModel, SearchJob
+from flowsynx_tui.widgets.log_store import Record
+from flowsynx_tui.widgets.log_text import sanitize, slug
+
+if TYPE_CHECKING:
+    from flowsynx_tui.api.models import LogEntry
+    from flowsynx_tui.widgets.log_model import ExportSnapshot
+
+CSS_PATH = files("flowsynx_tui.widgets").joinpath("log_pane.tcss")
+"""The pane's styles; a package resource, so it also works from an installed wheel."""
+
+_LEVEL_STYLES = ("trace", "debug", "info", "warning", "error", "critical")
+
+
+class LogLines(ScrollView, can_focus=True):
+    """Renders the rows of a ``LogModel`` that are on screen, nothing else."""
+
+    # ScrollView's own bindings include "end", which must reach LogPane (tail + follow).
+    INHERIT_BINDINGS = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_rows(-1)", "Up", show=False, id="log.line_up"),
+        Binding("down", "scroll_rows(1)", "Down", show=False, id="log.line_down"),
+        Binding("pageup", "scroll_pages(-1)", "Page up", show=False, id="log.page_up"),
+        Binding("pagedown", "scroll_pages(1)", "Page down", show=False, id="log.page_down"),
+        Binding("home", "scroll_top", "Top", show=False, id="log.top"),
+        Binding("left", "scroll_columns(-4)", "Left", show=False, id="log.left"),
+        Binding("right", "scroll_columns(4)", "Right", show=False, id="log.right"),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "log-lines--timestamp",
+        "log-lines--exception",
+        "log-lines--marker",
+        "log-lines--match",
+        "log-lines--match-current",
+        *(f"log-lines--{name}" for name in _LEVEL_STYLES),
+    }
+
+    def __init__(self, model: LogModel, on_user_scroll: Callable[[bool], None]) -> None:
+        super().__init__()
+        self._model = model
+        self._on_user_scroll = on_user_scroll
+        self._strips: LRUCache[int, list[Strip]] = LRUCache(1024)
+        self._generation = -1
+        self._styles: LineStyles | None = None
+        self._programmatic = 0
+
+    # -- scrolling -------------------------------------------------------------
+
+    @contextmanager
+    def programmatic(self) -> Iterator[None]:
+        """Scrolls inside this block are the pane's own, not the user's."""
+        self._programmatic += 1
+        try:
+            yield
+        finally:
+            self._programmatic -= 1
+
+    def scroll_to_row(self, row: float) -> None:
+        with self.programmatic():
+            self.scroll_to(y=row, animate=False, force=True)
+
+    def scroll_to_tail(self) -> None:
+        with self.programmatic():
+            self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._programmatic:
+            return
+        # Any user scroll (keys, wheel, scrollbar) that moves up and leaves the end
+        # pauses following; one that reaches the end may resume it.
+        if new_value < old_value and round(new_value) < self.max_scroll_y:
+            self._on_user_scroll(False)
+        elif new_value > old_value and round(new_value) >= self.max_scroll_y:
+            self._on_user_scroll(True)
+
+    def action_scroll_rows(self, rows: int) -> None:
+        self.scroll_to(y=self.scroll_y + rows, animate=False)
+
+    def action_scroll_pages(self, pages: int) -> None:
+        page = max(1, self.scrollable_content_region.height - 1)
+        self.scroll_to(y=self.scroll_y + pages * page, animate=False)
+
+    def action_scroll_top(self) -> None:
+        self.scroll_to(x=0, y=0, animate=False)
+
+    def action_scroll_columns(self, columns: int) -> None:
+        self.scroll_to(x=self.scroll_x + columns, animate=False)
+
+    # -- rendering -----------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._strips.clear()
+
+    def line_styles(self) -> LineStyles:
+        if self._styles is None:
+            component = self.get_component_rich_style
+            self._styles = LineStyles(
+                base=self.rich_style,
+                timestamp=component("log-lines--timestamp"),
+                levels={name: component(f"log-lines--{name}") for name in _LEVEL_STYLES},
+                exception=component("log-lines--exception"),
+                marker=component("log-lines--marker"),
+                match=component("log-lines--match"),
+                current_match=component("log-lines--match-current"),
+            )
+        return self._styles
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        strip = self.row_strip(scroll_y + y)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.line_styles().base)
+
+    def row_strip(self, row: int) -> Strip:
+        """The whole (uncropped) strip of a row of the log."""
+        model = self._model
+        if self._generation != model.generation:
+            self._strips.clear()
+            self._generation = model.generation
+        found = model.locate(row)
+        if found is None:
+            return Strip.blank(0)
+        key, within = found
+        strips = self._strips.get(key)
+        if strips is None:
+            strips = self._render_key(key)
+            self._strips[key] = strips
+        return strips[within] if within < len(strips) else Strip.blank(0)
+
+    def forget(self, key: int) -> None:
+        self._strips.discard(key)
+
+    def _render_key(self, key: int) -> list[Strip]:
+        styles = self.line_styles()
+        console = self.app.console
+        strips = []
+        for text in self._model.rows(key, styles):
+            strips.append(Strip(text.render(console), text.cell_len))
+        widest = max(strip.cell_length for strip in strips)
+        if not self._model.wrap and widest > self.virtual_size.width:
+            # The width estimate of LogStore.widest was short (wide characters).
+            self.call_later(self._widen, widest)
+        return strips
+
+    def _widen(self, width: int) -> None:
+        if width > self.virtual_size.width:
+            self.virtual_size = Size(width, self.virtual_size.height)
+
+    # -- events ----------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        pane = self.parent
+        if isinstance(pane, LogPane):
+            pane._content_width_changed(self.scrollable_content_region.width)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        found = self._model.locate(round(self.scroll_y) + offset.y)
+        pane = self.parent
+        if found is not None and isinstance(pane, LogPane):
+            pane._toggle_line(found[0])
+
+
+class _SearchInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Close search", id="log.search_cancel"),
+    ]
+
+    def action_cancel(self) -> None:
+        pane = self.parent
+        if isinstance(pane, LogPane):
+            pane._close_search(clear=True)
+
+
+class LogPane(Widget):
+    """Log lines of one source (an execution or a task), live or finished.
+
+    Call ``reset`` when the source changes and ``append_entries`` (or the bulk
+    ``append_records``) as lines arrive; the pane sorts, caps, filters and follows.
+    """
+
+    DEFAULT_CSS = CSS_PATH.read_text(encoding="utf-8")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "toggle_follow", "Follow", id="log.follow"),
+        Binding("end,G", "tail", "Tail", id="log.tail"),
+        Binding("w", "toggle_wrap", "Wrap", id="log.wrap"),
+        Binding("l", "cycle_level", "Level", id="log.level"),
+        Binding("slash", "search", "Search", id="log.search"),
+        Binding("n", "next_match", "Next match", show=False, id="log.next_match"),
+        Binding("N", "prev_match", "Prev match", show=False, id="log.prev_match"),
+        Binding("s", "save", "Save", id="log.save"),
+        Binding("u", "toggle_utc", "UTC", id="log.utc"),
+        Binding("e", "toggle_expand", "Exceptions", id="log.expand"),
+        Binding("escape", "clear_search", "Clear search", show=False, id="log.clear_search"),
+    ]
+
+    refresh_interval: float = 0.1
+    """Least time between two screen updates caused by appends (at most ~10 Hz)."""
+
+    class Saved(Message):
+        """The filtered log was written to ``path``."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    class SaveFailed(Message):
+        """Writing the log failed; ``reason`` says why."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(
+        self,
+        *,
+        retain_limit: int = 200_000,
+        local_tz: tzinfo | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.save_dir: Path = Path.cwd()
+        self.source_label = ""
+        self.live = False
+        self.follow = False
+        self.new_since_pause = 0
+        self._model = LogModel(retain_limit, local_tz)
+        self._view = LogLines(self._model, self._user_scrolled)
+        self._search_input = _SearchInput(placeholder="search (enter: find, escape: close)", compact=True)
+        self._search_input.display = False
+        self._status = Static("", classes="log-pane--status", markup=False)
+        self._dropped_rows_pending = 0
+        self._last_flush = 0.0
+        self._flush_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self._view
+        yield self._search_input
+        yield self._status
+
+    def on_mount(self) -> None:
+        self._flush()
+
+    def focus(self, scroll_visible: bool = True) -> LogPane:
+        # The pane's bindings apply while its line view (a descendant) has focus.
+        self._view.focus(scroll_visible)
+        return self
+
+    # -- public API --------------------------------------------------------------------
+
+    @property
+    def retain_limit(self) -> int:
+        """Most lines kept; older ones are dropped (and the status bar says so)."""
+        return self._model.store.retain_limit
+
+    @property
+    def line_count(self) -> int:
+        """Lines retained (after the retain cap)."""
+        return len(self._model.store)
+
+    @property
+    def visible_count(self) -> int:
+        """Lines that pass the level filter."""
+        return self._model.visible_count
+
+    @property
+    def status_text(self) -> str:
+        return self._status_text()
+
+    @property
+    def lines_view(self) -> LogLines:
+        return self._view
+
+    def visible_text(self) -> list[str]:
+        """Plain text of the filtered lines exactly as ``s`` saves them, one item per text line."""
+        return list(self._model.snapshot().lines())
+
+    def append_entries(self, entries: Sequence[LogEntry]) -> None:
+        """Add a batch of entries (any order; shown ordered by timestamp)."""
+        self.append_records(
+            (
+                entry.time_stamp.timestamp(),
+                entry.level.severity,
+                entry.level.value,
+                entry.message,
+                entry.exception,
+            )
+            for entry in entries
+        )
+
+    def append_records(self, records: Iterable[Record]) -> None:
+        """Bulk fast path: ``(epoch_seconds, severity, level_name, message, exception)`` tuples.
+
+        ``level_name`` is a ``LogLevel`` value such as ``"Warning"``; ``severity``
+        (0 trace .. 5 critical) ranks names the client does not know.
+        """
+        outcome = self._model.append(records)
+        if not outcome.new_lines and not outcome.dropped_lines and not outcome.reordered:
+            return
+        if not self.follow:
+            self.new_since_pause += outcome.new_lines
+        self._dropped_rows_pending += outcome.dropped_rows
+        self._schedule_flush()
+
+    def reset(self, source_label: str, *, live: bool) -> None:
+        """Forget all lines and show a new source; follow only if it is live."""
+        self.source_label = source_label
+        self.live = live
+        self.follow = live
+        self.new_since_pause = 0
+        self._dropped_rows_pending = 0
+        self._close_search(clear=True)
+        self._model.clear()
+        if self.is_mounted:
+            self._flush()
+            self._view.scroll_to_row(0)
+
+    def set_live(self, live: bool) -> None:
+        """Tell the pane whether its source still runs (a finished one gets no new lines)."""
+        if live and not self.live and self._view.is_vertical_scroll_end:
+            self.follow = True
+        self.live = live
+        self._update_status()
+
+    # -- refresh pacing ------------------------------------------------------------------
+
+    def _schedule_flush(self) -> None:
+        if not self.is_mounted:
+            return
+        wait = self._last_flush + self.refresh_interval - monotonic()
+        if wait <= 0:
+            self._flush()
+        elif self._flush_timer is None:
+            self._flush_timer = self.set_timer(wait, self._flush)
+
+    def _flush(self) -> None:
+        """Bring the screen up to date with the model: size, position, status."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._last_flush = monotonic()
+        self._sync_virtual_size()
+        if self.follow:
+            self._view.scroll_to_tail()
+        elif self._dropped_rows_pending:
+            # Old lines left from above: move up with the content so it stays still.
+            self._view.scroll_to_row(max(0, self._view.scroll_y - self._dropped_rows_pending))
+        self._dropped_rows_pending = 0
+        self._view.refresh()
+        self._update_status()
+
+    def _sync_virtual_size(self) -> None:
+        model = self._model
+        self._view.virtual_size = Size(model.virtual_width, model.layout.total_rows)
+
+    # -- layout changes keep the top line in place ----------------------------------------------
+
+    def _relayout(self, change: Callable[[], object]) -> None:
+        anchor = None if self.follow else self._model.locate(round(self._view.scroll_y))
+        change()
+        self._sync_virtual_size()
+        if self.follow:
+            self._view.scroll_to_tail()
+        elif anchor is not None:
+            key, within = anchor
+            line = self._model.line_of(key)
+            same = line < self._model.visible_count and self._model.key_at(line) == key
+            height = self._model.layout.height(line) if line < self._model.visible_count else 1
+            offset = min(within, height - 1) if same else 0
+            self._view.scroll_to_row(self._model.row_of_key(key) + offset)
+        self._view.refresh()
+        self._update_status()
+
+    def _content_width_changed(self, width: int) -> None:
+        if width > 0:
+            self._relayout(partial(self._model.set_width, width))
+
+    def _toggle_line(self, key: int) -> None:
+        if self._model.toggle_line(key):
+            self._relayout(lambda: None)
+
+    def _user_scrolled(self, at_end: bool) -> None:
+        if not at_end and self.follow:
+            self.follow = False
+            self.new_since_pause = 0
+            self._update_status()
+        elif at_end and not self.follow and self.live:
+            self._resume_follow()
+
+    def _resume_follow(self) -> None:
+        self.follow = True
+        self.new_since_pause = 0
+        self._view.scroll_to_tail()
+        self._update_status()
+
+    def _jump_to_key(self, key: int) -> None:
+        self.follow = False
+        view = self._view
+        row = self._model.row_of_key(key)
+        height = view.scrollable_content_region.height
+        if not view.scroll_y <= row < view.scroll_y + height:
+            view.scroll_to_row(max(0, row - height // 3))
+        view.refresh()
+        self._update_status()
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next_match", "prev_match"):
+            return True if self._model.visible_matches else None
+        if action == "clear_search":
+            # Without a search, escape belongs to the screen (e.g. "back").
+            return self._model.needle is not None or self._search_input.display
+        return True
+
+    def action_toggle_follow(self) -> None:
+        if self.follow:
+            self.follow = False
+            self.new_since_pause = 0
+            self._update_status()
+        else:
+            self._resume_follow()
+
+    def action_tail(self) -> None:
+        self._view.scroll_to(x=0, animate=False)
+        self._resume_follow()
+
+    def action_toggle_wrap(self) -> None:
+        self._view.set_class(not self._model.wrap, "-wrap")
+        self._relayout(partial(self._model.set_wrap, not self._model.wrap))
+        if self._model.wrap:
+            self._view.scroll_to(x=0, animate=False)
+
+    def action_cycle_level(self) -> None:
+        self._relayout(self._model.cycle_level)
+
+    def action_toggle_utc(self) -> None:
+        self._relayout(partial(self._model.set_utc, not self._model.utc))
+
+    def action_toggle_expand(self) -> None:
+        self._relayout(self._model.toggle_expand_all)
+
+    def action_search(self) -> None:
+        field = self._search_input
+        field.value = self._model.needle or ""
+        field.display = True
+        field.focus()
+
+    def action_clear_search(self) -> None:
+        self._close_search(clear=True)
+
+    def action_next_match(self) -> None:
+        self._step_match(forward=True)
+
+    def action_prev_match(self) -> None:
+        self._step_match(forward=False)
+
+    def action_save(self) -> None:
+        snapshot = self._model.snapshot()
+        stem = f"flowsynx-{slug(self.source_label)}-{datetime.now():%Y%m%d-%H%M%S}"
+        self.run_worker(
+            partial(write_log_file, snapshot, Path(self.save_dir), stem),
+            name="log-save",
+            group="log-save",
+            description="save log",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    # -- search ------------------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is not self._search_input:
+            return
+        event.stop()
+        needle = event.value
+        self._close_search(clear=not needle)
+        if needle:
+            self._start_search(needle)
+
+    def _start_search(self, needle: str) -> None:
+        job = self._model.begin_search(needle)
+        self._view.refresh()
+        self._update_status()
+        self.run_worker(
+            job.run,
+            name="log-search",
+            group="log-search",
+            description="search log",
+            thread=True,
+            exclusive=True,
+        )
+
+    def _close_search(self, *, clear: bool) -> None:
+        field = self._search_input
+        had_focus = field.has_focus
+        field.display = False
+        if clear and self._model.needle is not None:
+            self._model.clear_search()
+            self._view.refresh()
+        if had_focus:
+            self._view.focus()
+        self._update_status()
+
+    def _step_match(self, *, forward: bool) -> None:
+        key = self._model.step_match(forward)
+        if key is not None:
+            self._jump_to_key(key)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "log-search":
+            event.stop()
+            if event.state is WorkerState.SUCCESS and isinstance(worker.result, SearchJob):
+                if self._model.finish_search(worker.result):
+                    current = self._model.current_match
+                    if current is not None:
+                        self._jump_to_key(current)
+                    self._view.refresh()
+                    self._update_status()
+        elif worker.group == "log-save":
+            event.stop()
+            if event.state is WorkerState.SUCCESS and isinstance(worker.result, SaveResult):
+                result = worker.result
+                self.post_message(self.Saved(result.path))
+                self.notify(f"Saved {result.lines:,} log lines to {result.path}", title="Log saved")
+            elif event.state is WorkerState.ERROR:
+                reason = str(worker.error) or type(worker.error).__name__
+                self.post_message(self.SaveFailed(reason))
+                self.notify(f"Could not save the log: {reason}", severity="error")
+
+    # -- status ------------------------------------------------------------------------------------
+
+    def _update_status(self) -> None:
+        if self.is_mounted:
+            self._status.update(Text(self._status_text(), no_wrap=True, overflow="ellipsis"))
+
+    def _status_text(self) -> str:
+        model = self._model
+        parts = [sanitize(self.source_label) or "no source", f"{self.line_count:,} lines"]
+        if model.index is not None:
+            parts.append(f"showing {model.visible_count:,}")
+        parts.append("all levels" if model.min_severity is None else f"level ≥ {model.level_name}")
+        parts.append(self._follow_text())
+        parts.append(f"wrap {'on' if model.wrap else 'off'}")
+        parts.append("UTC" if model.utc else "local time")
+        search = self._search_text()
+        if search:
+            parts.append(search)
+        if model.store.dropped_total:
+            parts.append(
+                f"oldest {model.store.dropped_total:,} lines dropped (cap {model.store.retain_limit:,})"
+            )
+        return " · ".join(parts)
+
+    def _follow_text(self) -> str:
+        if self.follow:
+            return "following"
+        if self.live or self.new_since_pause:
+            return f"paused · {self.new_since_pause:,} new"
+        return "follow off"
+
+    def _search_text(self) -> str:
+        model = self._model
+        if model.needle is None:
+            return ""
+        needle = sanitize(model.needle)
+        if model.search_pending:
+            return f'searching "{needle}"…'
+        total = len(model.visible_matches)
+        if not total:
+            return f'"{needle}": no matches'
+        ordinal = model.match_ordinal()
+        return f'"{needle}": match {ordinal}/{total}' if ordinal else f'"{needle}": {total:,} matches'
+
+
+class SaveResult:
+    def __init__(self, path: Path, lines: int) -> None:
+        self.path = path
+        self.lines = lines
+
+
+def write_log_file(snapshot: ExportSnapshot, directory: Path, stem: str) -> SaveResult:
+    """Write the snapshot's lines to a new file in ``directory``; never overwrites.
+
+    Runs in a worker thread: formatting a million lines takes seconds.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1000):
+        path = directory / (f"{stem}.log" if attempt == 0 else f"{stem}-{attempt}.log")
+        try:
+            # "x" fails if the file exists: no race with another save of the same second.
+            with path.open("x", encoding="utf-8", newline="\n") as handle:
+                for line in snapshot.lines():
+                    handle.write(line)
+                    handle.write("\n")
+        except FileExistsError:
+            continue
+        return SaveResult(path.resolve(), snapshot.lines_written)
+    raise FileExistsError(f"too many log files named {stem}*.log in {directory}")

@@ -1,0 +1,399 @@
+"""Pilot tests of LogPane: a tiny app holding only the pane, fed real LogEntry objects."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.cells import cell_len
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+
+from flowsynx_tui.api.models import LogEntry
+from flowsynx_tui.widgets.log_pane import LogPane
+
+ZONE = timezone(timedelta(hours=2))
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+SIZE = (100, 24)
+
+
+class LogApp(App[None]):
+    def __init__(self, **pane_options: Any) -> None:
+        super().__init__()
+        self.pane_options = pane_options
+        self.saved: list[Path] = []
+        self.failures: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield LogPane(local_tz=ZONE, id="log", **self.pane_options)
+
+    def on_log_pane_saved(self, message: LogPane.Saved) -> None:
+        self.saved.append(message.path)
+
+    def on_log_pane_save_failed(self, message: LogPane.SaveFailed) -> None:
+        self.failures.append(message.reason)
+
+
+@asynccontextmanager
+async def running(live: bool = True, **options: Any) -> AsyncIterator[tuple[LogApp, Pilot[None], LogPane]]:
+    app = LogApp(**options)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(LogPane)
+        pane.refresh_interval = 0  # deterministic: every batch reaches the screen at once
+        pane.reset("execution 4d546c15", live=live)
+        pane.focus()
+        await pilot.pause()
+        yield app, pilot, pane
+
+
+def entry(
+    n: int,
+    message: str | None = None,
+    *,
+    level: str = "Information",
+    exception: str | None = None,
+    seconds: float | None = None,
+) -> LogEntry:
+    return LogEntry(
+        id=f"e{n}",
+        message=f"message {n}" if message is None else message,
+        level=level,
+        time_stamp=T0 + timedelta(seconds=n if seconds is None else seconds),
+        exception=exception,
+    )
+
+
+def screen_rows(pane: LogPane) -> list[str]:
+    view = pane.lines_view
+    return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+
+
+def all_rows(pane: LogPane) -> list[str]:
+    view = pane.lines_view
+    return [view.row_strip(row).text for row in range(view.virtual_size.height)]
+
+
+def at_tail(pane: LogPane) -> bool:
+    view = pane.lines_view
+    return view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y
+
+
+async def test_follow_sticks_to_tail_as_lines_arrive() -> None:
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(n) for n in range(100)])
+        await pilot.pause()
+        assert at_tail(pane)
+        assert "message 99" in screen_rows(pane)[-1]
+        pane.append_entries([entry(n) for n in range(100, 130)])
+        await pilot.pause()
+        assert at_tail(pane)
+        assert "message 129" in screen_rows(pane)[-1]
+        assert "following" in pane.status_text
+
+
+async def test_scrolling_up_pauses_counts_new_lines_and_end_resumes() -> None:
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(n) for n in range(100)])
+        await pilot.pause()
+        await pilot.press("pageup")
+        view = pane.lines_view
+        paused_at = view.scroll_y
+        top_row = screen_rows(pane)[0]
+        assert paused_at < view.max_scroll_y
+        pane.append_entries([entry(n) for n in range(100, 142)])
+        await pilot.pause()
+        assert "paused · 42 new" in pane.status_text
+        assert view.scroll_y == paused_at and screen_rows(pane)[0] == top_row
+        await pilot.press("end")
+        assert at_tail(pane) and "following" in pane.status_text
+        view.scroll_to(y=3, animate=False)  # what a scrollbar drag or the mouse wheel does
+        assert "paused · 0 new" in pane.status_text
+        await pilot.press("G")
+        assert at_tail(pane) and "following" in pane.status_text
+        await pilot.press("f")
+        assert "paused" in pane.status_text
+        pane.append_entries([entry(200)])
+        await pilot.pause()
+        assert not at_tail(pane)
+
+
+async def test_level_filter_cycles_and_counts() -> None:
+    levels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical"]
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(n, level=levels[n % 6]) for n in range(60)])
+        await pilot.pause()
+        for count in (50, 40, 30, 20):  # debug, info, warning, error (and critical)
+            await pilot.press("l")
+            assert pane.visible_count == count
+            assert f"showing {count}" in pane.status_text
+        labels = {line.split()[2] for line in pane.visible_text()}
+        assert labels == {"ERR", "CRT"}
+        assert "level ≥ error" in pane.status_text
+        await pilot.press("l")
+        assert pane.visible_count == 60 and "showing" not in pane.status_text
+
+
+async def test_search_highlights_jumps_and_steps_through_matches() -> None:
+    async with running(live=False) as (_, pilot, pane):
+        messages = [f"message {n}" + (" needle here" if n in (40, 90, 150) else "") for n in range(200)]
+        pane.append_entries([entry(n, text) for n, text in enumerate(messages)])
+        pane.append_entries([entry(300, "plain", exception="Traceback: NEEDLE inside")])
+        await pilot.pause()
+        await pilot.press("slash", *"NeEdLe", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "match 1/4" in pane.status_text
+        rows = screen_rows(pane)
+        assert any("message 40 needle here" in row for row in rows)
+        # The matched text carries a highlight style (a background) in the rendered strip.
+        view = pane.lines_view
+        strip = next(view.render_line(y) for y, row in enumerate(rows) if "message 40 " in row)
+        plain_bg = next(seg.style.bgcolor for seg in strip if seg.text.startswith(" message 40"))
+        assert any(seg.text == "needle" and seg.style.bgcolor != plain_bg for seg in strip)
+        await pilot.press("n")
+        assert "match 2/4" in pane.status_text
+        assert any("message 90 needle" in row for row in screen_rows(pane))
+        await pilot.press("N", "N")
+        assert "match 4/4" in pane.status_text  # wrapped around backwards
+        assert any("NEEDLE inside" in row for row in screen_rows(pane))
+        await pilot.press("escape")
+        assert "match" not in pane.status_text
+
+
+async def test_escape_in_search_input_closes_it() -> None:
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(n) for n in range(10)])
+        await pilot.press("slash", *"message")
+        assert pane.query_one("Input").has_focus
+        await pilot.press("escape")
+        assert not pane.query_one("Input").display
+        assert pane.lines_view.has_focus and "match" not in pane.status_text
+
+
+async def test_wrap_changes_the_number_of_virtual_lines() -> None:
+    async with running() as (_, pilot, pane):
+        long_text = "x" * 250 + " the end"
+        pane.append_entries([entry(n, f"{n} {long_text}") for n in range(30)])
+        await pilot.pause()
+        view = pane.lines_view
+        assert view.virtual_size.height == 30
+        await pilot.press("w")
+        await pilot.pause()
+        width = view.scrollable_content_region.width
+        assert view.virtual_size.height > 30 * 3
+        assert all(cell_len(row) <= width for row in all_rows(pane))
+        assert at_tail(pane) and screen_rows(pane)[-1].rstrip().endswith("the end")
+        assert "wrap on" in pane.status_text
+        await pilot.press("home", "w")
+        assert view.virtual_size.height == 30
+
+
+async def test_save_writes_exactly_the_filtered_lines(tmp_path: Path) -> None:
+    async with running() as (app, pilot, pane):
+        pane.save_dir = tmp_path
+        pane.append_entries(
+            [entry(n, level="Warning" if n % 3 == 0 else "Information") for n in range(30)]
+            + [entry(40, "boom", level="Error", exception="E: bad\n at x")]
+        )
+        await pilot.press("l", "l", "l")  # warning and up
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.press("s")  # same second: must not overwrite the first file
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        files = sorted(tmp_path.iterdir())
+        assert len(files) == 2 and len(app.saved) == 2
+        assert all(re.fullmatch(r"flowsynx-execution-4d546c15-\d{8}-\d{6}(-1)?\.log", f.name) for f in files)
+        text = files[0].read_text(encoding="utf-8")
+        assert text.splitlines() == pane.visible_text()
+        assert len(pane.visible_text()) == 10 + 1 + 2
+        assert "    E: bad" in text and "INF" not in text
+
+
+async def test_save_failure_is_reported(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    async with running() as (app, pilot, pane):
+        pane.save_dir = blocker
+        pane.append_entries([entry(1)])
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.failures and not app.saved
+
+
+async def test_hostile_text_is_shown_literally_and_never_reaches_the_terminal() -> None:
+    hostile = [
+        "[bold red]x[/]",
+        "[/]",
+        "[link=http://x]y",
+        "title \x1b]0;title\x07 done",
+        "clear \x1b[2J\x1b[31mred\r\x00\x9b",
+        "\tindented",
+    ]
+    async with running() as (app, pilot, pane):
+        pane.append_entries([entry(n, text) for n, text in enumerate(hostile)])
+        pane.append_entries([entry(9, "ok", exception="[bold]E[/]\x1b[2J\nline2")])
+        await pilot.press("e")
+        view = pane.lines_view
+        strips = [view.row_strip(row) for row in range(view.virtual_size.height)]
+        for strip in strips:
+            for segment in strip:
+                assert "\x1b" not in segment.text and "\x07" not in segment.text
+                assert not any(ord(ch) < 32 for ch in segment.text)
+        text = "\n".join(strip.text for strip in strips)
+        for literal in ("[bold red]x[/]", "[/]", "[link=http://x]y", "␛]0;title␇ done", "␛[2J␛[31mred␍␀<9B>", "[bold]E[/]␛[2J"):
+            assert literal in text
+        assert "INF     indented" in text
+        await pilot.press("w", "u", "l")
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_out_of_order_batches_end_sorted() -> None:
+    async with running() as (_, pilot, pane):
+        order = list(range(50))
+        random.Random(5).shuffle(order)
+        pane.append_entries([entry(n) for n in order])
+        pane.append_entries([entry(n, f"late {n}", seconds=n + 0.5) for n in (10, 3, 47)])
+        await pilot.pause()
+        stamps = [line.split()[1] for line in pane.visible_text()]
+        assert stamps == sorted(stamps) and len(stamps) == 53
+        messages = [line.split(" ", 3)[3] for line in pane.visible_text()]
+        assert messages[3:6] == ["message 3", "late 3", "message 4"]
+
+
+async def test_equal_timestamps_keep_arrival_order() -> None:
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(n, f"first {n}", seconds=5) for n in range(3)])
+        pane.append_entries([entry(9, "earlier", seconds=1), entry(10, "second", seconds=5)])
+        messages = [line.split(" ", 3)[3] for line in pane.visible_text()]
+        assert messages == ["earlier", "first 0", "first 1", "first 2", "second"]
+
+
+async def test_retain_cap_drops_oldest_and_says_so() -> None:
+    async with running(retain_limit=100) as (_, pilot, pane):
+        pane.append_entries([entry(n) for n in range(80)])
+        pane.append_entries([entry(n) for n in range(80, 150)])
+        await pilot.pause()
+        assert pane.line_count == 100
+        assert pane.visible_text()[0].endswith("message 50")
+        assert "oldest 50 lines dropped (cap 100)" in pane.status_text
+        assert "message 149" in screen_rows(pane)[-1]
+
+
+async def test_hundred_kilobyte_line_is_cut_with_a_marker() -> None:
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(1, "A" * 100_000)])
+        await pilot.pause()
+        row = pane.lines_view.row_strip(0).text
+        assert row.endswith("… [+90,000 chars]")
+        assert row.count("A") == 10_000
+
+
+async def test_exceptions_collapse_expand_all_and_click_one() -> None:
+    trace = "System.InvalidOperationException: boom\n" + "\n".join(f"   at Step{n}()" for n in range(12))
+    async with running(live=False) as (_, pilot, pane):
+        pane.append_entries([entry(0, "first", exception=trace), entry(1, "plain"), entry(2, "second", exception=trace)])
+        await pilot.pause()
+        rows = all_rows(pane)
+        assert len(rows) == 3
+        assert "▸ System.InvalidOperationException: boom  (+12 lines)" in rows[0]
+        await pilot.press("e")
+        assert pane.lines_view.virtual_size.height == 3 + 2 * 13
+        assert "   at Step11()" in all_rows(pane)[13]
+        await pilot.press("e")
+        await pilot.click(LogPane, offset=(20, 0))  # the first line of the pane
+        rows = all_rows(pane)
+        assert len(rows) == 3 + 13 and "▾" in rows[0] and "▸" in rows[-1]
+
+
+async def test_u_toggles_utc_and_dates_appear_when_lines_span_days() -> None:
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(0, "noon")])
+        await pilot.pause()
+        assert all_rows(pane)[0].startswith("14:00:00.000 INF noon")  # +02:00
+        await pilot.press("u")
+        assert all_rows(pane)[0].startswith("12:00:00.000 INF noon")
+        assert "UTC" in pane.status_text
+        pane.append_entries([entry(1, "tomorrow", seconds=86_400)])
+        assert all_rows(pane)[1].startswith("2024-05-02 12:00:00.000 INF tomorrow")
+
+
+async def test_wide_characters_keep_alignment() -> None:
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(0, "日本語のログ 🚀 done"), entry(1, "ascii")])
+        await pilot.pause()
+        view = pane.lines_view
+        width = view.scrollable_content_region.width
+        assert all(view.render_line(y).cell_length == width for y in range(3))
+        await pilot.press("w")
+        pane.append_entries([entry(2, "漢" * 200)])
+        rows = all_rows(pane)
+        assert all(cell_len(row) <= width for row in rows)
+        assert sum(row.count("漢") for row in rows) == 200
+
+
+async def test_batches_refresh_at_most_about_ten_times_a_second() -> None:
+    async with running() as (_, pilot, pane):
+        pane.refresh_interval = 0.1
+        flushes = 0
+        original = pane._sync_virtual_size
+
+        def counting() -> None:
+            nonlocal flushes
+            flushes += 1
+            original()
+
+        pane._sync_virtual_size = counting  # type: ignore[method-assign]
+        for batch in range(50):
+            pane.append_entries([entry(batch * 10 + n) for n in range(10)])
+        assert flushes <= 1
+        await pilot.pause(0.25)
+        assert flushes <= 3 and at_tail(pane)
+        assert "message 499" in screen_rows(pane)[-1]
+
+
+def test_bindings_have_ids_and_main_ones_show() -> None:
+    bindings = {binding.id: binding for binding in LogPane.BINDINGS}  # type: ignore[union-attr]
+    required = {
+        "log.follow", "log.tail", "log.wrap", "log.level", "log.search",
+        "log.next_match", "log.prev_match", "log.save", "log.utc", "log.expand",
+    }
+    assert required <= set(bindings)
+    assert all(bindings[name].show for name in ("log.follow", "log.level", "log.search", "log.save"))
+
+
+def test_search_index_agrees_with_a_plain_scan(monkeypatch: Any) -> None:
+    """The block index behind `/` finds exactly what lowering every line would."""
+    from flowsynx_tui.widgets import log_search
+
+    monkeypatch.setattr(log_search, "BLOCK", 8)  # many blocks from few lines
+    monkeypatch.setattr(log_search, "_DENSE_CHECK", 2)  # and the dense path too
+    rng = random.Random(1)
+    words = ["Alpha", "beta", "GAMMA", "x\ny", "İstanbul", "delta"]
+    for _ in range(40):
+        index, lines, first, end = log_search.SearchIndex(), {}, 0, 0
+        for _ in range(25):
+            roll = rng.random()
+            if roll < 0.6:
+                batch = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(1, 20))]
+                index.extend(end, batch)
+                lines.update(zip(range(end, end + len(batch)), batch))
+                end += len(batch)
+            elif roll < 0.8:
+                cut = rng.randint(first, end)
+                index.truncate(cut)
+                end = cut
+            else:
+                first = rng.randint(first, end)
+                index.drop_below(first)
+            for needle in ("alpha", "GAMMA beta", "x\ny", "i̇stanbul", "a"):
+                start = rng.randint(first, end)
+                found = [key for key in index.find(needle, start) if key >= first]
+                assert found == [k for k in range(start, end) if needle.lower() in lines[k].lower()]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
+import httpx
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -49,6 +50,7 @@ class FlowSynxApp(App[None]):
         clock: Callable[[], datetime] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         log_retain_limit: int = 200_000,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -56,7 +58,9 @@ class FlowSynxApp(App[None]):
         self._clock = clock or (lambda: datetime.now(UTC))
         self.monotonic = monotonic
         self.log_retain_limit = log_retain_limit
-        self.client = FlowSynxClient(settings.url, credentials=settings.credentials, verify=settings.verify)
+        self.client = FlowSynxClient(
+            settings.url, credentials=settings.credentials, verify=settings.verify, transport=transport
+        )
         self.overview = Overview(self.client)
         self.poller = Poller(self, settings.refresh)
         badges = []

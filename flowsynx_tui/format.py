@@ -18,7 +18,8 @@ from flowsynx_tui.api.models import ExecutionStatus, TaskStatus
 STATUS_LOOK: dict[str, tuple[str, str]] = {
     "Pending": ("○", "dim"),
     "Running": ("▶", "bold cyan"),
-    "Paused": ("⏸", "bold magenta"),
+    # Not U+23F8: many terminals draw it as a two-cell emoji and break the columns.
+    "Paused": ("‖", "bold magenta"),
     "Completed": ("✔", "green"),
     "Failed": ("✘", "bold red"),
     "Canceled": ("⊘", "yellow"),

@@ -2,7 +2,8 @@
 tests and the screenshot script share them, so all three see the same deterministic demo.
 
 Determinism comes from a frozen emulator (seed laid out at a fixed ``base_time``, the
-engine never advancing), a fixed app clock, and UTC as the local zone.
+engine never advancing), a fixed app clock, UTC as the local zone, and a fixed URL in
+the header (requests are forwarded to the emulator's real, random loopback port).
 """
 
 from __future__ import annotations
@@ -10,25 +11,43 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from textual.pilot import Pilot
 
+from flowsynx_tui.api.auth import Credentials
 from flowsynx_tui.app import FlowSynxApp
 from flowsynx_tui.config import Settings
-from flowsynx_tui.api.auth import Credentials
 
 #: The frozen demo's seed is laid out relative to this instant ...
 DEMO_BASE_TIME = datetime(2025, 12, 20, 9, 0, tzinfo=UTC)
 #: ... and the app's clock is frozen a little later, so ages and durations are stable.
-DEMO_NOW = DEMO_BASE_TIME + timedelta(seconds=90)
+DEMO_NOW = DEMO_BASE_TIME + timedelta(seconds=30)
+#: What the header shows in pictures, whatever port the emulator really got.
+DEMO_URL = "http://127.0.0.1:6262"
 
 
 def use_utc() -> None:
     """Local time is shown by default; pin it for pictures that must not vary by machine."""
     os.environ["TZ"] = "UTC"
     time.tzset()
+
+
+class PortForward(httpx.AsyncBaseTransport):
+    """Sends every request to ``port`` on loopback: real HTTP, but a stable URL on screen."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(host="127.0.0.1", port=self.port)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 def make_app(
@@ -40,6 +59,7 @@ def make_app(
     frozen_clock: bool = False,
     bell: bool = False,
     keymap: dict[str, str] | None = None,
+    forward_to_port: int | None = None,
 ) -> FlowSynxApp:
     settings = Settings(
         url=url,
@@ -50,7 +70,13 @@ def make_app(
         keymap=keymap or {},
     )
     clock = (lambda: DEMO_NOW) if frozen_clock else None
-    return FlowSynxApp(settings, clock=clock)
+    transport = PortForward(forward_to_port) if forward_to_port else None
+    return FlowSynxApp(settings, clock=clock, transport=transport)
+
+
+def make_demo_app(port: int, **options: object) -> FlowSynxApp:
+    """The app as pictured: frozen clock, the URL of a default local server."""
+    return make_app(DEMO_URL, frozen_clock=True, forward_to_port=port, **options)  # type: ignore[arg-type]
 
 
 async def wait_for(
@@ -64,15 +90,6 @@ async def wait_for(
         await pilot.pause(0.05)
 
 
-async def settle(pilot: Pilot[None], app: FlowSynxApp) -> None:
-    """Wait until no poll is in flight and the screen has caught up, for stable pictures."""
-    await wait_for(pilot, lambda: not any(job.in_flight for job in app.poller.jobs.values()), what="polls to finish")
-    await pilot.pause()
-    app.clear_notifications()
-    await asyncio.sleep(0)
-    await pilot.pause()
-
-
 async def wait_for_screen(pilot: Pilot[None], app: FlowSynxApp, screen_type: type, timeout: float = 15.0) -> None:
     """Wait until the active screen is a ``screen_type`` whose widgets are mounted."""
     await wait_for(
@@ -82,3 +99,130 @@ async def wait_for_screen(pilot: Pilot[None], app: FlowSynxApp, screen_type: typ
         what=f"{screen_type.__name__} on screen",
     )
     await pilot.pause()
+
+
+async def settle(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    """Wait until every poll has answered at least once and none is in flight."""
+    await wait_for(
+        pilot,
+        lambda: all(job.runs > 0 and not job.in_flight for job in app.poller.jobs.values()),
+        what="polls to finish",
+    )
+    await pilot.pause(0.2)
+    app.clear_notifications()
+    await asyncio.sleep(0)
+    await pilot.pause()
+
+
+# ------------------------------------------------------------------ scenes
+# Each scene brings the frozen demo to one screen; snapshot tests and the screenshot
+# script both use them.
+
+Scene = Callable[[Pilot[None], FlowSynxApp], Awaitable[None]]
+
+
+async def _overview_loaded(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    await wait_for(
+        pilot,
+        lambda: app.overview.index.loaded
+        and len(app.overview.index.workflow_of) == len(app.overview.index)
+        and app.header_info.metrics is not None
+        and app._approvals_swept,
+        what="overview loaded",
+    )
+
+
+async def scene_workflows(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    await _overview_loaded(pilot, app)
+    await settle(pilot, app)
+
+
+async def scene_executions(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    from flowsynx_tui.screens.executions import ExecutionsScreen
+
+    await _overview_loaded(pilot, app)
+    await pilot.press("2")
+    await wait_for_screen(pilot, app, ExecutionsScreen)
+    await settle(pilot, app)
+
+
+async def _open_execution(pilot: Pilot[None], app: FlowSynxApp, workflow: str, index: int) -> None:
+    from flowsynx_tui.emulator import seed
+    from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+    from flowsynx_tui.widgets.log_pane import LogPane
+
+    await _overview_loaded(pilot, app)
+    app.open_execution(seed.workflow_id(workflow), seed.execution_id(workflow, index))
+    await wait_for_screen(pilot, app, ExecutionDetailScreen)
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.snapshot.details is not None, what="execution details")
+    await wait_for(pilot, lambda: screen.query_one(LogPane).line_count > 0, what="log lines")
+    await settle(pilot, app)
+
+
+async def scene_execution_running(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    await _open_execution(pilot, app, "warehouse-load", 4)
+
+
+async def scene_execution_paused(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    await _open_execution(pilot, app, "invoice-approval", 5)
+
+
+async def scene_approvals(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    from flowsynx_tui.screens.approvals import ApprovalInbox
+
+    await _overview_loaded(pilot, app)
+    await pilot.press("3")
+    await wait_for_screen(pilot, app, ApprovalInbox)
+    await settle(pilot, app)
+
+
+async def _confirm_after(pilot: Pilot[None], app: FlowSynxApp, key: str) -> None:
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    await pilot.press(key)
+    await wait_for_screen(pilot, app, ConfirmDialog)
+    await pilot.pause(0.2)
+
+
+async def scene_confirm_approve(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    await scene_approvals(pilot, app)
+    await _confirm_after(pilot, app, "a")
+
+
+async def scene_confirm_reject(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    await scene_approvals(pilot, app)
+    await _confirm_after(pilot, app, "d")
+
+
+async def scene_confirm_cancel(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    await scene_execution_running(pilot, app)
+    await _confirm_after(pilot, app, "c")
+
+
+async def scene_confirm_start(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    await scene_workflows(pilot, app)
+    await _confirm_after(pilot, app, "x")
+
+
+async def scene_help(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    from flowsynx_tui.screens.help import HelpScreen
+
+    await scene_workflows(pilot, app)
+    await pilot.press("question_mark")
+    await wait_for_screen(pilot, app, HelpScreen)
+    await pilot.pause(0.2)
+
+
+SCENES: dict[str, Scene] = {
+    "workflows": scene_workflows,
+    "executions": scene_executions,
+    "execution_running": scene_execution_running,
+    "execution_paused": scene_execution_paused,
+    "approvals": scene_approvals,
+    "confirm_approve": scene_confirm_approve,
+    "confirm_reject": scene_confirm_reject,
+    "confirm_cancel": scene_confirm_cancel,
+    "confirm_start": scene_confirm_start,
+    "help": scene_help,
+}

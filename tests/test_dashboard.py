@@ -38,7 +38,7 @@ async def test_workflows_screen_shows_each_workflow_with_its_runs(emulator_serve
         assert names == sorted(names, key=str.lower)
         assert "invoice-approval" in names
         # Run counts appear once executions are matched to their workflows.
-        await wait_for(pilot, lambda: "⏸1" in cell_text(table, seed.workflow_id("invoice-approval"), "runs"),
+        await wait_for(pilot, lambda: "‖1" in cell_text(table, seed.workflow_id("invoice-approval"), "runs"),
                        what="paused run counted")
         assert "Paused" in cell_text(table, seed.workflow_id("invoice-approval"), "last")
         header = app.screen.query_one("StatusHeader").render().plain

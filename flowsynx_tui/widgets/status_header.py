@@ -64,7 +64,7 @@ def render_header(info: HeaderInfo, now: float) -> Text:
     if info.approvals_waiting:
         plural = "approval" if info.approvals_waiting == 1 else "approvals"
         line.append("   ")
-        line.append(f"⏸ {info.approvals_waiting} {plural} waiting", style="bold magenta")
+        line.append(f"⚑ {info.approvals_waiting} {plural} waiting", style="bold magenta")
     return line
 
 

@@ -100,7 +100,8 @@ class TaskTree(KeyedTable):
         used = sum(
             column.get_render_width(self) for key, column in self.columns.items() if key.value != "timeline"
         )
-        width = min(60, max(6, self.size.width - used - 2 * self.cell_padding - 1))
+        padding = 2 * self.cell_padding * len(self.columns)
+        width = min(60, max(6, self.size.width - used - padding - 1))
         if width != self.gantt_width:
             self.gantt_width = width
             if self._last_show is not None:

@@ -12,7 +12,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from flowsynx_tui.actions import ActionRunner
-from flowsynx_tui.api import Approval, FlowSynxClient, FlowSynxError
+from flowsynx_tui.api import Approval, Credentials, FlowSynxClient, FlowSynxError
 from flowsynx_tui.commands import JumpProvider
 from flowsynx_tui.config import Settings
 from flowsynx_tui.format import clean
@@ -40,6 +40,7 @@ class FlowSynxApp(App[None]):
         Binding("1", "show_workflows", "Workflows", id="app.workflows", show=False),
         Binding("2", "show_executions", "All runs", id="app.executions", show=False),
         Binding("3", "show_approvals", "Approvals", id="app.approvals", show=False),
+        Binding("L", "login", "Sign in", id="app.login", show=False),
     ]
 
     def __init__(
@@ -74,6 +75,9 @@ class FlowSynxApp(App[None]):
         self.actions = ActionRunner(self)
         self.last_started: tuple[str, str] | None = None
         self._approvals_swept = False
+        self._login_open = False
+        self._login_declined = False
+        self._reported_problems: set[str] = set()
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))
 
@@ -107,6 +111,7 @@ class FlowSynxApp(App[None]):
             _changed, fresh = message.payload
             self.header_info.approvals_waiting = len(self.overview.approvals.all())
             self.on_new_approvals(fresh)
+            self._report_problems(self.overview.problems)
             self._refresh_screen()
         elif message.key == "server":
             version, metrics = message.payload
@@ -120,6 +125,37 @@ class FlowSynxApp(App[None]):
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         self.header_info.connection = message.connection
         self._refresh_header()
+        if message.connection.state == "ok":
+            self._login_declined = False
+        elif message.connection.auth_failed and not self._login_declined:
+            self.action_login(message.connection.reason)
+
+    def action_login(self, reason: str = "Sign in with other credentials.") -> None:
+        if self._login_open:
+            return
+        from flowsynx_tui.screens.login import LoginDialog
+
+        self._login_open = True
+
+        def done(credentials: Credentials | None) -> None:
+            self._login_open = False
+            if credentials is None:
+                # Keep polling with backoff, but do not ask again until asked (L) or it recovers.
+                self._login_declined = True
+                self.notify("Not signed in. Press L to sign in.", severity="warning")
+                return
+            self.client.set_credentials(credentials)
+            self.header_info.user = credentials.who
+            self.poller.refresh()
+
+        self.push_screen(LoginDialog(reason, self.client.credentials), done)
+
+    def _report_problems(self, problems: tuple[str, ...]) -> None:
+        """Items the server sent that could not be read are named, once each."""
+        for problem in problems:
+            if problem not in self._reported_problems:
+                self._reported_problems.add(problem)
+                self.notify(clean(problem, 300), title="Skipped unreadable data", severity="warning", timeout=10)
 
     def on_new_approvals(self, fresh: list[Approval]) -> None:
         first_sweep = not self._approvals_swept

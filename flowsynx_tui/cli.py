@@ -165,8 +165,26 @@ def _run_dashboard(settings: Settings, *, demo: bool = False) -> int:
     for warning in settings.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
     app = FlowSynxApp(settings, demo=demo)
+    _exit_cleanly_on_signals(app)
     app.run()
     return app.return_code or 0
+
+
+def _exit_cleanly_on_signals(app: object) -> None:
+    """An SSH drop sends SIGHUP, a service manager SIGTERM: leave through Textual's own
+    exit so the terminal is restored (alternate screen, mouse and raw mode off)."""
+    import signal
+
+    def handler(signum: int, _frame: object) -> None:
+        exit_app = getattr(app, "exit", None)
+        loop = getattr(app, "_loop", None)
+        if exit_app is None or loop is None:
+            raise SystemExit(128 + signum)
+        loop.call_soon_threadsafe(exit_app, None, 128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

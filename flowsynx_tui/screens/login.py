@@ -1,0 +1,79 @@
+"""Asked when the server answers 401 mid-session: a new password or token, then go on.
+
+Secrets are typed into masked inputs, kept in memory only, and never written to disk.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
+from flowsynx_tui.format import clean
+
+
+class LoginDialog(ModalScreen[Credentials | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="login.cancel"),
+    ]
+
+    def __init__(self, reason: str, current: Credentials | None) -> None:
+        super().__init__()
+        self.reason = reason
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        bearer = isinstance(self.current, BearerCredentials)
+        username = self.current.username if isinstance(self.current, BasicCredentials) else ""
+        with Vertical(id="login-box"):
+            yield Static(Text("Sign in again", style="bold"))
+            yield Static(Text(clean(self.reason, 200), style="yellow"))
+            yield Static(
+                Text("Enter a new token, or a user name and password. Nothing is saved to disk.", style="dim")
+            )
+            yield Input(placeholder="bearer token", password=True, id="token", classes="" if bearer else "-dim")
+            yield Input(value=username, placeholder="user name", id="username")
+            yield Input(placeholder="password", password=True, id="password")
+            with Horizontal(id="login-buttons"):
+                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Sign in", id="sign-in", variant="primary")
+
+    def on_mount(self) -> None:
+        target = "#token" if isinstance(self.current, BearerCredentials) else "#password"
+        self.query_one(target, Input).focus()
+
+    def _credentials(self) -> Credentials | None:
+        token = self.query_one("#token", Input).value.strip()
+        if token:
+            return BearerCredentials(token)
+        username = self.query_one("#username", Input).value.strip()
+        if username:
+            return BasicCredentials(username, self.query_one("#password", Input).value)
+        return None
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "sign-in":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        credentials = self._credentials()
+        if credentials is None:
+            self.notify("Enter a token, or a user name and password.", severity="warning")
+            return
+        self.dismiss(credentials)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -224,6 +224,8 @@ class FlowSynxApp(App[None]):
             label = self.get_key_display(binding)
             rows.append((label, binding.description or binding.action, binding.id or ""))
         rows.append(("ctrl+p", "Command palette", ""))
+        # This app's own keys first; the generic ones of tables and inputs after them.
+        rows.sort(key=lambda row: not row[2])
         title = getattr(self.screen, "TITLE_TEXT", "") or "flowsynx-tui"
         self.push_screen(HelpScreen(title, rows))
 

@@ -191,3 +191,59 @@ async def test_hostile_text_in_server_data_renders_literally(emulator_server) ->
         screenshot = app.export_screenshot()
         assert "\x1b]0;title" not in screenshot
         assert app.is_running
+
+
+async def test_help_is_generated_from_the_bindings_of_the_screen(emulator_server) -> None:
+    from flowsynx_tui.screens.help import HelpScreen
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5)
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, app, HelpScreen)
+        ids = [row[2] for row in app.screen.rows]
+        assert {"workflows.start", "screen.filter", "app.quit", "table.open"} <= set(ids)
+        assert "log.follow" not in ids  # not on this screen
+        await pilot.press("escape")
+        app.open_execution(WAREHOUSE, seed.execution_id("warehouse-load", 4))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        app.screen.query_one(LogPane).focus()
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, app, HelpScreen)
+        assert {"log.follow", "log.level", "detail.cancel"} <= {row[2] for row in app.screen.rows}
+
+
+async def test_keys_can_be_remapped_by_binding_id(emulator_server) -> None:
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, keymap={"workflows.start": "s", "app.approvals": "A"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5)
+        await pilot.press("x")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, WorkflowsScreen)  # the old key no longer starts anything
+        await pilot.press("s")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("n")
+        await wait_for_screen(pilot, app, WorkflowsScreen)
+        await pilot.press("A")
+        from flowsynx_tui.screens.approvals import ApprovalInbox
+
+        await wait_for_screen(pilot, app, ApprovalInbox)
+
+
+async def test_palette_jumps_to_an_execution_by_id_prefix(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    paused = seed.execution_id("invoice-approval", 5)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: paused in app.overview.index.workflow_of, what="executions matched")
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*paused[:8])
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        assert app.screen.execution_id == paused

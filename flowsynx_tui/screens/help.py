@@ -15,9 +15,9 @@ from textual.widgets import Static
 
 def bindings_table(rows: list[tuple[str, str, str]]) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
-    table.add_column("Key", no_wrap=True, style="bold cyan")
-    table.add_column("Action")
-    table.add_column("Binding id (remap in config [keys])", style="dim", no_wrap=True)
+    table.add_column(Text("Key"), no_wrap=True, style="bold cyan")
+    table.add_column(Text("Action"))
+    table.add_column(Text("Binding id (remap in the config file's [keys])"), style="dim", no_wrap=True)
     for key, description, binding_id in rows:
         table.add_row(Text(key), Text(description), Text(binding_id))
     return table

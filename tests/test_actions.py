@@ -207,3 +207,17 @@ async def test_missing_role_is_explained(emulator_server) -> None:
         await wait_for(pilot, lambda: "Permission denied" in notifications(app), what="the 403 explanation")
         assert "admin or approvals" in notifications(app)
         assert app.is_running
+
+
+async def test_a_new_pending_approval_raises_a_notification(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05, workers=2)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.overview.approvals.all()) == 1, what="the seeded approval")
+        assert "New approval" not in " ".join(str(n.title) for n in app._notifications)
+        execution_id = server.emulator.start_execution(INVOICE)
+        server.emulator.wait_for_status(execution_id, {"Paused"}, timeout=15)
+        await wait_for(pilot, lambda: len(app.overview.approvals.all()) == 2, what="the new approval")
+        titles = " ".join(str(n.title) for n in app._notifications)
+        assert "New approval" in titles
+        assert "2 approvals waiting" in app.screen.query_one("StatusHeader").render().plain

@@ -98,17 +98,21 @@ class ExecutionsScreen(FilterableScreen):
     def selected_execution_id(self) -> str | None:
         return self.query_one(KeyedTable).selected_key
 
-    def action_open_execution(self) -> None:
+    def _selected_with_workflow(self) -> tuple[str, str] | None:
+        """The selected execution and its workflow, once the workflow is known."""
         execution_id = self.selected_execution_id()
         if execution_id is None:
-            return
+            return None
         workflow_id = self.fsx.overview.index.workflow_of.get(execution_id) or self.workflow_id
         if workflow_id is None:
             self.notify("Still looking up which workflow this execution belongs to; try again in a moment.")
-            return
-        from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+            return None
+        return workflow_id, execution_id
 
-        self.app.push_screen(ExecutionDetailScreen(workflow_id, execution_id))
+    def action_open_execution(self) -> None:
+        selected = self._selected_with_workflow()
+        if selected is not None:
+            self.fsx.open_execution(*selected)
 
     def select_execution(self, execution_id: str) -> None:
         self.query_one(KeyedTable).select_key(execution_id)
@@ -124,12 +128,9 @@ class ExecutionsScreen(FilterableScreen):
         self.fsx.actions.start(workflow_id)
 
     def action_cancel_execution(self) -> None:
-        execution_id = self.selected_execution_id()
-        if execution_id is None:
+        selected = self._selected_with_workflow()
+        if selected is None:
             return
-        workflow_id = self.fsx.overview.index.workflow_of.get(execution_id) or self.workflow_id
-        if workflow_id is None:
-            self.notify("Still looking up which workflow this execution belongs to; try again in a moment.")
-            return
+        workflow_id, execution_id = selected
         status = self.fsx.overview.index.by_id[execution_id].status
         self.fsx.actions.cancel(workflow_id, execution_id, status)

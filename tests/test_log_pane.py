@@ -369,31 +369,35 @@ def test_bindings_have_ids_and_main_ones_show() -> None:
     assert all(bindings[name].show for name in ("log.follow", "log.level", "log.search", "log.save"))
 
 
-def test_search_index_agrees_with_a_plain_scan(monkeypatch: Any) -> None:
-    """The block index behind `/` finds exactly what lowering every line would."""
-    from flowsynx_tui.widgets import log_search
+def test_message_column_reads_and_searches_like_a_plain_list(monkeypatch: Any) -> None:
+    """The block storage behind every line and `/` agrees with a list of strings."""
+    from flowsynx_tui.widgets import log_messages
 
-    monkeypatch.setattr(log_search, "BLOCK", 8)  # many blocks from few lines
-    monkeypatch.setattr(log_search, "_DENSE_CHECK", 2)  # and the dense path too
+    monkeypatch.setattr(log_messages, "BLOCK", 8)  # many blocks from few lines
+    monkeypatch.setattr(log_messages, "_DENSE_CHECK", 2)  # and the dense path too
+    monkeypatch.setattr(log_messages, "LOWERED_COPY_MAX_AVERAGE", 12)  # both block kinds
     rng = random.Random(1)
-    words = ["Alpha", "beta", "GAMMA", "x\ny", "İstanbul", "delta"]
+    words = ["Alpha", "beta", "GAMMA", "x\ny", "İstanbul", "delta", "🚀", "\ud800", "Ünïcode"]
+    needles = ("alpha", "GAMMA beta", "x\ny", "i̇stanbul", "a", "🚀", "ünï", "42", "")
     for _ in range(40):
-        index, lines, first, end = log_search.SearchIndex(), {}, 0, 0
+        column, lines, first, end = log_messages.MessageColumn(), {}, 0, 0
         for _ in range(25):
             roll = rng.random()
             if roll < 0.6:
                 batch = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(1, 20))]
-                index.extend(end, batch)
+                column.extend(end, batch)
                 lines.update(zip(range(end, end + len(batch)), batch))
                 end += len(batch)
             elif roll < 0.8:
                 cut = rng.randint(first, end)
-                index.truncate(cut)
+                column.truncate(cut)
                 end = cut
             else:
                 first = rng.randint(first, end)
-                index.drop_below(first)
-            for needle in ("alpha", "GAMMA beta", "x\ny", "i̇stanbul", "a"):
-                start = rng.randint(first, end)
-                found = [key for key in index.find(needle, start) if key >= first]
-                assert found == [k for k in range(start, end) if needle.lower() in lines[k].lower()]
+                column.drop_below(first)
+            assert [column.get(key) for key in range(first, end)] == [lines[k] for k in range(first, end)]
+            start = rng.randint(first, end)
+            assert column.slice(start, end) == [lines[k] for k in range(start, end)]
+            for needle in needles:
+                found = [key for key in column.find(needle, start) if key >= first]
+                assert found == [k for k in range(start, end) if needle.lower() in lines[k].lower()], needle

@@ -20,7 +20,7 @@ from rich.style import Style
 from rich.text import Span, Text
 
 from flowsynx_tui.widgets.log_layout import MAX_HEIGHT, RowLayout
-from flowsynx_tui.widgets.log_search import SearchSnapshot, find_in_exceptions, union
+from flowsynx_tui.widgets.log_messages import MessageSnapshot, find_in_exceptions, union
 from flowsynx_tui.widgets.log_store import LogStore, Record
 from flowsynx_tui.widgets.log_text import (
     CUT_CHARS,
@@ -83,13 +83,13 @@ class SearchJob:
     """A search over a snapshot of the log, safe to run in a thread."""
 
     needle: str
-    index: SearchSnapshot
+    messages: MessageSnapshot
     exceptions: dict[int, str]
     base: int
     result: array[int] | None = None
 
     def run(self) -> SearchJob:
-        hits = self.index.find(self.needle, self.base)
+        hits = self.messages.find(self.needle, self.base)
         self.result = union(hits, find_in_exceptions(self.exceptions, self.needle, self.base))
         return self
 
@@ -105,7 +105,7 @@ class ExportSnapshot:
     origin: int
     times: array[float]
     codes: bytes
-    messages: list[str]
+    messages: MessageSnapshot
     exceptions: dict[int, str]
     levels: list[Level]
     zone: tzinfo | None
@@ -122,7 +122,7 @@ class ExportSnapshot:
             pos = key - origin
             stamp = format_time(self.times[pos], self.zone, utc=self.utc, with_date=True)
             level = self.levels[self.codes[pos]]
-            yield f"{stamp} {level.label} {sanitize(self.messages[pos])}"
+            yield f"{stamp} {level.label} {sanitize(self.messages.get(key))}"
             exception = self.exceptions.get(key)
             if exception:
                 for line in exception.splitlines():
@@ -322,17 +322,24 @@ class LogModel:
 
     def _wrapped_heights(self, keys: Sequence[int]) -> array[int]:
         # The hot loop of a wrap relayout: plain ASCII lines need only len().
-        messages, origin, exceptions = self.store.messages, self.store.origin, self.store.exceptions
-        width = self.wrap_width
+        exceptions, width = self.store.exceptions, self.wrap_width
         heights = array("H")
         add = heights.append
-        for key in keys:
-            message = messages[key - origin]
+        for key, message in zip(keys, self._messages_of(keys), strict=True):
             if key in exceptions or len(message) > CUT_CHARS or not (message.isascii() and message.isprintable()):
                 add(self._height(key))
             else:
                 add((len(message) - 1) // width + 1 if message else 1)
         return heights
+
+    def _messages_of(self, keys: Sequence[int]) -> Iterator[str]:
+        messages = self.store.messages
+        if isinstance(keys, range):
+            # Contiguous keys: decode whole blocks instead of one slice per line.
+            for start in range(keys.start, keys.stop, 65_536):
+                yield from messages.slice(start, min(keys.stop, start + 65_536))
+        else:
+            yield from map(messages.get, keys)
 
     def _height(self, key: int) -> int:
         """Rows of one line, the slow general way (kept consistent with ``rows``)."""
@@ -421,7 +428,7 @@ class LogModel:
         self.clear_search()
         store = self.store
         self.needle = needle
-        job = SearchJob(needle, store.search_index.snapshot(), dict(store.exceptions), store.origin)
+        job = SearchJob(needle, store.messages.snapshot(), dict(store.exceptions), store.origin)
         self._pending_search = job
         self._search_dirty_from = store.end_key
         return job
@@ -453,7 +460,7 @@ class LogModel:
     def _search_range(self, start: int) -> array[int]:
         if self.needle is None or start >= self.store.end_key:
             return array("q")
-        hits = self.store.search_index.find(self.needle, start)
+        hits = self.store.messages.find(self.needle, start)
         return union(hits, find_in_exceptions(self.store.exceptions, self.needle, start))
 
     def _update_matches(self, start: int) -> None:
@@ -566,7 +573,7 @@ class LogModel:
             origin=store.origin,
             times=array("d", store.times),
             codes=bytes(store.codes),
-            messages=store.messages[:],
+            messages=store.messages.snapshot(),
             exceptions=dict(store.exceptions),
             levels=list(store.levels),
             zone=self.local_tz,

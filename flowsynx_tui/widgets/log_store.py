@@ -2,8 +2,8 @@
 
 One million lines must fit in about the memory Textual's stock ``Log`` needs for the
 same text, so a line is not an object: it is a slot in parallel columns (a float in
-an ``array``, a level code in a ``bytearray``, a reference to the message string).
-Exceptions are rare, so they live in a dict keyed by the line's *key*.
+an ``array``, a level code in a ``bytearray``, its message in a ``MessageColumn`` of
+UTF-8 blocks). Exceptions are rare, so they live in a dict keyed by the line's *key*.
 
 Keys: every line has a key, ``origin + position``. Dropping old lines (the retain
 cap) only moves ``origin``, so keys of surviving lines stay valid and derived
@@ -21,7 +21,7 @@ from itertools import compress, count, islice, takewhile
 from operator import itemgetter, le
 from typing import NamedTuple
 
-from flowsynx_tui.widgets.log_search import SearchIndex
+from flowsynx_tui.widgets.log_messages import MessageColumn
 from flowsynx_tui.widgets.log_text import CUT_CHARS, KNOWN_LEVELS, Level, unknown_level
 
 Record = tuple[float, int, str, str, "str | None"]
@@ -54,31 +54,30 @@ class LogStore:
         self.retain_limit = retain_limit
         self.times = array("d")
         self.codes = bytearray()
-        self.messages: list[str] = []
+        self.messages = MessageColumn()
         self.exceptions: dict[int, str] = {}
         self.origin = 0
         self.dropped_total = 0
         self.widest = 0
         """Widest message (+ collapsed exception) in characters: the no-wrap virtual width."""
-        self.search_index = SearchIndex()
         self.levels: list[Level] = list(KNOWN_LEVELS.values())
         self._code_of: dict[str, int] = {name: code for code, name in enumerate(KNOWN_LEVELS)}
 
     # -- reading ---------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.messages)
+        return len(self.times)
 
     @property
     def end_key(self) -> int:
         """The key the next appended line would get."""
-        return self.origin + len(self.messages)
+        return self.origin + len(self.times)
 
     def level(self, key: int) -> Level:
         return self.levels[self.codes[key - self.origin]]
 
     def message(self, key: int) -> str:
-        return self.messages[key - self.origin]
+        return self.messages.get(key)
 
     def time(self, key: int) -> float:
         return self.times[key - self.origin]
@@ -98,12 +97,11 @@ class LogStore:
     def clear(self) -> None:
         self.times = array("d")
         self.codes = bytearray()
-        self.messages = []
+        self.messages.clear()
         self.exceptions = {}
         self.origin = 0
         self.dropped_total = 0
         self.widest = 0
-        self.search_index.clear()
 
     def append(self, records: Iterable[Record]) -> AppendResult:
         """Add records, keeping the store ordered by time (stable) and under the cap."""
@@ -149,10 +147,10 @@ class LogStore:
         old_exceptions = [self.exceptions.pop(key, None) for key in range(start, self.end_key)]
         all_times = [*self.times[pos:], *times]
         all_codes = bytes(self.codes[pos:]) + bytes(codes)
-        all_messages = [*self.messages[pos:], *messages]
+        all_messages = [*self.messages.slice(start, self.end_key), *messages]
         all_exceptions = [*old_exceptions, *exceptions]
-        del self.times[pos:], self.codes[pos:], self.messages[pos:]
-        self.search_index.truncate(start)
+        del self.times[pos:], self.codes[pos:]
+        self.messages.truncate(start)
         take = itemgetter(*sorted(range(len(all_times)), key=all_times.__getitem__))
         self._extend(take(all_times), bytes(take(all_codes)), take(all_messages), take(all_exceptions))
         return start
@@ -167,8 +165,7 @@ class LogStore:
         base = self.end_key
         self.times.extend(times)
         self.codes.extend(codes)
-        self.messages.extend(messages)
-        self.search_index.extend(base, messages)
+        self.messages.extend(base, messages)
         widest = max(map(len, messages))
         if any(exceptions):
             fresh = dict(zip(compress(count(base), exceptions), filter(None, exceptions)))
@@ -179,13 +176,13 @@ class LogStore:
         self.widest = max(self.widest, min(widest, CUT_CHARS + 32))
 
     def _enforce_cap(self) -> int:
-        excess = len(self.messages) - self.retain_limit
+        excess = len(self.times) - self.retain_limit
         if excess <= 0:
             return 0
-        del self.times[:excess], self.codes[:excess], self.messages[:excess]
+        del self.times[:excess], self.codes[:excess]
         self.origin += excess
         self.dropped_total += excess
-        self.search_index.drop_below(self.origin)
+        self.messages.drop_below(self.origin)
         # Exceptions are inserted in key order (a merge re-inserts only the largest
         # keys), so the stale ones are a prefix of the dict.
         for key in list(takewhile(self.origin.__gt__, self.exceptions)):

@@ -247,3 +247,15 @@ async def test_palette_jumps_to_an_execution_by_id_prefix(emulator_server) -> No
         await pilot.press("enter")
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         assert app.screen.execution_id == paused
+
+
+async def test_unknown_execution_says_why_instead_of_loading_forever(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    missing = "c7e4b0d9-2f1a-4d8e-a6b3-5e9f7c1d2b41"
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_execution(NIGHTLY, missing)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        info = app.screen.query_one("#exec-info")
+        await wait_for(pilot, lambda: "FSX2436" in info.render().plain, what="the server's reason")
+        assert "not found" in info.render().plain

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static
 
 from flowsynx_tui.api import ExecutionStatus, LogEntry
 from flowsynx_tui.format import clean, duration_between, format_duration, format_time, short_id, status_text
-from flowsynx_tui.polling import PollJob, PollUpdate
+from flowsynx_tui.polling import PollFailed, PollJob, PollUpdate
 from flowsynx_tui.screens.base import DashboardScreen
 from flowsynx_tui.state import ExecutionSnapshot, ExecutionWatch, LogSource
 from flowsynx_tui.widgets.log_pane import LogPane
@@ -116,6 +116,14 @@ class ExecutionDetailScreen(DashboardScreen):
         self.query_one(LogPane).focus()
 
     # --------------------------------------------------------------- updates
+    def on_poll_failed(self, message: PollFailed) -> None:
+        message.stop()
+        if message.key == f"execution:{self.execution_id}" and self.snapshot.details is None:
+            # Nothing to keep on screen yet: say why instead of "loading…" forever.
+            text = Text(f"Execution {short_id(self.execution_id)}: ", style="bold")
+            text.append(clean(str(message.error), 200), style="bold red")
+            self.query_one("#exec-info", Static).update(text)
+
     def on_poll_update(self, message: PollUpdate) -> None:
         message.stop()
         payload = message.payload

@@ -7,6 +7,7 @@ message and, on 5% of lines, a multi-line .NET-style exception.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import random
 import statistics
@@ -27,6 +28,7 @@ from flowsynx_tui.widgets.log_store import Record
 SIZE = (120, 40)
 GOAL_SECONDS = 0.3
 SCROLL_REPEATS = 60
+REPEATS = 3
 _LEVELS = (
     ("Trace", 0, "TRC"),
     ("Debug", 1, "DBG"),
@@ -236,19 +238,25 @@ async def filter_and_search(quick: bool) -> list[Result]:
         pane.append_records(make_records(count))
         await pilot.pause()
         pane.focus()
-        steps = []
-        for _ in range(5):  # debug, info, warning, error, back to all
-            started = perf_counter()
-            pane.action_cycle_level()
-            steps.append(perf_counter() - started)
-        results.append(Result(f"log.filter.{label}.worst_step", max(steps), "s", GOAL_SECONDS))
+        # Each figure is the median of REPEATS runs: other processes share the machine.
+        steps: list[list[float]] = [[] for _ in range(5)]
+        for _ in range(REPEATS):
+            for step in steps:  # debug, info, warning, error, back to all
+                started = perf_counter()
+                pane.action_cycle_level()
+                step.append(perf_counter() - started)
+        worst = max(statistics.median(step) for step in steps)
+        results.append(Result(f"log.filter.{label}.worst_step", worst, "s", GOAL_SECONDS))
         # ~100 hits, ~2.6% of lines, ~42% of lines
         for name, needle in (("rare", "id=4242"), ("common", "Ledger Timeout"), ("dense", "ledger")):
-            started = perf_counter()
-            pane._start_search(needle)
-            while pane._model.search_pending:
-                await pilot.pause(0.001)
-            results.append(Result(f"log.search.{label}.{name}", perf_counter() - started, "s", GOAL_SECONDS))
+            timings = []
+            for _ in range(REPEATS):
+                started = perf_counter()
+                pane.search(needle)
+                while pane.search_pending:
+                    await asyncio.sleep(0.001)  # an idle UI, as when a user waits
+                timings.append(perf_counter() - started)
+            results.append(Result(f"log.search.{label}.{name}", statistics.median(timings), "s", GOAL_SECONDS))
         await pilot.pause()
 
     await _in_app(pane, body)

@@ -122,9 +122,11 @@ class _Block:
 
 
 def _seal(first: int, lines: list[str]) -> _Block:
-    encoded = [_encode(line) for line in lines]
-    raw = b"\n".join(encoded)
-    starts = array("I", map(add, accumulate(map(len, encoded), initial=0), count()))
+    joined = "\n".join(lines)
+    raw = _encode(joined)
+    # Pure ASCII (the usual case) has as many bytes as characters: no per-line encode.
+    lengths = map(len, lines) if len(raw) == len(joined) else (len(_encode(line)) for line in lines)
+    starts = array("I", map(add, accumulate(lengths, initial=0), count()))
     starts.pop()  # the last running total is the end, not a line start
     clean = raw.count(b"\n") == len(lines) - 1
     folds = any(special in raw for special in _FOLDS_TO_ASCII)

@@ -360,6 +360,18 @@ class LogPane(Widget):
             self._flush()
             self._view.scroll_to_row(0)
 
+    def search(self, needle: str) -> None:
+        """Search like ``/`` does (in a thread); an empty needle clears the search."""
+        if needle:
+            self._start_search(needle)
+        else:
+            self._close_search(clear=True)
+
+    @property
+    def search_pending(self) -> bool:
+        """True while a search runs in its worker thread."""
+        return self._model.search_pending
+
     def set_live(self, live: bool) -> None:
         """Tell the pane whether its source still runs (a finished one gets no new lines)."""
         if live and not self.live and self._view.is_vertical_scroll_end:

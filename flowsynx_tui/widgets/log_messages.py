@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, count, repeat, takewhile
 from operator import add, contains
@@ -41,6 +41,11 @@ then splitting the block and testing each line costs less."""
 # The only non-ASCII characters whose str.lower() contains ASCII letters (checked over
 # all of Unicode for Python 3.11): İ (U+0130) and the Kelvin sign (U+212A).
 _FOLDS_TO_ASCII = ("\u0130".encode(), "\u212a".encode())
+
+
+# Bytes that stand for "a hit here" in the dense path; any one absent from a block works.
+_MARKERS = tuple(bytes([code]) for code in range(1, 9))
+_KEEP_ONLY = {marker: bytes(set(range(256)) - {marker[0], ord("\n")}) for marker in _MARKERS}
 
 
 def _encode(text: str) -> bytes:
@@ -102,9 +107,8 @@ class _Block:
             streak += 1
             if streak == _DENSE_CHECK:
                 if line - window_start < _DENSE_CHECK * _DENSE_SPACING:
-                    # Hits on most lines: testing every remaining line in C is cheaper.
-                    rest = self._byte_lines(text, line)
-                    hits.extend(compress(count(self.first + line), map(contains, rest, repeat(needle))))
+                    # Hits on most lines: flag every remaining line in C instead.
+                    hits.extend(compress(count(self.first + line), self._line_flags(text, needle, line)))
                     return hits
                 window_start, streak = line, 0
             hits.append(self.first + line)
@@ -112,6 +116,17 @@ class _Block:
                 break
             position = text.find(needle, starts[line + 1])
         return hits
+
+    def _line_flags(self, text: bytes, needle: bytes, line: int) -> Iterable[object]:
+        """A truthy item per line from ``line`` on that contains ``needle``."""
+        marker = next((m for m in _MARKERS if m not in text), None) if self.clean else None
+        if marker is None:
+            return map(contains, self._byte_lines(text, line), repeat(needle))
+        # Mark each hit and keep only markers and line ends: that splits into b"" or
+        # the marker for most lines, both cached singletons, so next to nothing is
+        # allocated per line (a line with several hits gets a small new bytes).
+        flags = text[self.starts[line] :].replace(needle, marker).translate(None, _KEEP_ONLY[marker])
+        return flags.split(b"\n")
 
     def find_unicode(self, needle: str) -> array[int]:
         """Slow path for needles with non-ASCII letters: full Unicode lowering per line."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -323,7 +324,7 @@ def _json_or_none(response: httpx.Response) -> Any:
         return None
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
 
 
@@ -355,6 +356,17 @@ def _describe(error: ValidationError) -> str:
 
 
 def _reason(error: Exception) -> str:
+    # httpx reports "All connection attempts failed" when it tried several addresses; the
+    # refusal or lookup failure that explains it sits further down the exception chain.
+    cause: BaseException | None = error
+    for _ in range(10):
+        if cause is None:
+            break
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "unknown host"
+        cause = cause.__cause__ or cause.__context__
     text = str(error) or type(error).__name__
     if "refused" in text.lower():
         return "connection refused"
@@ -366,11 +378,22 @@ def _reason(error: Exception) -> str:
 async def read_all_pages(
     fetch: Callable[[int, int], Awaitable[Page[M]]], page_size: int = DEFAULT_PAGE_SIZE
 ) -> list[M]:
-    """Every item of a paged list, oldest first."""
-    first = await fetch(1, page_size)
-    items = list(first.items)
-    for page in range(2, first.pagination.total_pages + 1):
-        items.extend((await fetch(page, page_size)).items)
+    """Every item of a paged list, oldest first.
+
+    Follows the newest ``totalPages`` (the list may grow while it is read) and stops at a page
+    the server did not return as asked: an empty page (no items, not even unreadable ones), or
+    one clamped to another page number because the list shrank. Those would repeat items, and a server that keeps announcing more
+    pages would otherwise be read forever.
+    """
+    result = await fetch(1, page_size)
+    items = list(result.items)
+    page = 1
+    while page < result.pagination.total_pages:
+        page += 1
+        result = await fetch(page, page_size)
+        if result.pagination.current_page != page or not (result.items or result.problems):
+            break
+        items.extend(result.items)
     return items
 
 
@@ -385,6 +408,9 @@ async def read_newest(
     newest = list(reversed(last.items))
     page = last.pagination.current_page - 1
     while len(newest) < limit and page >= 1:
-        newest.extend(reversed((await fetch(page, page_size)).items))
+        result = await fetch(page, page_size)
+        if result.pagination.current_page != page or not (result.items or result.problems):
+            break  # not the page asked for: walking further back would repeat items or never end
+        newest.extend(reversed(result.items))
         page -= 1
     return newest[:limit], last.total_count

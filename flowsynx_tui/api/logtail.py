@@ -34,9 +34,10 @@ class LogTail:
             result = await self._fetch(page, self.page_size)
             self.requests += 1
             problems.extend(result.problems)
-            if result.pagination.current_page < page:
+            if result.pagination.current_page != page:
                 # Fewer entries than before (the server clamps to its last page): the
                 # log was reset, e.g. a restarted emulator. Keep what is on screen.
+                # A later page than asked for is nonsense; following it could loop for ever.
                 break
             page_start = (result.pagination.current_page - 1) * self.page_size
             skip = max(0, self.consumed - page_start)

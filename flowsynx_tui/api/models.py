@@ -21,7 +21,12 @@ def _as_utc(value: datetime) -> datetime:
     # SQLite-backed servers drop the offset although the value is UTC.
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # e.g. 0001-01-01T00:00:00+05:00 is before datetime.min in UTC. A ValueError becomes
+        # a pydantic ValidationError; an OverflowError would escape the model as a crash.
+        raise ValueError("timestamp out of range once converted to UTC") from None
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
@@ -187,7 +192,7 @@ class WorkflowDefinition(ApiModel):
             return cls()
         try:
             raw = json.loads(text)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             return cls()
         if not isinstance(raw, dict):
             return cls()

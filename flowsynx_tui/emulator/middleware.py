@@ -63,8 +63,9 @@ class RequestLog(list[RecordedRequest]):
 class Recorder:
     """Adds ``flowsynx-version`` to every response and records each request's final status.
 
-    The record is appended before the last body chunk goes out, so a client that has its
-    response can rely on the record being there.
+    The record is appended before the response head goes out: with an empty body the head
+    alone completes the response, so a client that has its response can rely on the
+    record being there.
     """
 
     def __init__(self, app: ASGIApp, log: RequestLog) -> None:
@@ -80,16 +81,16 @@ class Recorder:
         async def send_with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
+                self._record(scope, message["status"])
                 headers = [h for h in message.get("headers", []) if h[0].lower() != b"flowsynx-version"]
                 message = {**message, "headers": [*headers, (b"flowsynx-version", SERVER_VERSION.encode())]}
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                self._record(scope, status[0] if status else 500)
             await send(message)
 
         try:
             await self._app(scope, receive, send_with_header)
         except DroppedConnection:
-            self._record(scope, status[0] if status else 500)
+            if not status:
+                self._record(scope, 500)
             raise
 
     def _record(self, scope: Scope, status: int) -> None:

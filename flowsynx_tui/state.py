@@ -132,7 +132,8 @@ class ExecutionIndex:
         self, client: FlowSynxClient, execution_ids: Iterable[str], workflow_ids: Iterable[str], limit: int
     ) -> set[str]:
         """Find the workflow of up to ``limit`` executions (newest first), once each."""
-        pending = [i for i in execution_ids if i not in self.workflow_of][:limit]
+        # Once each: the caller's priority list may name an execution twice (paused and newest).
+        pending = list(dict.fromkeys(i for i in execution_ids if i not in self.workflow_of))[:limit]
         if not pending:
             return set()
         candidates = list(workflow_ids)

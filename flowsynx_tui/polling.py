@@ -86,6 +86,9 @@ class Poller:
         self.interval = interval
         self.clock = clock
         self.jobs: dict[str, PollJob] = {}
+        # Jobs removed while their request was still in flight, by key: a job added again
+        # with the same key (a screen left and reopened) waits for that answer first.
+        self._leaving: dict[str, PollJob] = {}
         self.connection = ConnectionState()
         self.paused = False
         self._random = random.Random()
@@ -100,7 +103,7 @@ class Poller:
             existing = self.jobs[job.key] = job
         if target not in existing.targets:
             existing.targets.append(target)
-        if existing.runs == 0 and not existing.in_flight:
+        if existing.runs == 0 and not existing.in_flight and not self._leaving_in_flight(existing.key):
             self._launch(existing)
         return existing
 
@@ -112,6 +115,12 @@ class Poller:
             job.targets.remove(target)
         if not job.targets:
             del self.jobs[key]
+            if job.in_flight:
+                self._leaving[key] = job
+
+    def _leaving_in_flight(self, key: str) -> bool:
+        leaving = self._leaving.get(key)
+        return leaving is not None and leaving.in_flight
 
     def refresh(self, key: str | None = None) -> None:
         """Poll now (the `r` key, or after an action changed server state)."""
@@ -125,7 +134,9 @@ class Poller:
             return
         now = self.clock()
         for job in list(self.jobs.values()):
-            if not job.in_flight and now >= job.next_due and not (job.runs and job.done()):
+            if job.in_flight or now < job.next_due or (job.runs and job.done()):
+                continue
+            if not self._leaving_in_flight(job.key):
                 self._launch(job)
 
     def _launch(self, job: PollJob) -> None:
@@ -144,6 +155,8 @@ class Poller:
         finally:
             job.in_flight = False
             job.runs += 1
+            if self._leaving.get(job.key) is job:
+                del self._leaving[job.key]
 
     def _succeeded(self, job: PollJob, payload: Any) -> None:
         job.failures = 0

@@ -151,11 +151,12 @@ class FlowSynxApp(App[None]):
         self.push_screen(LoginDialog(reason, self.client.credentials), done)
 
     def _report_problems(self, problems: tuple[str, ...]) -> None:
-        """Items the server sent that could not be read are named, once each."""
+        """Items the server sent that could not be read, or may not be read, are named once each."""
         for problem in problems:
             if problem not in self._reported_problems:
                 self._reported_problems.add(problem)
-                self.notify(clean(problem, 300), title="Skipped unreadable data", severity="warning", timeout=10)
+                title = "Missing role" if "permission denied" in problem else "Skipped unreadable data"
+                self.notify(clean(problem, 300), title=title, severity="warning", timeout=10)
 
     def on_new_approvals(self, fresh: list[Approval]) -> None:
         first_sweep = not self._approvals_swept

@@ -32,6 +32,8 @@ from flowsynx_tui.api import (
 )
 
 EXECUTION_PAGE_SIZE = 100
+#: Any well-formed id lists the caller's executions (quirk Q1), without knowing a workflow.
+ANY_WORKFLOW_ID = "00000000-0000-0000-0000-000000000000"
 RESOLVE_CONCURRENCY = 4
 
 
@@ -176,6 +178,8 @@ class ApprovalTracker:
         self.seen: set[str] = set()
         self.requests = 0
         self.problems: tuple[str, ...] = ()
+        #: Why approvals cannot be shown (a missing role), or None.
+        self.hidden: str | None = None
 
     def all(self) -> list[Approval]:
         items = [a for approvals in self.pending.values() for a in approvals]
@@ -196,7 +200,8 @@ class ApprovalTracker:
                 continue
             except PermissionDenied as error:
                 # Without the approvals role the rest of the dashboard still works.
-                self.problems = (f"approvals hidden: {error.message}",)
+                self.hidden = f"approvals hidden: {error.message}"
+                self.problems = (self.hidden,)
                 self.pending.clear()
                 return []
             self.requests += 1
@@ -207,6 +212,8 @@ class ApprovalTracker:
                     self.seen.add(approval.id)
                     fresh.append(approval)
         self.problems = tuple(problems)
+        if paused:
+            self.hidden = None
         return fresh
 
 
@@ -220,6 +227,18 @@ class Overview:
         self.approvals = ApprovalTracker()
         self.resolve_per_cycle = resolve_per_cycle
         self.problems: tuple[str, ...] = ()
+        #: Why the workflow list cannot be shown (a missing role), or None.
+        self.workflows_hidden: str | None = None
+
+    @property
+    def approvals_hidden(self) -> str | None:
+        """Why the approvals inbox cannot be trusted to be complete, or None."""
+        if self.approvals.hidden:
+            return self.approvals.hidden
+        if self.workflows_hidden and self.index.paused():
+            # Approvals are read per execution under its workflow, which is unknown here.
+            return f"approvals unknown: {self.workflows_hidden}"
+        return None
 
     def workflow_name(self, workflow_id: str | None) -> str:
         if workflow_id is None:
@@ -241,11 +260,18 @@ class Overview:
 
     async def refresh(self) -> tuple[set[str], list[Approval]]:
         """One polling cycle; returns changed execution ids and newly pending approvals."""
-        workflows = await self.client.all_workflows()
+        try:
+            workflows = await self.client.all_workflows()
+            self.workflows_hidden = None
+        except PermissionDenied as error:
+            # A user with the executions role but not the workflows role (e.g. a viewer)
+            # still sees the executions; say what is missing instead of failing everything.
+            workflows = []
+            self.workflows_hidden = f"workflows hidden: {error.message}"
         self.workflows = {w.id: w for w in workflows}
-        if not workflows:
+        if not workflows and self.workflows_hidden is None:
             return set(), []
-        changed = await self.index.refresh(self.client, workflows[0].id)
+        changed = await self.index.refresh(self.client, workflows[0].id if workflows else ANY_WORKFLOW_ID)
         newest = [i for i in reversed(self.index.order)]
         # Paused executions first: the approvals inbox needs their workflow.
         priority = self.index.paused() + newest
@@ -253,7 +279,8 @@ class Overview:
             self.client, priority, self._guess_order(), self.resolve_per_cycle
         )
         fresh = await self.approvals.refresh(self.client, self.index)
-        self.problems = self.index.problems + self.approvals.problems
+        hidden = (self.workflows_hidden,) if self.workflows_hidden else ()
+        self.problems = hidden + self.index.problems + self.approvals.problems
         return changed, fresh
 
     def _guess_order(self) -> list[str]:

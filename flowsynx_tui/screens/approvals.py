@@ -75,7 +75,9 @@ class ApprovalInbox(FilterableScreen):
         self.query_one(KeyedTable).sync(rows)
         total = len(self.approvals())
         title = f"Approvals waiting ({total})"
-        if not overview.index.loaded:
+        if overview.approvals_hidden:
+            title += f" · {clean(overview.approvals_hidden, 120)}"
+        elif not overview.index.loaded:
             title += " · looking for paused executions…"
         elif total == 0:
             title += " · nothing waits for a decision"

@@ -105,7 +105,12 @@ class ExecutionsScreen(FilterableScreen):
             return None
         workflow_id = self.fsx.overview.index.workflow_of.get(execution_id) or self.workflow_id
         if workflow_id is None:
-            self.notify("Still looking up which workflow this execution belongs to; try again in a moment.")
+            hidden = self.fsx.overview.workflows_hidden
+            if hidden:
+                # The execution routes need its workflow id, found through the workflow list.
+                self.notify(f"Cannot open it: {clean(hidden, 200)}.", severity="warning")
+            else:
+                self.notify("Still looking up which workflow this execution belongs to; try again in a moment.")
             return None
         return workflow_id, execution_id
 

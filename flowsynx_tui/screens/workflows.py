@@ -79,7 +79,9 @@ class WorkflowsScreen(FilterableScreen):
     def _update_title(self, shown: int, total: int) -> None:
         title = f"Workflows ({total})" if shown == total else f"Workflows ({shown} of {total}, filter: {self.filter_text})"
         unresolved = len(self.fsx.overview.index) - len(self.fsx.overview.index.workflow_of)
-        if unresolved > 0:
+        if self.fsx.overview.workflows_hidden:
+            title += f" · {clean(self.fsx.overview.workflows_hidden, 120)}"
+        elif unresolved > 0:
             title += f" · matching {unresolved} executions to workflows…"
         self.query_one("#title", Static).update(Text(title))
 

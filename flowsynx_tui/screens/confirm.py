@@ -14,6 +14,10 @@ from textual.widgets import Button, Static
 
 
 class ConfirmDialog(ModalScreen[bool]):
+    # In a short terminal the box scrolls instead of running off both edges of the screen.
+    DEFAULT_CSS = """
+    #confirm-box { max-height: 100%; overflow-y: auto; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
@@ -38,6 +42,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
+        # In a box too tall for the terminal, show its top: it says what is being confirmed.
+        self.call_after_refresh(self.query_one("#confirm-box").scroll_home, animate=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

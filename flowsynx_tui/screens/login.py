@@ -19,6 +19,10 @@ from flowsynx_tui.format import clean
 
 
 class LoginDialog(ModalScreen[Credentials | None]):
+    # In a short terminal the box scrolls (to the focused field) instead of running off the screen.
+    DEFAULT_CSS = """
+    #login-box { max-height: 100%; overflow-y: auto; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="login.cancel"),
     ]

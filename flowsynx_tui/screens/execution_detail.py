@@ -138,6 +138,8 @@ class ExecutionDetailScreen(DashboardScreen):
                 return  # a late answer for the source the user just left
             if entries:
                 self.query_one(LogPane).append_entries(entries)
+            # Entries that could not be read were skipped; name them, as list screens do.
+            self.fsx._report_problems(source.tail.problems)
             if was_final:
                 self._logs_final = True
 

@@ -41,3 +41,27 @@ from flowsynx_tui.testing import use_utc  # noqa: E402
 
 # Timestamps render in local time; pin the zone so tests and snapshots agree everywhere.
 use_utc()
+
+# --- resilience summary (tests/test_resilience.py) ----------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line per fault class, only when tests/test_resilience.py ran."""
+    import sys
+
+    module = sys.modules.get("tests.test_resilience") or sys.modules.get("test_resilience")
+    results: dict[str, list[int]] = getattr(module, "RESULTS", {})
+    if not results:
+        return
+    order = [name for name in getattr(module, "FAULT_CLASSES", ()) if name in results]
+    order += [name for name in results if name not in order]
+    terminalreporter.section("resilience")
+    for name in order:
+        tried, survived = results[name]
+        terminalreporter.write_line(f"{name}: {tried} scenarios tried, {survived} survived")
+    tried = sum(r[0] for r in results.values())
+    survived = sum(r[1] for r in results.values())
+    terminalreporter.write_line(f"total: {tried} scenarios tried, {survived} survived")
+
+
+# --- end of resilience summary --------------------------------------------------------------------

@@ -1,0 +1,988 @@
+"""Resilience: the dashboard against a server that is down, slow, broken, hostile or strict.
+
+Every test drives the real app (Pilot, ``app.run_test``) against the emulator over real
+HTTP, with the emulator's fault switches or a server that is stopped and started. Each
+test belongs to one fault class; the module keeps a tally of the scenarios tried and
+survived per class, and ``tests/conftest.py`` prints it at the end of the run:
+
+    python -m pytest tests/test_resilience.py -q
+
+Requests are watched on the client side by :class:`Tap`, a transport that forwards to
+the emulator and counts the requests in flight per route (method and path), from the
+moment a request is sent until its body has been read. The emulator only records when
+a request ended, so overlaps are counted here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import os
+import pty
+import re
+import select
+import signal
+import socket
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual import events
+from textual.widgets import Input
+
+from flowsynx_tui.api import BasicCredentials, BearerCredentials, Credentials
+from flowsynx_tui.app import FlowSynxApp
+from flowsynx_tui.config import Settings
+from flowsynx_tui.emulator import Emulator, EmulatorServer, seed
+from flowsynx_tui.emulator import auth as emulator_auth
+from flowsynx_tui.screens.approvals import ApprovalInbox
+from flowsynx_tui.screens.confirm import ConfirmDialog
+from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+from flowsynx_tui.screens.executions import ExecutionsScreen
+from flowsynx_tui.screens.help import HelpScreen
+from flowsynx_tui.screens.login import LoginDialog
+from flowsynx_tui.screens.workflows import WorkflowsScreen
+from flowsynx_tui.testing import wait_for, wait_for_screen
+from flowsynx_tui.widgets.keyed_table import KeyedTable
+from flowsynx_tui.widgets.log_pane import LogPane
+from flowsynx_tui.widgets.status_header import StatusHeader
+
+NIGHTLY = seed.workflow_id("nightly-csv-export")
+WAREHOUSE = seed.workflow_id("warehouse-load")
+RUNNING = seed.execution_id("warehouse-load", 4)
+SEED_WORKFLOWS = 5
+SEED_EXECUTIONS = 27
+NIGHTLY_RUNS = 8
+
+# ------------------------------------------------------------------ the tally
+
+SERVER_DOWN = "server not running at start"
+SERVER_RESTART = "server stops mid-session and restarts"
+ERROR_BURSTS = "500/503 bursts"
+DROPS = "dropped connections"
+LATENCY = "2-5 s latency"
+BROKEN_DATA = "malformed, mistyped, incomplete data"
+EXPIRED = "401 mid-session"
+FORBIDDEN = "403 missing role"
+FAILED_ACTION = "action request fails or times out"
+HOSTILE = "hostile data"
+RESIZE = "terminal resize"
+SIGNALS = "SIGHUP/SIGTERM"
+
+FAULT_CLASSES = (
+    SERVER_DOWN, SERVER_RESTART, ERROR_BURSTS, DROPS, LATENCY, BROKEN_DATA,
+    EXPIRED, FORBIDDEN, FAILED_ACTION, HOSTILE, RESIZE, SIGNALS,
+)
+
+#: fault class -> [scenarios tried, scenarios survived]; printed by conftest's summary hook.
+RESULTS: dict[str, list[int]] = {}
+
+
+class _Run:
+    def __init__(self, fault: str) -> None:
+        self.fault = fault
+        self.scenarios = 0
+        self.failed = 0
+
+
+_current: _Run | None = None
+
+
+def _tally(fault: str, survived: bool) -> None:
+    entry = RESULTS.setdefault(fault, [0, 0])
+    entry[0] += 1
+    entry[1] += int(survived)
+
+
+@contextmanager
+def scenario(fault: str | None = None) -> Iterator[None]:
+    """A counted sub-scenario of the running test, under ``fault`` or the test's class.
+
+    A test without any counts as one scenario."""
+    run = _current
+    assert run is not None, "scenario() outside a @fault_class test"
+    run.scenarios += 1
+    survived = False
+    try:
+        yield
+        survived = True
+    finally:
+        run.failed += int(not survived)
+        _tally(fault or run.fault, survived)
+
+
+def fault_class(fault: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Count the test (or its ``scenario()`` blocks) under ``fault``: tried, and survived
+    when the body finished without an assertion error (or any other exception)."""
+
+    def decorate(test: Callable[..., Any]) -> Callable[..., Any]:
+        def begin() -> _Run:
+            global _current
+            _current = _Run(fault)
+            return _current
+
+        def end(run: _Run, survived: bool) -> None:
+            global _current
+            _current = None
+            if run.scenarios == 0:
+                _tally(fault, survived)
+            elif not survived and run.failed == 0:
+                _tally(fault, False)  # it failed outside every scenario block: one more, lost
+
+        if inspect.iscoroutinefunction(test):
+
+            @functools.wraps(test)
+            async def run_async(*args: Any, **kwargs: Any) -> None:
+                run, survived = begin(), False
+                try:
+                    await test(*args, **kwargs)
+                    survived = True
+                finally:
+                    end(run, survived)
+
+            return run_async
+
+        @functools.wraps(test)
+        def run_sync(*args: Any, **kwargs: Any) -> None:
+            run, survived = begin(), False
+            try:
+                test(*args, **kwargs)
+                survived = True
+            finally:
+                end(run, survived)
+
+        return run_sync
+
+    return decorate
+
+
+# ------------------------------------------------------------------ helpers
+
+
+class Tap(httpx.AsyncBaseTransport):
+    """Real HTTP, with the requests in flight counted per route and answers optionally edited.
+
+    A request counts as in flight from the moment it is handed to the transport until its
+    whole body has been read, so a slow body counts too.
+    """
+
+    def __init__(self, edit: Callable[[httpx.Request, Any], Any] | None = None) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.edit = edit
+        self.in_flight: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+        self.largest_body: dict[str, int] = {}
+        self.answers: list[tuple[str, int]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        route = f"{request.method} {request.url.path}"
+        self.in_flight[route] += 1
+        self.peak[route] = max(self.peak[route], self.in_flight[route])
+        try:
+            response = await self.inner.handle_async_request(request)
+            body = await response.aread()
+            self.largest_body[route] = max(self.largest_body.get(route, 0), len(body))
+            self.answers.append((route, response.status_code))
+            headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
+            if self.edit is not None and body[:1] == b"{":
+                import json
+
+                edited = self.edit(request, json.loads(body))
+                if edited is not None:
+                    body = json.dumps(edited).encode()
+            return httpx.Response(response.status_code, headers=headers, content=body, request=request)
+        finally:
+            self.in_flight[route] -= 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def piled_up(self) -> dict[str, int]:
+        """Routes that ever had more than one request in flight, with the peak."""
+        return {route: peak for route, peak in self.peak.items() if peak > 1}
+
+
+def new_app(
+    url: str, tap: Tap, *, refresh: float = 0.2, credentials: Credentials | None = None
+) -> FlowSynxApp:
+    settings = Settings(url=url, credentials=credentials, refresh=refresh, bell=False)
+    return FlowSynxApp(settings, transport=tap)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def header_text(app: FlowSynxApp) -> str:
+    for screen in reversed(app.screen_stack):
+        headers = screen.query(StatusHeader)
+        if headers:
+            return headers.first().render().plain
+    return ""
+
+
+def notifications(app: FlowSynxApp) -> str:
+    return " | ".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+def main_table(app: FlowSynxApp) -> KeyedTable:
+    return app.screen.query_one(KeyedTable)
+
+
+def cell(table: KeyedTable, row_key: str, column_key: str) -> str:
+    value = table.get_cell(row_key, column_key)
+    return getattr(value, "plain", str(value))
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def rendered_text(app: FlowSynxApp) -> str:
+    """Every segment the screen would send to the terminal, joined."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def assert_rendered_safely(app: FlowSynxApp, *, screenshot: bool = False) -> str:
+    """No control character in any segment on screen (nor in the SVG screenshot, if asked)."""
+    text = rendered_text(app)
+    bad = sorted({hex(ord(c)) for line in text.split("\n") for c in _CONTROL.findall(line)})
+    assert not bad, f"control characters reached the terminal: {bad}"
+    if screenshot:
+        svg = app.export_screenshot()
+        assert "\x1b" not in svg and "\x07" not in svg
+    return text
+
+
+async def loaded(pilot: Any, app: FlowSynxApp, executions: int = SEED_EXECUTIONS) -> None:
+    await wait_for(
+        pilot,
+        lambda: len(app.overview.index) >= executions and len(app.overview.index.workflow_of) >= executions
+        and app._approvals_swept,
+        what="the overview loaded",
+    )
+
+
+async def timed(pilot: Any, condition: Callable[[], object], key: str, limit: float = 5.0) -> float:
+    """Seconds from a key press until ``condition()`` holds.
+
+    The key goes in through the driver, as a terminal's would; unlike ``pilot.press`` this
+    does not also wait for the screen to be repainted, which is CPU work unrelated to the
+    network and slow on a busy machine.
+    """
+    app = pilot.app
+    start = time.monotonic()
+    event = events.Key(key, {"enter": "\r", "escape": "\x1b"}.get(key, key if len(key) == 1 else None))
+    event.set_sender(app)
+    app._driver.send_message(event)
+    while not condition():
+        if time.monotonic() - start > limit:
+            raise AssertionError(f"no reaction to {key!r} within {limit}s")
+        await asyncio.sleep(0.005)
+    took = time.monotonic() - start
+    await pilot.pause()
+    return took
+
+
+# ------------------------------------------------------------------ server down, restarts
+
+
+@fault_class(SERVER_DOWN)
+async def test_server_not_running_at_start_then_data_appears_by_itself() -> None:
+    port = free_port()
+    server = EmulatorServer(Emulator(time_scale=0.02, frozen=True), port=port)
+    tap = Tap()
+    app = new_app(f"http://127.0.0.1:{port}", tap)
+    delays: list[float] = []
+    failed = app.poller._failed
+
+    def spy(job: Any, error: Any) -> None:
+        failed(job, error)
+        if job.key == "overview":
+            delays.append(job.next_due - app.poller.clock())
+
+    app.poller._failed = spy  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=(200, 30)) as pilot:
+            assert isinstance(app.screen, WorkflowsScreen)
+            await wait_for(pilot, lambda: len(delays) >= 2, what="two failed polls")
+            await wait_for(pilot, lambda: "retrying in" in header_text(app), what="retrying in the header")
+            text = header_text(app)
+            assert f"cannot reach http://127.0.0.1:{port}" in text, text
+            assert "connection refused" in text
+            assert re.search(r"retrying in \d+s", text), text
+            # Backoff: each wait at least a third longer than the one before (doubling, ±20% jitter).
+            assert delays[1] >= delays[0] * 1.3, delays
+            assert main_table(app).row_count == 0
+            server.start()
+            table = main_table(app)
+            await wait_for(pilot, lambda: table.row_count == SEED_WORKFLOWS, timeout=20, what="the workflows")
+            await wait_for(pilot, lambda: "connected" in header_text(app), what="connected")
+            assert app.is_running
+    finally:
+        server.stop()
+    assert not tap.piled_up()
+
+
+@fault_class(SERVER_RESTART)
+async def test_server_restart_keeps_stale_rows_with_their_age_and_reconnects(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    tap = Tap()
+    app = new_app(server.url, tap)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS, what="all executions")
+        before = [cell(table, key, "status") for key in table.keys]
+        server.stop()
+        await wait_for(
+            pilot,
+            lambda: re.search(r"data [1-9]\d*s old", header_text(app)) and "reconnecting" in header_text(app),
+            what="stale data marked with its age",
+        )
+        assert "cannot reach" in header_text(app)
+        assert [cell(table, key, "status") for key in table.keys] == before  # last good data stays
+        server.start()
+        await wait_for(pilot, lambda: "connected" in header_text(app), timeout=20, what="reconnected")
+        server.emulator.start_execution(NIGHTLY)
+        await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS + 1, what="fresh data after the restart")
+        assert isinstance(app.screen, ExecutionsScreen) and app.is_running
+        assert "Traceback" not in notifications(app)
+    assert not tap.piled_up()
+
+
+# ------------------------------------------------------------------ 5xx and drops
+
+
+@fault_class(ERROR_BURSTS)
+async def test_500_503_bursts_and_dropped_connections_keep_data_and_never_pile_up(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    emulator = server.emulator
+    tap = Tap()
+    app = new_app(server.url, tap)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await loaded(pilot, app)
+        app.open_execution(WAREHOUSE, RUNNING)  # more routes polled: details, tasks, logs
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        pane = screen.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.line_count > 0, what="log lines")
+        lines = pane.line_count
+        for fault, switch, words in ((ERROR_BURSTS, "error_rate", "HTTP 50"),
+                                     (DROPS, "drop_rate", "dropped the connection")):
+            with scenario(fault):
+                hit_before = sum(1 for r in emulator.requests if r.fault in ("error", "drop"))
+                emulator.faults.latency = 0.1
+                setattr(emulator.faults, switch, 1.0)
+                await wait_for(pilot, lambda: words in header_text(app), what=f"{words!r} in the header")
+                await pilot.pause(0.6)  # a few failing cycles, with the client's retries
+                text = header_text(app)
+                assert "reconnecting" in text and re.search(r"GET /\S+", text) and "retrying in" in text, text
+                assert app.screen is screen and pane.line_count == lines and screen.snapshot.details is not None
+                setattr(emulator.faults, switch, 0.0)
+                emulator.faults.latency = 0.0
+                await wait_for(pilot, lambda: "connected" in header_text(app), timeout=20, what="recovered")
+                hit = sum(1 for r in emulator.requests if r.fault in ("error", "drop")) - hit_before
+                assert hit >= 3, "the fault was not exercised"
+                assert not tap.piled_up(), tap.piled_up()
+                known = len(app.overview.index)
+                emulator.start_execution(NIGHTLY)
+                await wait_for(pilot, lambda: len(app.overview.index) == known + 1, what="fresh data")
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS + 2, what="the new runs on screen")
+    assert not tap.piled_up(), tap.piled_up()
+
+
+# ------------------------------------------------------------------ latency
+
+
+@fault_class(LATENCY)
+async def test_keys_stay_responsive_on_a_slow_server_with_one_request_per_route(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    tap = Tap()
+    app = new_app(server.url, tap)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, app)
+        server.emulator.faults.latency = 2.0
+        server.emulator.faults.latency_jitter = 3.0
+        await pilot.pause(0.5)  # slow polls in flight now
+        assert any(tap.in_flight.values())
+        took = await timed(pilot, lambda: isinstance(app.screen, ExecutionsScreen) and app.screen.is_mounted, "2")
+        assert took < 0.5, f"'2' took {took:.2f}s"
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS, what="rows from memory")
+        row = table.cursor_row
+        took = await timed(pilot, lambda: table.cursor_row == row + 1, "down")
+        assert took < 0.5, f"down took {took:.2f}s"
+        took = await timed(pilot, lambda: table.cursor_row > row + 1, "pagedown")
+        assert took < 0.5, f"pagedown took {took:.2f}s"
+        # Opening, leaving and reopening a detail view while its first requests are slow.
+        table.select_key(RUNNING)
+        for _ in range(2):
+            took = await timed(pilot, lambda: isinstance(app.screen, ExecutionDetailScreen), "enter")
+            assert took < 0.5, f"enter took {took:.2f}s"
+            await pilot.pause(0.2)
+            took = await timed(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "escape")
+            assert took < 0.5, f"escape took {took:.2f}s"
+        await pilot.pause(0.3)
+        # Slow is not down: no request timed out, so the header never says "reconnecting".
+        assert "connected" in header_text(app) and app.poller.connection.state == "ok"
+    assert not tap.piled_up(), f"more than one request in flight: {tap.piled_up()}"
+
+
+# ------------------------------------------------------------------ broken data
+
+
+@fault_class(BROKEN_DATA)
+async def test_malformed_json_is_named_and_the_rest_keeps_working(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    emulator = server.emulator
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(220, 30)) as pilot:
+        await loaded(pilot, app)
+        table = main_table(app)
+        emulator.faults.malformed_rate = 1.0
+        await wait_for(pilot, lambda: "not JSON" in header_text(app), what="malformed answer reported")
+        assert re.search(r"GET /(workflows|metrics)\S*: the server's answer was not JSON", header_text(app))
+        assert table.row_count == SEED_WORKFLOWS
+        emulator.faults.malformed_rate = 0.0
+        emulator.start_execution(NIGHTLY)
+        await wait_for(pilot, lambda: "connected" in header_text(app), what="recovered")
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        executions = main_table(app)
+        await wait_for(pilot, lambda: executions.row_count == SEED_EXECUTIONS + 1, what="the new execution")
+
+
+@fault_class(BROKEN_DATA)
+async def test_wrong_field_types_are_named_and_the_rest_keeps_working(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    emulator = server.emulator
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(220, 30)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS)
+        emulator.faults.wrong_types_rate = 1.0
+
+        def reported() -> bool:
+            told = header_text(app) + notifications(app)
+            return bool(re.search(r"GET /\S+: (unexpected|expected a list|item \d+ skipped)", told))
+
+        await wait_for(pilot, reported, what="the mistyped answer named with its route")
+        assert table.row_count >= SEED_EXECUTIONS - 1
+        emulator.faults.wrong_types_rate = 0.0
+        emulator.start_execution(NIGHTLY)
+        await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS + 1, what="updates once the fault is off")
+        assert any(r.fault == "wrong_types" for r in emulator.requests)
+
+
+@fault_class(BROKEN_DATA)
+async def test_missing_fields_and_unknown_status_values(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    broken = {"on": True}
+    weird = seed.execution_id("nightly-csv-export", 1)
+    incomplete = seed.execution_id("nightly-csv-export", 2)
+
+    def edit(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any] | None:
+        if not broken["on"] or request.method != "GET" or not request.url.path.endswith("/executions"):
+            return None
+        for item in body.get("data") or []:
+            if item.get("id") == weird:
+                item["status"] = "Quarantined"
+            if item.get("id") == incomplete:
+                del item["id"]
+        return body
+
+    app = new_app(server.url, Tap(edit))
+    async with app.run_test(size=(200, 30)) as pilot:
+        await wait_for(pilot, lambda: len(app.overview.index.workflow_of) >= SEED_EXECUTIONS - 1, what="loaded")
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS - 1, what="all readable executions")
+        assert cell(table, weird, "status").startswith("? Quarantined")
+        await wait_for(pilot, lambda: "item" in notifications(app), what="the skipped item reported")
+        told = notifications(app)
+        assert re.search(r"GET /workflows/[0-9a-f-]+/executions: item \d+ skipped: id", told), told
+        broken["on"] = False
+        await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS, what="the item back once readable")
+        await wait_for(pilot, lambda: cell(table, weird, "status").startswith("✔ Completed"), what="known status")
+
+
+@fault_class(BROKEN_DATA)
+async def test_an_unreadable_log_entry_is_named_and_the_rest_of_the_log_shown(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+
+    def edit(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any] | None:
+        if not request.url.path.endswith("/logs"):
+            return None
+        for item in (body.get("data") or [])[:1]:
+            item["timeStamp"] = "yesterday"
+        return body
+
+    app = new_app(server.url, Tap(edit))
+    async with app.run_test(size=(200, 30)) as pilot:
+        await loaded(pilot, app)
+        app.open_execution(WAREHOUSE, seed.execution_id("warehouse-load", 1))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        pane = app.screen.query_one(LogPane)
+        await wait_for(pilot, lambda: app.screen._logs_final and pane.line_count > 0, what="the readable lines")
+        await wait_for(pilot, lambda: "item 1 skipped" in notifications(app), what="the unreadable entry named")
+        assert re.search(r"GET /workflows/\S+/logs: item 1 skipped: timeStamp", notifications(app))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect in flowsynx_tui/api/client.py: read_all_pages() drops Page.problems, so "
+    "all_workflows() (and all_tasks()) skip unreadable items without a word",
+)
+@fault_class(BROKEN_DATA)
+async def test_an_unreadable_workflow_item_is_named(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+
+    def edit(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any] | None:
+        if request.url.path != "/workflows":
+            return None
+        for item in (body.get("data") or [])[:1]:
+            item["name"] = ["not", "a", "string"]
+        return body
+
+    app = new_app(server.url, Tap(edit))
+    async with app.run_test(size=(200, 30)) as pilot:
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == SEED_WORKFLOWS - 1, what="the readable workflows")
+        await wait_for(pilot, lambda: "GET /workflows: item 1 skipped" in notifications(app), timeout=1,
+                       what="the unreadable workflow named")
+
+
+# ------------------------------------------------------------------ 401
+
+
+@pytest.fixture
+def clean_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME, XDG dirs and the working directory in an empty tmp dir."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        path = home / name.lower()
+        path.mkdir()
+        monkeypatch.setenv(name, str(path))
+    monkeypatch.chdir(home)
+    return home
+
+
+def files_under(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
+
+
+@fault_class(EXPIRED)
+async def test_expired_token_asks_for_a_new_one_and_resumes_in_place(emulator_server, clean_home: Path) -> None:
+    server = emulator_server(auth="bearer", frozen=True)
+    emulator = server.emulator
+    app = new_app(server.url, Tap(), credentials=BearerCredentials(emulator.issue_token("admin", 3600)))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        screen = app.screen
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS)
+        emulator.faults.token_expires_after_requests = 0  # the session expires now
+        emulator.start_execution(NIGHTLY)  # something new to see once signed in again
+        await wait_for_screen(pilot, app, LoginDialog)
+        dialog_text = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "rejected the credentials" in dialog_text
+        assert table.row_count == SEED_EXECUTIONS  # still there behind the dialog
+        token = emulator.issue_token("admin", 3600)
+        emulator.faults.token_expires_after_requests = None
+        field = app.screen.query_one("#token", Input)
+        assert app.screen.focused is field
+        field.value = token
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen, what="back on the same screen")
+        await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS + 1, what="fresh data after signing in")
+        await wait_for(pilot, lambda: "connected" in header_text(app), what="connected")
+    assert files_under(clean_home) == []
+
+
+@fault_class(EXPIRED)
+async def test_changed_password_asks_again_and_resumes_in_place(
+    emulator_server, clean_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = emulator_server(auth="basic", frozen=True)
+    app = new_app(server.url, Tap(), credentials=BasicCredentials("admin", "admin"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, app)
+        workflows = app.screen
+        main_table(app).select_key(NIGHTLY)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        screen = app.screen
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == NIGHTLY_RUNS, what="the nightly runs")
+        # The admin's password is changed on the server mid-session.
+        admin = emulator_auth.DEMO_USERS["admin"]
+        monkeypatch.setitem(emulator_auth.DEMO_USERS, "admin", emulator_auth.DemoUser("n3w-pass", admin.user))
+        server.emulator.start_execution(NIGHTLY)
+        await wait_for_screen(pilot, app, LoginDialog)
+        assert app.screen.query_one("#username", Input).value == "admin"
+        await pilot.press(*"n3w-pass", "enter")
+        await wait_for(pilot, lambda: app.screen is screen, what="back on the same screen")
+        await wait_for(pilot, lambda: table.row_count == NIGHTLY_RUNS + 1, what="fresh data after signing in")
+        assert app.screen_stack[-2] is workflows  # the way back is kept too
+    assert files_under(clean_home) == []
+
+
+# ------------------------------------------------------------------ 403
+
+
+@fault_class(FORBIDDEN)
+async def test_without_the_approvals_role_the_inbox_says_why_and_the_rest_works(emulator_server) -> None:
+    server = emulator_server(auth="bearer", frozen=True)
+    token = server.emulator.issue_token("viewer", 3600, roles=["workflows", "executions"])
+    app = new_app(server.url, Tap(), credentials=BearerCredentials(token))
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == SEED_WORKFLOWS, what="workflows")
+        await wait_for(pilot, lambda: "Missing role: approvals hidden" in notifications(app), what="the role named")
+        assert "admin or approvals" in notifications(app)
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        title = str(app.screen.query_one("#title").render())
+        assert "hidden" in title and "admin or approvals" in title, title
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        executions = main_table(app)
+        await wait_for(pilot, lambda: executions.row_count == SEED_EXECUTIONS, what="executions")
+        assert "connected" in header_text(app)
+
+
+@fault_class(FORBIDDEN)
+async def test_viewer_sees_executions_and_is_told_which_role_the_rest_needs(emulator_server) -> None:
+    server = emulator_server(auth="basic", frozen=True)
+    app = new_app(server.url, Tap(), credentials=BasicCredentials("viewer", "viewer"))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await wait_for(
+            pilot, lambda: "admin or workflows" in header_text(app) + notifications(app)
+            + str(app.screen.query_one("#title").render()),
+            what="the role /workflows needs",
+        )
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        executions = main_table(app)
+        await wait_for(pilot, lambda: executions.row_count == SEED_EXECUTIONS, what="the viewer's executions")
+        assert "connected" in header_text(app)
+        await pilot.press("enter")  # the execution routes need a workflow id the viewer cannot list
+        await wait_for(pilot, lambda: "Cannot open it" in notifications(app), what="why it cannot open")
+        assert "admin or workflows" in notifications(app)
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        title = str(app.screen.query_one("#title").render())
+        assert "nothing waits" not in title and "approvals unknown" in title, title
+        assert app.is_running
+
+
+# ------------------------------------------------------------------ failed actions
+
+
+@fault_class(FAILED_ACTION)
+async def test_dropped_approve_is_reported_reread_and_not_resent(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        emulator.faults.drop_rate = 1.0
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "may or may not have been applied" in notifications(app), what="the warning")
+        assert "not sent again" in notifications(app)
+        emulator.faults.drop_rate = 0.0
+        # The server did apply it; the re-read shows that.
+        await wait_for(pilot, lambda: table.row_count == 0, timeout=20, what="the state re-read")
+        await pilot.press("a", "y")  # nothing left to approve: no second request
+        await pilot.pause(1.0)
+    posts = [r.path for r in emulator.requests if r.method == "POST"]
+    assert len(posts) == 1 and posts[0].endswith("/approve"), posts
+    assert len(app.actions.sent) == 1
+
+
+@fault_class(FAILED_ACTION)
+async def test_timed_out_cancel_is_reported_reread_and_not_resent(emulator_server) -> None:
+    server = emulator_server(time_scale=1.0, seed=False)
+    emulator = server.emulator
+    workflow_id = emulator.add_workflow(
+        {"Name": "slow", "Tasks": [{"Name": "Sleep", "Type": "Demo:1.0",
+                                     "Execution": {"Parameters": {"emulator": {"seconds": 60}}}}]}
+    )
+    execution_id = emulator.start_execution(workflow_id)
+    emulator.wait_for_status(execution_id, {"Running"})
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.open_workflow(workflow_id)
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("c")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        app.client.timeout = 0.4
+        emulator.faults.latency = 1.0
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "may or may not have been applied" in notifications(app), what="the warning")
+        assert "no answer" in notifications(app)
+        emulator.faults.latency = 0.0
+        app.client.timeout = 10.0
+        await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Failed", what="cancel applied late")
+        await wait_for(pilot, lambda: "Failed" in cell(table, execution_id, "status"), what="state re-read")
+        await pilot.pause(1.0)
+    assert len([r for r in emulator.requests if r.method == "POST"]) == 1
+    assert len(app.actions.sent) == 1
+
+
+# ------------------------------------------------------------------ hostile data
+
+HOSTILE_TEXT = (
+    "[bold red]markup[/] [link=http://evil]x[/link] \x1b[31mred\x1b[0m \x1b]0;pwned\x07 \x1b]8;;http://evil\x1b\\l\x1b]8;;\x1b\\"
+    " bell\x07 nul\x00 bs\x08 cr\r del\x7f c1\x9b2J tab\t 漢字テキスト 😀🎉👩‍👩‍👧 مرحبا \u202eevil\u202c"
+)
+
+
+@fault_class(HOSTILE)
+async def test_hostile_names_render_safely_on_every_screen(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05, seed=False)
+    emulator = server.emulator
+    long_name = "very-long-name-" + "汉" * 300 + "x" * 3000
+    workflow_id = emulator.add_workflow(
+        {
+            "Name": HOSTILE_TEXT,
+            "Description": HOSTILE_TEXT,
+            "Tasks": [
+                {"Name": "Gate " + HOSTILE_TEXT[:60], "Type": "Demo:1.0",
+                 "ManualApproval": {"Enabled": True, "Comment": HOSTILE_TEXT},
+                 "Execution": {"Parameters": {"emulator": {"seconds": 0.1}}}},
+            ],
+        }
+    )
+    emulator.add_workflow({"Name": long_name, "Tasks": [{"Name": "T", "Type": "Demo:1.0"}]})
+    execution_id = emulator.start_execution(workflow_id)
+    emulator.wait_for_status(execution_id, {"Paused"}, timeout=15)
+    app = new_app(server.url, Tap(), refresh=1.0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == 2 and app.overview.approvals.all(), what="both workflows")
+        await pilot.pause(0.3)
+        text = assert_rendered_safely(app)
+        assert "[bold red]markup[/]" in text and "…" in text, text  # literal markup; long name cut
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        await wait_for(pilot, lambda: main_table(app).row_count == 1)
+        assert_rendered_safely(app)
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        await wait_for(pilot, lambda: main_table(app).row_count == 1)
+        assert_rendered_safely(app)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        await wait_for(pilot, lambda: app.screen.snapshot.approvals, what="the gate")
+        await wait_for(pilot, lambda: app.screen.query_one(LogPane).line_count > 0, what="log lines")
+        await pilot.pause(0.3)
+        assert_rendered_safely(app, screenshot=True)
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        assert_rendered_safely(app)
+        await pilot.press("escape")
+        assert app.is_running
+
+
+@fault_class(HOSTILE)
+async def test_huge_log_lines_and_a_10_mb_log_page_are_cut_and_shown_safely(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05, seed=False)
+    emulator = server.emulator
+    huge = HOSTILE_TEXT + " " + ("0123456789abcdef" * 6_400) + "\x1b[2J"  # ~100 KB
+    # One task failing 50 times: 50 lines of ~100 KB, each with a stack trace quoting it.
+    retry = {"MaxRetries": 49, "InitialDelayMilliseconds": 1, "MaxDelayMilliseconds": 1}
+    tasks = [
+        {"Name": "Boom", "Type": "Demo:1.0",
+         "Execution": {"Parameters": {"emulator": {"seconds": 0.02, "fail": True, "failMessage": huge}}},
+         "ErrorHandling": {"Strategy": "Retry", "RetryPolicy": retry}}
+    ]
+    workflow_id = emulator.add_workflow({"Name": "huge-logs", "Tasks": tasks})
+    execution_id = emulator.start_execution(workflow_id)
+    emulator.wait_for_status(execution_id, {"Completed", "Failed"}, timeout=30)
+    tap = Tap()
+    app = new_app(server.url, tap, refresh=0.5)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.overview.index.workflow_of.get(execution_id), what="the execution")
+        app.open_execution(workflow_id, execution_id)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        pane = app.screen.query_one(LogPane)
+        await wait_for(pilot, lambda: app.screen._logs_final, timeout=30, what="all log pages read")
+        await pilot.pause(0.3)
+        logs_route = f"GET /workflows/{workflow_id}/executions/{execution_id}/logs"
+        assert tap.largest_body.get(logs_route, 0) >= 10_000_000, tap.largest_body.get(logs_route)
+        assert not any(_CONTROL.search(line) for line in pane.visible_text())
+        assert_rendered_safely(app)
+        took = await timed(pilot, lambda: pane.lines_view.has_focus, "o")
+        assert took < 0.5, f"focusing the logs took {took:.2f}s"
+        # The ends of the longest lines, scrolled to: cut, with a marker saying how much.
+        view = pane.lines_view
+        # Message and collapsed exception cut at 10,000 characters each (uncut: over 200,000).
+        assert 10_000 <= view.max_scroll_x < 25_000, view.max_scroll_x
+        view.scroll_to(x=view.max_scroll_x, animate=False, immediate=True)
+        await pilot.pause(0.2)
+        text = assert_rendered_safely(app)
+        assert re.search(r"… \[\+[\d,]+ chars\]", text), "no cut marker on screen"
+        await pilot.press("end", "home", "pagedown", "w")
+        assert_rendered_safely(app)
+        assert app.is_running
+
+
+# ------------------------------------------------------------------ resize
+
+
+@fault_class(RESIZE)
+async def test_every_screen_adapts_to_tiny_and_very_large_terminals(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = new_app(server.url, Tap(), refresh=2.0)  # the default: nothing here waits for new data
+
+    def body_fits(width: int, height: int) -> None:
+        screen = app.screen
+        assert screen.query_one(StatusHeader).region.y == 0
+        assert screen.query_one("Footer").region.y == height - 1
+        for widget in screen.query("#workflows, #executions, #approvals"):
+            assert widget.region.width == width and widget.region.height >= 1, widget.region
+        panes = [widget.region for widget in screen.query("TaskTree, LogPane")]
+        for region in panes:  # side by side when wide, stacked otherwise
+            assert region.width >= 1 and region.height >= 1 and region.right <= width, region
+        if panes:
+            assert sum(r.width for r in panes) == width or all(r.width == width for r in panes), panes
+
+    def dialog_fits(box: str, must_show: str) -> Callable[[int, int], None]:
+        def check(width: int, height: int) -> None:
+            region = app.screen.query_one(box).region
+            assert region.y >= 0 and region.bottom <= height and region.right <= width, region
+            assert must_show in rendered_text(app), f"{must_show!r} not on screen"
+
+        return check
+
+    async def at_every_size(check: Callable[[int, int], None]) -> None:
+        for width, height in ((300, 100), (40, 12)):
+            with scenario():
+                await pilot.resize_terminal(width, height)
+                await pilot.pause(0.05)
+                assert app.size == (width, height)
+                check(width, height)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await at_every_size(body_fits)
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        await at_every_size(body_fits)
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        await at_every_size(body_fits)
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await at_every_size(dialog_fits("#confirm-box", "Approve task PublishInvoices?"))
+        await pilot.press("escape", "enter")
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        await at_every_size(body_fits)
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, app, HelpScreen)
+        await at_every_size(dialog_fits("#help-box", "Keys · Execution"))
+        await pilot.press("escape")
+        app.action_login("Testing the sign-in dialog at every size.")
+        await wait_for_screen(pilot, app, LoginDialog)
+        await at_every_size(dialog_fits("#login-box", "password"))
+
+
+# ------------------------------------------------------------------ signals
+
+
+def _start_dashboard(home: Path) -> tuple[int, int]:
+    """The dashboard in a pty against a closed port: (pid, pty fd)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+    }
+    env.pop("FLOWSYNX_URL", None)
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        try:
+            os.execve(sys.executable, [sys.executable, "-m", "flowsynx_tui", "--url", f"http://127.0.0.1:{port}"], env)
+        finally:
+            os._exit(127)
+    return pid, fd
+
+
+def _signal_once_drawn(children: dict[int, tuple[int, int]]) -> dict[int, tuple[int, bytes]]:
+    """For each signal: send it once its dashboard drew; then read to the end. Exit code and output."""
+    output = {signum: bytearray() for signum in children}
+    sent: set[int] = set()
+    open_fds = {fd: signum for signum, (_, fd) in children.items()}
+    deadline = time.monotonic() + 40
+    while open_fds and time.monotonic() < deadline:
+        for signum, (pid, _) in children.items():
+            if signum not in sent and b"\x1b[?1049h" in output[signum] and b"reconnecting" in output[signum]:
+                os.kill(pid, signum)
+                sent.add(signum)
+        ready, _, _ = select.select(list(open_fds), [], [], 0.1)
+        for fd in ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                chunk = b""
+            if chunk:
+                output[open_fds[fd]].extend(chunk)
+            else:
+                del open_fds[fd]
+    results = {}
+    for signum, (pid, fd) in children.items():
+        if fd in open_fds:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        assert signum in sent, f"the dashboard never drew: {bytes(output[signum][-500:])!r}"
+        results[signum] = (os.waitstatus_to_exitcode(status), bytes(output[signum]))
+    return results
+
+
+@fault_class(SIGNALS)
+def test_sighup_and_sigterm_exit_cleanly_and_restore_the_terminal(tmp_path: Path) -> None:
+    signals = (signal.SIGTERM, signal.SIGHUP)
+    results = _signal_once_drawn({signum: _start_dashboard(tmp_path) for signum in signals})
+    for signum in signals:
+        with scenario():
+            code, output = results[signum]
+            assert code == 128 + signum, (signum, code, output[-300:])
+            tail = output[output.rfind(b"\x1b[?1049h"):]
+            assert b"\x1b[?1049l" in tail, "the alternate screen was not left"
+            assert b"Traceback" not in output

@@ -1,0 +1,243 @@
+"""Polling cost: HTTP requests per cycle against the emulator, real HTTP on 127.0.0.1.
+
+Histories are bulk-written into the emulator's store (``flowsynx_tui.emulator.bulk``):
+50 workflows (quick: 5), N finished executions spread over them at random, 5 paused
+ones spread through the history, each waiting on a pending approval. Requests are
+counted by the emulator (``Emulator.requests``), so they are what went over the wire.
+
+``polling.overview``: ``Overview.refresh()`` cycle by cycle, for N = 1k and 10k
+(quick: 100 and 1k, and 50 executions matched per cycle instead of the app's 200;
+at those sizes the 5 paused executions share
+fewer pages, so the steady ratio is not comparable to the full run's):
+
+* ``first_sweep``: the first cycle: every page of the execution list, then lookups
+  (``GET`` of an execution's details under a guessed workflow until one answers,
+  paused executions first, up to ``resolve_per_cycle`` executions), then the
+  approvals of the paused ones. ``approvals_found`` says whether all 5 pending
+  approvals were known after that one cycle.
+* ``matching_cycle``: the second cycle, while executions are still being matched to
+  their workflows (FlowSynx v1.3.0 lists every execution whatever the workflow in the
+  path, quirk Q1): this is what each cycle costs for ``cycles_to_match_all`` cycles.
+* ``steady_cycle``: a cycle once every execution is matched (the matching is
+  fast-forwarded: the overview is told what ``cycles_to_match_all`` cycles would have
+  found, so the benchmark stays in minutes). The goal is steady(10k) / steady(1k) <= 1.1.
+* ``refetched_finished``: ``GET``s of a finished execution's details, tasks or logs
+  in steady cycles, plus finished executions whose details were read successfully
+  more than once over all cycles. Must be 0.
+
+``polling.detail_finished``: the app (headless, refresh 0.2 s) opens a finished
+execution with 1,200 log lines; requests for it until everything is loaded, then per
+polling cycle afterwards (goal 0).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+from benchmarks import Result, benchmark
+from flowsynx_tui.api import FlowSynxClient
+from flowsynx_tui.emulator import Emulator, EmulatorServer, RecordedRequest
+from flowsynx_tui.emulator.bulk import Population, add_log_lines, populate
+from flowsynx_tui.state import Overview
+
+PAUSED = 5
+_APP_RESOLVE_PER_CYCLE: int = inspect.signature(Overview).parameters["resolve_per_cycle"].default
+NATURAL_CYCLES = 2
+STEADY_CYCLES = 3
+
+
+def _label(count: int) -> str:
+    return f"{count // 1000}k" if count >= 1000 else str(count)
+
+
+def _kind(request: RecordedRequest) -> tuple[str, str | None]:
+    """What a request read: (kind, execution id or None)."""
+    parts = [part for part in request.path.lower().split("/") if part]
+    if parts == ["workflows"]:
+        return "workflows", None
+    if len(parts) == 3 and parts[0] == "workflows" and parts[2] == "executions":
+        return "list_page", None
+    if len(parts) >= 4 and parts[0] == "workflows" and parts[2] == "executions":
+        execution = parts[3]
+        if len(parts) == 4:
+            return ("details" if request.status == 200 else "details_miss"), execution
+        return parts[4], execution  # tasks, logs, approvals
+    return "other", None
+
+
+def _breakdown(requests: Sequence[RecordedRequest]) -> Counter[str]:
+    return Counter(_kind(request)[0] for request in requests)
+
+
+class _Run:
+    def __init__(self, count: int, workflows: int) -> None:
+        self.count = count
+        self.emulator = Emulator(seed=False)
+        self.population: Population = populate(self.emulator, workflows=workflows, finished=count, paused=PAUSED)
+        self.finished = set(self.population.finished_ids)
+        self.cycles: list[list[RecordedRequest]] = []
+
+    async def cycle(self, overview: Overview) -> list[RecordedRequest]:
+        mark = len(self.emulator.requests)
+        await overview.refresh()
+        requests = self.emulator.requests.snapshot()[mark:]
+        self.cycles.append(requests)
+        return requests
+
+
+async def _measure(count: int, workflows: int, resolve_per_cycle: int) -> dict[str, float]:
+    run = _Run(count, workflows)
+    out: dict[str, float] = {}
+    with EmulatorServer(run.emulator) as server:
+        async with FlowSynxClient(server.url) as client:
+            overview = Overview(client, resolve_per_cycle=resolve_per_cycle)
+            started = time.perf_counter()
+            first = await run.cycle(overview)
+            out["first_sweep_seconds"] = time.perf_counter() - started
+            kinds = _breakdown(first)
+            out["first_sweep"] = len(first)
+            out["first_sweep.list_pages"] = kinds["list_page"]
+            out["first_sweep.lookups"] = kinds["details"] + kinds["details_miss"]
+            out["first_sweep.approvals"] = kinds["approvals"]
+            out["approvals_found"] = len(overview.approvals.pending)
+            out["matched_after_first"] = len(overview.index.workflow_of)
+
+            for _ in range(NATURAL_CYCLES - 1):
+                matched_before = len(overview.index.workflow_of)
+                second = await run.cycle(overview)
+                kinds = _breakdown(second)
+                out["matching_cycle"] = len(second)
+                matched = len(overview.index.workflow_of) - matched_before
+                lookups = kinds["details"] + kinds["details_miss"]
+                out["lookups_per_match"] = lookups / matched if matched else 0.0
+
+            unmatched = len(overview.index) - len(overview.index.workflow_of)
+            per_cycle = overview.resolve_per_cycle
+            out["cycles_to_match_all"] = len(run.cycles) + math.ceil(unmatched / per_cycle)
+
+            # Fast-forward: what the remaining matching cycles would have found.
+            overview.index.workflow_of.update(run.population.workflow_of)
+            await run.cycle(overview)  # settles anything the fast-forward changed
+            steady: list[list[RecordedRequest]] = []
+            for _ in range(STEADY_CYCLES):
+                steady.append(await run.cycle(overview))
+            out["steady_cycle"] = max(len(requests) for requests in steady)
+            steady_kinds = _breakdown([r for requests in steady for r in requests])
+            out["steady_cycle.list_pages"] = steady_kinds["list_page"] / STEADY_CYCLES
+            out["steady_cycle.approvals"] = steady_kinds["approvals"] / STEADY_CYCLES
+
+            refetched = 0
+            for requests in steady:
+                for request in requests:
+                    kind, execution = _kind(request)
+                    if execution in run.finished and kind in ("details", "details_miss", "tasks", "logs"):
+                        refetched += 1
+            details_reads = Counter(
+                execution
+                for requests in run.cycles
+                for request in requests
+                for kind, execution in [_kind(request)]
+                if kind == "details" and execution in run.finished
+            )
+            refetched += sum(1 for reads in details_reads.values() if reads > 1)
+            out["refetched_finished"] = refetched
+    return out
+
+
+@benchmark("polling.overview")
+async def overview_cycles(quick: bool) -> list[Result]:
+    """Requests per Overview.refresh() cycle with 1k and 10k finished executions, 5 paused."""
+    small, large = (100, 1_000) if quick else (1_000, 10_000)
+    workflows = 5 if quick else 50
+    resolve_per_cycle = 50 if quick else _APP_RESOLVE_PER_CYCLE
+    results: list[Result] = []
+    measured = {}
+    for count in (small, large):
+        measured[count] = await _measure(count, workflows, resolve_per_cycle)
+    s, l = measured[small], measured[large]
+    ls, ll = _label(small), _label(large)
+    prefix = f"polling.overview.w{workflows}"
+    for count, m in ((small, s), (large, l)):
+        label = _label(count)
+        results += [
+            Result(f"{prefix}.first_sweep.{label}", m["first_sweep"], "req"),
+            Result(f"{prefix}.first_sweep.{label}.list_pages", m["first_sweep.list_pages"], "req",
+                   math.ceil((count + PAUSED) / 100)),
+            Result(f"{prefix}.first_sweep.{label}.lookups", m["first_sweep.lookups"], "req"),
+            Result(f"{prefix}.first_sweep.{label}.approvals", m["first_sweep.approvals"], "req", PAUSED),
+            Result(f"{prefix}.first_sweep.{label}.seconds", m["first_sweep_seconds"], "s"),
+            Result(f"{prefix}.approvals_found.{label}", m["approvals_found"], "count", PAUSED),
+            Result(f"{prefix}.matching_cycle.{label}", m["matching_cycle"], "req"),
+            Result(f"{prefix}.lookups_per_match.{label}", m["lookups_per_match"], "req", workflows),
+            Result(f"{prefix}.cycles_to_match_all.{label}", m["cycles_to_match_all"], "cycles"),
+            Result(f"{prefix}.steady_cycle.{label}.list_pages", m["steady_cycle.list_pages"], "req"),
+            Result(f"{prefix}.steady_cycle.{label}.approvals", m["steady_cycle.approvals"], "req", PAUSED),
+            Result(f"{prefix}.refetched_finished.{label}", m["refetched_finished"], "req"),
+        ]
+    results += [
+        Result(f"{prefix}.steady_cycle.{ls}", s["steady_cycle"], "req"),
+        # ratio = steady(large) / steady(small); goal <= 1.1
+        Result(f"{prefix}.steady_cycle.{ll}", l["steady_cycle"], "req", s["steady_cycle"]),
+        Result(f"{prefix}.first_sweep.{ll}_vs_{ls}", l["first_sweep"], "req", s["first_sweep"]),
+    ]
+    return results
+
+
+# -- execution detail of a finished execution ---------------------------------------------------------
+
+
+@benchmark("polling.detail_finished")
+async def detail_finished(quick: bool) -> list[Result]:
+    """Requests for a finished execution's detail screen: to load it, then per cycle (goal 0)."""
+    from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+    from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
+    from flowsynx_tui.widgets.log_pane import LogPane
+
+    refresh = 0.2
+    watch_cycles = 10 if quick else 25
+    lines = 1_200
+    emulator = Emulator(seed=False)
+    population = populate(emulator, workflows=3, finished=20, paused=1)
+    execution_id = population.finished_ids[-1]
+    workflow_id = population.workflow_of[execution_id]
+    add_log_lines(emulator, execution_id, lines)
+
+    def for_execution(mark: int) -> list[RecordedRequest]:
+        return [r for r in emulator.requests.snapshot()[mark:] if execution_id in r.path.lower()]
+
+    with EmulatorServer(emulator) as server:
+        app = make_app(server.url, refresh=refresh)
+        async with app.run_test(size=(120, 40)) as pilot:
+            index = app.overview.index
+            await wait_for(
+                pilot, lambda: index.loaded and len(index.workflow_of) == len(index), what="overview matched"
+            )
+            mark = len(emulator.requests)
+            app.open_execution(workflow_id, execution_id)
+            await wait_for_screen(pilot, app, ExecutionDetailScreen)
+            screen = app.screen
+            assert isinstance(screen, ExecutionDetailScreen)
+            await wait_for(
+                pilot,
+                lambda: screen.snapshot.final and screen._logs_final and screen.query_one(LogPane).line_count == lines,
+                what="execution final and all logs loaded",
+            )
+            loading = for_execution(mark)
+            after = len(emulator.requests)
+            await pilot.pause(refresh * watch_cycles)
+            later = for_execution(after)
+            shown = screen.query_one(LogPane).line_count
+    kinds = _breakdown(loading)
+    return [
+        Result("polling.detail_finished.until_loaded", len(loading), "req"),
+        Result("polling.detail_finished.until_loaded.details", kinds["details"], "req", 1),
+        Result("polling.detail_finished.until_loaded.tasks", kinds["tasks"], "req", 1),
+        # Every page once, and the last one again by the poll that runs after "final" was seen.
+        Result("polling.detail_finished.until_loaded.log_pages", kinds["logs"], "req", math.ceil(lines / 500) + 1),
+        Result("polling.detail_finished.per_cycle_after_final", len(later) / watch_cycles, "req"),
+        Result("polling.detail_finished.lines_shown", shown, "lines", lines),
+    ]

@@ -1,0 +1,238 @@
+"""Startup: process start to the first workflow rows on screen, vs a minimal Textual app.
+
+Both apps run as child processes on a pseudo-terminal (120x40, ``TERM=xterm-256color``),
+not headless, so terminal setup and the escape sequences of the first frame are
+part of the measurement; the benchmark drains the terminal. The clock starts just
+before the child is spawned and stops at the ``time.monotonic()`` the child writes
+to an inherited pipe (``CLOCK_MONOTONIC`` is system-wide on Linux):
+
+* flowsynx-tui: a small driver imports ``FlowSynxApp``, runs it against an emulator
+  serving the seeded demo data in *another* process (``python -m flowsynx_tui
+  emulator --port P``), and reports from ``call_after_refresh`` once the first
+  overview poll has put rows into the ``WorkflowsScreen`` table, i.e. after the
+  frame that shows them;
+* baseline: a minimal Textual app (Header, DataTable with 5 rows, Footer) reporting
+  from ``call_after_refresh`` in ``on_mount``: its first frame.
+
+Runs alternate (quick: 2 each, full: 9 after one unmeasured warm-up run each) and the
+median is reported; goal: within 2x.
+``startup.python_bare`` (``python -c pass``) is the floor both stand on.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks import Result, benchmark
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS, COLUMNS = 40, 120
+TIMEOUT = 60.0
+
+FLOWSYNX_DRIVER = """
+import os, sys, time
+from pathlib import Path
+
+import flowsynx_tui.app
+from flowsynx_tui.app import FlowSynxApp
+from flowsynx_tui.config import Settings
+from flowsynx_tui.polling import PollUpdate
+from flowsynx_tui.screens.workflows import WorkflowsScreen
+from flowsynx_tui.widgets.keyed_table import KeyedTable
+
+FD = int(os.environ["BENCH_FD"])
+
+
+class Driver(FlowSynxApp):
+    # A relative CSS_PATH is resolved next to the subclass's module: point it back.
+    CSS_PATH = str(Path(flowsynx_tui.app.__file__).with_name(FlowSynxApp.CSS_PATH))
+    reported = False
+
+    # Textual calls the handler of every class in the MRO, this one first, then
+    # FlowSynxApp's, which fills the table; the check runs after the next refresh.
+    def on_poll_update(self, message: PollUpdate) -> None:
+        if message.key == "overview" and not self.reported:
+            self.call_after_refresh(self.check_rows)
+
+    def check_rows(self) -> None:
+        screen = self.screen
+        if self.reported or not isinstance(screen, WorkflowsScreen):
+            return
+        if screen.query_one(KeyedTable).row_count > 0:
+            self.reported = True
+            os.write(FD, f"{time.monotonic():.6f}\\n".encode())
+            self.exit()
+
+
+Driver(Settings(url=sys.argv[1])).run()
+"""
+
+MINIMAL_DRIVER = """
+import os, time
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+FD = int(os.environ["BENCH_FD"])
+
+
+class Minimal(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("Workflow", "Id", "Modified", "Runs", "Last run")
+        for n in range(5):
+            table.add_row(f"workflow-{n}", "0123abcd", "10d ago", "-", "-")
+        self.call_after_refresh(self.first_frame)
+
+    def first_frame(self):
+        os.write(FD, f"{time.monotonic():.6f}\\n".encode())
+        self.exit()
+
+
+Minimal().run()
+"""
+
+BARE_DRIVER = """
+import os, time
+os.write(int(os.environ["BENCH_FD"]), f"{time.monotonic():.6f}\\n".encode())
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _EmulatorProcess:
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> _EmulatorProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flowsynx_tui", "emulator", "--port", str(self.port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                if httpx.get(f"{self.url}/version", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("emulator process did not start")
+            time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _run_on_pty(script: Path, *args: str) -> float:
+    """Seconds from spawning ``python script args`` on a fresh pty to the time it reports."""
+    read_end, write_end = os.pipe()
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    env = dict(os.environ, BENCH_FD=str(write_end), TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS))
+    env.pop("TEXTUAL", None)
+    drained = threading.Event()
+
+    def drain() -> None:
+        while True:
+            try:
+                if not os.read(master, 65536):
+                    break
+            except OSError:
+                break
+        drained.set()
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, str(script), *args],
+        cwd=ROOT,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        pass_fds=(write_end,),
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    os.close(write_end)
+    try:
+        ready = b""
+        deadline = time.monotonic() + TIMEOUT
+        while not ready.endswith(b"\n"):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{script.name} reported nothing within {TIMEOUT}s")
+            chunk = os.read(read_end, 64)
+            if not chunk:
+                raise RuntimeError(f"{script.name} exited without reporting (exit {process.wait()})")
+            ready += chunk
+        reported = float(ready.decode().strip())
+        process.wait(TIMEOUT)
+        return reported - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(read_end)
+        drained.wait(2.0)
+        os.close(master)
+
+
+@benchmark("startup.first_rows")
+def first_rows(quick: bool) -> list[Result]:
+    """Process start to first workflow rows on screen vs a minimal Textual app's first frame."""
+    runs = 2 if quick else 9
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as folder, _EmulatorProcess() as emulator:
+        scripts = {}
+        for name, text in (("flowsynx", FLOWSYNX_DRIVER), ("minimal", MINIMAL_DRIVER), ("bare", BARE_DRIVER)):
+            scripts[name] = Path(folder) / f"{name}_driver.py"
+            scripts[name].write_text(text, encoding="utf-8")
+        if not quick:
+            # One unmeasured run each: the first start pays for cold caches (.pyc, page cache).
+            _run_on_pty(scripts["minimal"])
+            _run_on_pty(scripts["flowsynx"], emulator.url)
+        timings: dict[str, list[float]] = {name: [] for name in scripts}
+        for _ in range(runs):
+            timings["bare"].append(_run_on_pty(scripts["bare"]))
+            timings["minimal"].append(_run_on_pty(scripts["minimal"]))
+            timings["flowsynx"].append(_run_on_pty(scripts["flowsynx"], emulator.url))
+    minimal = statistics.median(timings["minimal"])
+    return [
+        Result("startup.python_bare", statistics.median(timings["bare"]) * 1e3, "ms"),
+        Result("startup.minimal_textual_first_frame", minimal * 1e3, "ms"),
+        Result("startup.flowsynx_first_rows", statistics.median(timings["flowsynx"]) * 1e3, "ms", minimal * 1e3),
+        Result("startup.flowsynx_first_rows.worst", max(timings["flowsynx"]) * 1e3, "ms", max(timings["minimal"]) * 1e3),
+    ]

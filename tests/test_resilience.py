@@ -210,7 +210,7 @@ class Tap(httpx.AsyncBaseTransport):
 
 
 def new_app(
-    url: str, tap: Tap, *, refresh: float = 0.2, credentials: Credentials | None = None
+    url: str, tap: Tap, *, refresh: float = 0.5, credentials: Credentials | None = None
 ) -> FlowSynxApp:
     settings = Settings(url=url, credentials=credentials, refresh=refresh, bell=False)
     return FlowSynxApp(settings, transport=tap)
@@ -301,7 +301,7 @@ async def test_server_not_running_at_start_then_data_appears_by_itself() -> None
     port = free_port()
     server = EmulatorServer(Emulator(time_scale=0.02, frozen=True), port=port)
     tap = Tap()
-    app = new_app(f"http://127.0.0.1:{port}", tap)
+    app = new_app(f"http://127.0.0.1:{port}", tap, refresh=0.2)
     delays: list[float] = []
     failed = app.poller._failed
 
@@ -337,7 +337,7 @@ async def test_server_not_running_at_start_then_data_appears_by_itself() -> None
 async def test_server_restart_keeps_stale_rows_with_their_age_and_reconnects(emulator_server) -> None:
     server = emulator_server(frozen=True)
     tap = Tap()
-    app = new_app(server.url, tap)
+    app = new_app(server.url, tap, refresh=0.2)
     async with app.run_test(size=(200, 30)) as pilot:
         await loaded(pilot, app)
         await pilot.press("2")
@@ -370,7 +370,7 @@ async def test_500_503_bursts_and_dropped_connections_keep_data_and_never_pile_u
     server = emulator_server(frozen=True)
     emulator = server.emulator
     tap = Tap()
-    app = new_app(server.url, tap)
+    app = new_app(server.url, tap, refresh=0.2)
     async with app.run_test(size=(200, 30)) as pilot:
         await loaded(pilot, app)
         app.open_execution(WAREHOUSE, RUNNING)  # more routes polled: details, tasks, logs

@@ -87,7 +87,9 @@ class FlowSynxApp(App[None]):
             self.notify(warning, severity="warning", timeout=10)
         self.push_screen(WorkflowsScreen())
         self.poller.start()
-        self.poller.add(PollJob(key="overview", fetch=self.overview.refresh), self)
+        self.poller.add(
+            PollJob(key="overview", fetch=lambda: self.overview.refresh(progress=self._refresh_screen)), self
+        )
         self.poller.add(PollJob(key="server", fetch=self._fetch_server_info, interval=max(5.0, self.settings.refresh)), self)
 
     async def on_unmount(self) -> None:

@@ -73,6 +73,8 @@ class PollJob:
     fetch: Callable[[], Awaitable[Any]]
     interval: float | None = None
     done: Callable[[], bool] = lambda: False
+    #: True when the job knows more data is already waiting: poll again without the pause.
+    behind: Callable[[], bool] = lambda: False
     targets: list[MessagePump] = field(default_factory=list)
     in_flight: bool = False
     failures: int = 0
@@ -160,7 +162,7 @@ class Poller:
 
     def _succeeded(self, job: PollJob, payload: Any) -> None:
         job.failures = 0
-        job.next_due = self.clock() + (job.interval or self.interval)
+        job.next_due = self.clock() + (0.0 if job.behind() else (job.interval or self.interval))
         for target in list(job.targets):
             target.post_message(PollUpdate(job.key, payload))
         if self.connection.state != "ok" or self.connection.retry_at is not None:

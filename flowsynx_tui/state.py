@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flowsynx_tui.api import (
@@ -77,37 +77,38 @@ class ExecutionIndex:
 
     async def refresh(self, client: FlowSynxClient, via_workflow_id: str) -> set[str]:
         """Re-read what may have changed; returns ids that are new or changed."""
+        problems: list[str] = []
         if not self.loaded:
-            return await self._read_from(client, via_workflow_id, 1)
-        pages = sorted({self.position[i] // self.page_size + 1 for i in self.unfinished()})
-        tail_page = len(self.order) // self.page_size + 1
-        changed: set[str] = set()
-        for page in pages:
-            if page >= tail_page:
-                break
-            changed |= await self._read_page(client, via_workflow_id, page)
-        changed |= await self._read_from(client, via_workflow_id, tail_page)
+            changed = await self._read_from(client, via_workflow_id, 1, problems)
+        else:
+            pages = sorted({self.position[i] // self.page_size + 1 for i in self.unfinished()})
+            tail_page = len(self.order) // self.page_size + 1
+            changed = set()
+            for page in pages:
+                if page >= tail_page:
+                    break
+                changed |= await self._read_from(client, via_workflow_id, page, problems, follow=False)
+            changed |= await self._read_from(client, via_workflow_id, tail_page, problems)
+        self.loaded = True
+        self.problems = tuple(problems)
         return changed
 
-    async def _read_from(self, client: FlowSynxClient, via: str, page: int) -> set[str]:
+    async def _read_from(
+        self, client: FlowSynxClient, via: str, page: int, problems: list[str], *, follow: bool = True
+    ) -> set[str]:
+        """Read ``page`` and, when ``follow``, the pages after it."""
         changed: set[str] = set()
-        problems: list[str] = []
         while True:
             result = await client.list_executions(via, page, self.page_size)
             self.requests += 1
             problems.extend(result.problems)
             changed |= self._merge(result.items, (result.pagination.current_page - 1) * self.page_size)
-            if not result.pagination.has_next_page:
+            # A page number other than the one asked for means the list shrank or the
+            # server is confused; following its "next page" could go on for ever.
+            if not follow or not result.pagination.has_next_page or result.pagination.current_page != page:
                 break
             page += 1
-        self.loaded = True
-        self.problems = tuple(problems)
         return changed
-
-    async def _read_page(self, client: FlowSynxClient, via: str, page: int) -> set[str]:
-        result = await client.list_executions(via, page, self.page_size)
-        self.requests += 1
-        return self._merge(result.items, (result.pagination.current_page - 1) * self.page_size)
 
     def _merge(self, items: Iterable[ExecutionSummary], first_position: int) -> set[str]:
         changed: set[str] = set()
@@ -144,13 +145,26 @@ class ExecutionIndex:
 
         async def one(execution_id: str) -> None:
             async with semaphore:
-                found = await self._find_workflow(client, execution_id, candidates)
+                found = await self._find_workflow(client, execution_id, self._neighbours_first(execution_id, candidates))
             if found:
                 self.workflow_of[execution_id] = found
                 resolved.add(execution_id)
 
         await asyncio.gather(*(one(i) for i in pending))
         return resolved
+
+    def _neighbours_first(self, execution_id: str, candidates: list[str]) -> list[str]:
+        """Runs started next to each other often belong to one workflow: try theirs first."""
+        position = self.position.get(execution_id)
+        if position is None:
+            return candidates
+        near = [
+            self.workflow_of.get(self.order[p])
+            for p in (position - 1, position + 1, position - 2, position + 2)
+            if 0 <= p < len(self.order)
+        ]
+        first = [w for w in dict.fromkeys(near) if w is not None and w in candidates]
+        return first + [w for w in candidates if w not in first]
 
     async def _find_workflow(self, client: FlowSynxClient, execution_id: str, candidates: list[str]) -> str | None:
         # The details route needs the right workflow id in the path and 404s otherwise,
@@ -258,10 +272,15 @@ class Overview:
             entry.last = summary
         return stats
 
-    async def refresh(self) -> tuple[set[str], list[Approval]]:
-        """One polling cycle; returns changed execution ids and newly pending approvals."""
+    async def refresh(self, progress: Callable[[], None] | None = None) -> tuple[set[str], list[Approval]]:
+        """One polling cycle; returns changed execution ids and newly pending approvals.
+
+        ``progress`` is called after each cheap step (workflows, then executions), so the
+        screens can show them before the slower matching of executions to workflows.
+        """
+        workflow_problems: list[str] = []
         try:
-            workflows = await self.client.all_workflows()
+            workflows = await self.client.all_workflows(problems=workflow_problems)
             self.workflows_hidden = None
         except PermissionDenied as error:
             # A user with the executions role but not the workflows role (e.g. a viewer)
@@ -270,8 +289,13 @@ class Overview:
             self.workflows_hidden = f"workflows hidden: {error.message}"
         self.workflows = {w.id: w for w in workflows}
         if not workflows and self.workflows_hidden is None:
+            self.problems = tuple(workflow_problems)
             return set(), []
+        if progress is not None:
+            progress()
         changed = await self.index.refresh(self.client, workflows[0].id if workflows else ANY_WORKFLOW_ID)
+        if progress is not None and changed:
+            progress()
         newest = [i for i in reversed(self.index.order)]
         # Paused executions first: the approvals inbox needs their workflow.
         priority = self.index.paused() + newest
@@ -280,7 +304,7 @@ class Overview:
         )
         fresh = await self.approvals.refresh(self.client, self.index)
         hidden = (self.workflows_hidden,) if self.workflows_hidden else ()
-        self.problems = hidden + self.index.problems + self.approvals.problems
+        self.problems = hidden + tuple(workflow_problems) + self.index.problems + self.approvals.problems
         return changed, fresh
 
     def _guess_order(self) -> list[str]:

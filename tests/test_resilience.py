@@ -54,6 +54,9 @@ from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.log_pane import LogPane
 from flowsynx_tui.widgets.status_header import StatusHeader
 
+#: Key-to-state bound under 2-5 s latency; a UI blocked on a request would need 2 s or more.
+RESPONSIVE = 1.0
+
 NIGHTLY = seed.workflow_id("nightly-csv-export")
 WAREHOUSE = seed.workflow_id("warehouse-load")
 RUNNING = seed.execution_id("warehouse-load", 4)
@@ -418,25 +421,26 @@ async def test_keys_stay_responsive_on_a_slow_server_with_one_request_per_route(
         await loaded(pilot, app)
         server.emulator.faults.latency = 2.0
         server.emulator.faults.latency_jitter = 3.0
-        await pilot.pause(0.5)  # slow polls in flight now
-        assert any(tap.in_flight.values())
+        await wait_for(pilot, lambda: any(tap.in_flight.values()), timeout=3, what="a slow poll in flight")
+        # Every request now takes 2-5 s: a UI that waited for one would take at least 2 s.
+        # The bound is well under that, and loose enough for a shared, busy machine.
         took = await timed(pilot, lambda: isinstance(app.screen, ExecutionsScreen) and app.screen.is_mounted, "2")
-        assert took < 0.5, f"'2' took {took:.2f}s"
+        assert took < RESPONSIVE, f"'2' took {took:.2f}s"
         table = main_table(app)
         await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS, what="rows from memory")
         row = table.cursor_row
         took = await timed(pilot, lambda: table.cursor_row == row + 1, "down")
-        assert took < 0.5, f"down took {took:.2f}s"
+        assert took < RESPONSIVE, f"down took {took:.2f}s"
         took = await timed(pilot, lambda: table.cursor_row > row + 1, "pagedown")
-        assert took < 0.5, f"pagedown took {took:.2f}s"
+        assert took < RESPONSIVE, f"pagedown took {took:.2f}s"
         # Opening, leaving and reopening a detail view while its first requests are slow.
         table.select_key(RUNNING)
         for _ in range(2):
             took = await timed(pilot, lambda: isinstance(app.screen, ExecutionDetailScreen), "enter")
-            assert took < 0.5, f"enter took {took:.2f}s"
+            assert took < RESPONSIVE, f"enter took {took:.2f}s"
             await pilot.pause(0.2)
             took = await timed(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "escape")
-            assert took < 0.5, f"escape took {took:.2f}s"
+            assert took < RESPONSIVE, f"escape took {took:.2f}s"
         await pilot.pause(0.3)
         # Slow is not down: no request timed out, so the header never says "reconnecting".
         assert "connected" in header_text(app) and app.poller.connection.state == "ok"
@@ -547,11 +551,6 @@ async def test_an_unreadable_log_entry_is_named_and_the_rest_of_the_log_shown(em
         assert re.search(r"GET /workflows/\S+/logs: item 1 skipped: timeStamp", notifications(app))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect in flowsynx_tui/api/client.py: read_all_pages() drops Page.problems, so "
-    "all_workflows() (and all_tasks()) skip unreadable items without a word",
-)
 @fault_class(BROKEN_DATA)
 async def test_an_unreadable_workflow_item_is_named(emulator_server) -> None:
     server = emulator_server(frozen=True)
@@ -845,7 +844,7 @@ async def test_huge_log_lines_and_a_10_mb_log_page_are_cut_and_shown_safely(emul
         assert not any(_CONTROL.search(line) for line in pane.visible_text())
         assert_rendered_safely(app)
         took = await timed(pilot, lambda: pane.lines_view.has_focus, "o")
-        assert took < 0.5, f"focusing the logs took {took:.2f}s"
+        assert took < RESPONSIVE, f"focusing the logs took {took:.2f}s"
         # The ends of the longest lines, scrolled to: cut, with a marker saying how much.
         view = pane.lines_view
         # Message and collapsed exception cut at 10,000 characters each (uncut: over 200,000).

@@ -130,8 +130,8 @@ class FlowSynxClient:
         body = await self._get("/workflows", params=_paging(page, page_size), roles=ROLES_WORKFLOWS)
         return self._page(body, WorkflowSummary, "GET /workflows")
 
-    async def all_workflows(self, page_size: int = 100) -> list[WorkflowSummary]:
-        return await read_all_pages(lambda page, size: self.list_workflows(page, size), page_size)
+    async def all_workflows(self, page_size: int = 100, problems: list[str] | None = None) -> list[WorkflowSummary]:
+        return await read_all_pages(lambda page, size: self.list_workflows(page, size), page_size, problems)
 
     async def get_workflow(self, workflow_id: str) -> WorkflowDetails:
         path = f"/workflows/{workflow_id}"
@@ -376,9 +376,14 @@ def _reason(error: Exception) -> str:
 
 
 async def read_all_pages(
-    fetch: Callable[[int, int], Awaitable[Page[M]]], page_size: int = DEFAULT_PAGE_SIZE
+    fetch: Callable[[int, int], Awaitable[Page[M]]],
+    page_size: int = DEFAULT_PAGE_SIZE,
+    problems: list[str] | None = None,
 ) -> list[M]:
     """Every item of a paged list, oldest first.
+
+    Items that could not be read are left out; ``problems``, when given, receives the
+    description of each, so the caller can say so.
 
     Follows the newest ``totalPages`` (the list may grow while it is read) and stops at a page
     the server did not return as asked: an empty page (no items, not even unreadable ones), or
@@ -387,6 +392,8 @@ async def read_all_pages(
     """
     result = await fetch(1, page_size)
     items = list(result.items)
+    if problems is not None:
+        problems.extend(result.problems)
     page = 1
     while page < result.pagination.total_pages:
         page += 1
@@ -394,6 +401,8 @@ async def read_all_pages(
         if result.pagination.current_page != page or not (result.items or result.problems):
             break
         items.extend(result.items)
+        if problems is not None:
+            problems.extend(result.problems)
     return items
 
 

@@ -5,6 +5,11 @@ remembers how many entries it has consumed and asks only for the page that can h
 the next one, then the pages after it. Entries are de-duplicated by ``id`` (only the
 last, partly read page can be seen twice, so only its ids are kept) and each batch is
 returned ordered by ``timeStamp``.
+
+A poll reads at most ``max_pages`` pages. A chatty execution can be far ahead of us
+(a follow that starts late, or a burst): reading it all in one poll would hold every
+entry in memory at once and hand the UI one huge batch. Instead ``behind`` says more
+is waiting, and the caller polls again at once.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ LogFetcher = Callable[[int, int], Awaitable[Page[LogEntry]]]
 
 
 class LogTail:
-    def __init__(self, fetch: LogFetcher, page_size: int = 500) -> None:
+    def __init__(self, fetch: LogFetcher, page_size: int = 500, max_pages: int = 8) -> None:
         self._fetch = fetch
         self.page_size = page_size
+        self.max_pages = max_pages
+        self.behind = False
         self.consumed = 0
         self._boundary_ids: set[str] = set()
         self.problems: tuple[str, ...] = ()
@@ -30,7 +37,8 @@ class LogTail:
         fresh: list[LogEntry] = []
         problems: list[str] = []
         page = self.consumed // self.page_size + 1
-        while True:
+        self.behind = False
+        for read in range(1, self.max_pages + 1):
             result = await self._fetch(page, self.page_size)
             self.requests += 1
             problems.extend(result.problems)
@@ -51,6 +59,7 @@ class LogTail:
                 self._boundary_ids = set()
             if not result.pagination.has_next_page:
                 break
+            self.behind = read == self.max_pages
             page += 1
         self.problems = tuple(problems)
         fresh.sort(key=lambda entry: entry.time_stamp)

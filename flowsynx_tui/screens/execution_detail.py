@@ -88,7 +88,14 @@ class ExecutionDetailScreen(DashboardScreen):
             entries = await source.tail.poll()
             return source, entries, was_final
 
-        self.watch_job(PollJob(key=source.key, fetch=fetch, done=lambda: self._logs_final))
+        self.watch_job(
+            PollJob(
+                key=source.key,
+                fetch=fetch,
+                done=lambda: self._logs_final and not source.tail.behind,
+                behind=lambda: source.tail.behind,
+            )
+        )
 
     def action_show_task_logs(self) -> None:
         row = self.query_one(TaskTree).selected_task()
@@ -140,7 +147,7 @@ class ExecutionDetailScreen(DashboardScreen):
                 self.query_one(LogPane).append_entries(entries)
             # Entries that could not be read were skipped; name them, as list screens do.
             self.fsx._report_problems(source.tail.problems)
-            if was_final:
+            if was_final and not source.tail.behind:
                 self._logs_final = True
 
     def refresh_view(self) -> None:

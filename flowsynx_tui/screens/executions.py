@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -28,6 +29,7 @@ class ExecutionsScreen(FilterableScreen):
     def __init__(self, workflow_id: str | None = None) -> None:
         super().__init__()
         self.workflow_id = workflow_id
+        self._row_cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]] = {}
 
     def compose_body(self) -> ComposeResult:
         yield Static("", classes="screen-title", id="title")
@@ -51,32 +53,46 @@ class ExecutionsScreen(FilterableScreen):
         now = self.fsx.now()
         rows: list[Row] = []
         waiting = {approval.execution_id for approval in overview.approvals.all()}
+        cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]] = {}
         for summary in self.executions():
             workflow_name = overview.workflow_name(overview.index.workflow_of.get(summary.id))
             if not matches(f"{summary.id} {summary.status.value} {workflow_name}", self.filter_text):
                 continue
-            cells: list[str | Text] = [short_id(summary.id)]
-            if self.workflow_id is None:
-                cells.append(Text(clean(workflow_name, 40)))
-            end = summary.effective_end
             live = summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
-            duration = duration_between(summary.execution_start, end if not live else None, now)
+            flagged = summary.id in waiting or summary.status is ExecutionStatus.PAUSED
             busy = self.fsx.busy_label(summary.id)
-            status = status_text(summary.status, width=11)
-            if busy:
-                status.append(f" {busy}", style="bold yellow")
-            cells += [
-                status,
-                format_time(summary.execution_start),
-                format_time(end),
-                format_duration(duration),
-                Text(APPROVAL_MARK, style="bold magenta")
-                if summary.id in waiting or summary.status is ExecutionStatus.PAUSED
-                else Text(""),
-            ]
-            rows.append((summary.id, tuple(cells)))
+            # Rows of finished executions do not change between ticks: reuse their cells
+            # (the same tuple object, which the table skips without comparing).
+            signature = (summary, workflow_name, flagged, busy, now if live else None)
+            cached = self._row_cache.get(summary.id)
+            cells = cached[1] if cached is not None and cached[0] == signature else None
+            if cells is None:
+                cells = self._cells(summary, workflow_name, flagged, busy, live, now)
+            cache[summary.id] = (signature, cells)
+            rows.append((summary.id, cells))
+        self._row_cache = cache
         self.query_one(KeyedTable).sync(rows)
         self._update_title(len(rows))
+
+    def _cells(
+        self, summary: ExecutionSummary, workflow_name: str, flagged: bool, busy: str | None, live: bool, now: datetime
+    ) -> tuple[str | Text, ...]:
+        cells: list[str | Text] = [short_id(summary.id)]
+        if self.workflow_id is None:
+            cells.append(Text(clean(workflow_name, 40)))
+        end = summary.effective_end
+        duration = duration_between(summary.execution_start, end if not live else None, now)
+        status = status_text(summary.status, width=11)
+        if busy:
+            status.append(f" {busy}", style="bold yellow")
+        cells += [
+            status,
+            format_time(summary.execution_start),
+            format_time(end),
+            format_duration(duration),
+            Text(APPROVAL_MARK, style="bold magenta") if flagged else Text(""),
+        ]
+        return tuple(cells)
 
     def _update_title(self, shown: int) -> None:
         overview = self.fsx.overview

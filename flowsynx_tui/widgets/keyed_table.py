@@ -63,13 +63,18 @@ class KeyedTable(DataTable[Cell]):
         column_keys = [key for key, _ in self._column_spec]
         for key, cells in rows:
             old = self._cells.get(key, ())
+            # Callers that cache unchanged rows hand back the same tuple: skip it without
+            # comparing Text cells, which dominates a refresh of thousands of rows.
+            if cells is old:
+                continue
             new = tuple(cells)
             if old == new:
                 continue
             for index, value in enumerate(new):
                 if index >= len(old) or old[index] != value:
                     try:
-                        self.update_cell(key, column_keys[index], value)
+                        # A cell that grows (59.9s -> 1m 00s) widens its column instead of clipping.
+                        self.update_cell(key, column_keys[index], value, update_width=True)
                     except (CellDoesNotExist, RowDoesNotExist):
                         pass
             self._cells[key] = new
@@ -82,7 +87,7 @@ class KeyedTable(DataTable[Cell]):
         self._cells = {}
         for key, cells in rows:
             self.add_row(*cells, key=key)
-            self._cells[key] = tuple(cells)
+            self._cells[key] = cells if isinstance(cells, tuple) else tuple(cells)
         self._keys = new_keys
         if not new_keys:
             return

@@ -31,10 +31,10 @@ class ApprovalInbox(FilterableScreen):
                 ("workflow", "Workflow"),
                 ("execution", "Execution"),
                 ("task", "Task"),
+                ("age", "Age"),
                 ("comment", "Comment"),
                 ("by", "Requested by"),
                 ("at", "Requested at"),
-                ("age", "Age"),
             ],
             id="approvals",
         )
@@ -65,10 +65,10 @@ class ApprovalInbox(FilterableScreen):
                         Text(clean(workflow, 40), style="bold"),
                         short_id(approval.execution_id),
                         Text(clean(approval.task_name, 40)),
+                        format_age(approval.requested_at, now),
                         Text(clean(approval.comments or "", 60)),
                         short_id(approval.requested_by),
                         format_time(approval.requested_at),
-                        format_age(approval.requested_at, now),
                     ),
                 )
             )

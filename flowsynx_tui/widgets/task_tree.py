@@ -140,8 +140,8 @@ class TaskTree(KeyedTable):
         if gated:
             name.append(f" {GATE}", style="bold magenta")
         if approval is not None:
-            comment = clean(approval.comments or "awaiting approval", 60)
-            name.append(f" waiting: {comment}", style="magenta")
+            # The comment itself is in the execution header; the tree stays narrow.
+            name.append(" waiting", style="magenta")
         if row.definition and len(row.definition.dependencies) > 1:
             # Fan-in: the indentation shows one parent, this says there are more.
             name.append(f" ←{len(row.definition.dependencies)}", style="dim")

@@ -50,6 +50,10 @@ from flowsynx_tui.api.models import (
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_PAGE_SIZE = 25
+# Above these sizes a response is parsed and validated in a thread, so that a page of
+# hundreds of log lines does not stall the UI sharing this event loop.
+OFFLOAD_BYTES = 64 * 1024
+OFFLOAD_ITEMS = 200
 # The server clamps a page beyond the last one to the last page (reference 2.2), so
 # asking for the largest int32 page returns the newest items in one request.
 LAST_PAGE = 2_147_483_647
@@ -128,7 +132,7 @@ class FlowSynxClient:
     # --------------------------------------------------------------- workflows
     async def list_workflows(self, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[WorkflowSummary]:
         body = await self._get("/workflows", params=_paging(page, page_size), roles=ROLES_WORKFLOWS)
-        return self._page(body, WorkflowSummary, "GET /workflows")
+        return await self._page_async(body, WorkflowSummary, "GET /workflows")
 
     async def all_workflows(self, page_size: int = 100, problems: list[str] | None = None) -> list[WorkflowSummary]:
         return await read_all_pages(lambda page, size: self.list_workflows(page, size), page_size, problems)
@@ -145,7 +149,7 @@ class FlowSynxClient:
         and lists every execution of the caller."""
         path = f"/workflows/{workflow_id}/executions"
         body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
-        return self._page(body, ExecutionSummary, f"GET {path}")
+        return await self._page_async(body, ExecutionSummary, f"GET {path}")
 
     async def start_execution(self, workflow_id: str) -> tuple[ExecuteResult, tuple[str, ...]]:
         # The server reads no body; the workflow id comes from the path.
@@ -167,7 +171,7 @@ class FlowSynxClient:
     ) -> Page[LogEntry]:
         path = f"/workflows/{workflow_id}/executions/{execution_id}/logs"
         body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
-        return self._page(body, LogEntry, f"GET {path}")
+        return await self._page_async(body, LogEntry, f"GET {path}")
 
     # ------------------------------------------------------------------- tasks
     async def list_tasks(
@@ -175,7 +179,7 @@ class FlowSynxClient:
     ) -> Page[TaskExecution]:
         path = f"/workflows/{workflow_id}/executions/{execution_id}/tasks"
         body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
-        return self._page(body, TaskExecution, f"GET {path}")
+        return await self._page_async(body, TaskExecution, f"GET {path}")
 
     async def all_tasks(self, workflow_id: str, execution_id: str) -> list[TaskExecution]:
         return await read_all_pages(lambda page, size: self.list_tasks(workflow_id, execution_id, page, size), 100)
@@ -189,7 +193,7 @@ class FlowSynxClient:
     ) -> Page[LogEntry]:
         path = f"/workflows/{workflow_id}/executions/{execution_id}/tasks/{task_id}/logs"
         body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
-        return self._page(body, LogEntry, f"GET {path}")
+        return await self._page_async(body, LogEntry, f"GET {path}")
 
     # --------------------------------------------------------------- approvals
     async def list_approvals(
@@ -198,7 +202,7 @@ class FlowSynxClient:
         """Pending approvals of one execution; the server has no global list (3.4)."""
         path = f"/workflows/{workflow_id}/executions/{execution_id}/approvals"
         body = await self._get(path, params=_paging(page, page_size), roles=ROLES_APPROVALS)
-        return self._page(body, Approval, f"GET {path}")
+        return await self._page_async(body, Approval, f"GET {path}")
 
     async def approve(self, workflow_id: str, execution_id: str, approval_id: str) -> ActionResult:
         path = f"/workflows/{workflow_id}/executions/{execution_id}/approvals/{approval_id}/approve"
@@ -251,6 +255,9 @@ class FlowSynxClient:
             raise ConnectionFailed(f"cannot reach {self.base_url} ({_reason(error)})", route=route) from None
         except httpx.HTTPError as error:
             raise ConnectionFailed(f"request failed ({type(error).__name__})", route=route) from None
+        if len(response.content) > OFFLOAD_BYTES:
+            # Parsing a big body takes tens of milliseconds: not on the UI's event loop.
+            return await asyncio.to_thread(self._check, response, route, roles)
         return self._check(response, route, roles)
 
     def _check(self, response: httpx.Response, route: str, roles: tuple[str, ...]) -> dict[str, Any]:
@@ -290,6 +297,12 @@ class FlowSynxClient:
             return model.model_validate(data)
         except ValidationError as error:
             raise MalformedResponse(f"unexpected data: {_describe(error)}", route=route) from None
+
+    async def _page_async(self, body: dict[str, Any], model: type[M], route: str) -> Page[M]:
+        data = _field(body, "data")
+        if isinstance(data, list) and len(data) > OFFLOAD_ITEMS:
+            return await asyncio.to_thread(self._page, body, model, route)
+        return self._page(body, model, route)
 
     def _page(self, body: dict[str, Any], model: type[M], route: str) -> Page[M]:
         data = _field(body, "data")

@@ -22,7 +22,7 @@ LogFetcher = Callable[[int, int], Awaitable[Page[LogEntry]]]
 
 
 class LogTail:
-    def __init__(self, fetch: LogFetcher, page_size: int = 500, max_pages: int = 8) -> None:
+    def __init__(self, fetch: LogFetcher, page_size: int = 500, max_pages: int = 4) -> None:
         self._fetch = fetch
         self.page_size = page_size
         self.max_pages = max_pages

@@ -50,7 +50,6 @@ from pathlib import Path
 import flowsynx_tui.app
 from flowsynx_tui.app import FlowSynxApp
 from flowsynx_tui.config import Settings
-from flowsynx_tui.polling import PollUpdate
 from flowsynx_tui.screens.workflows import WorkflowsScreen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 
@@ -62,11 +61,10 @@ class Driver(FlowSynxApp):
     CSS_PATH = str(Path(flowsynx_tui.app.__file__).with_name(FlowSynxApp.CSS_PATH))
     reported = False
 
-    # Textual calls the handler of every class in the MRO, this one first, then
-    # FlowSynxApp's, which fills the table; the check runs after the next refresh.
-    def on_poll_update(self, message: PollUpdate) -> None:
-        if message.key == "overview" and not self.reported:
-            self.call_after_refresh(self.check_rows)
+    # Rows can appear before the first full poll (workflows are shown as soon as they
+    # are read), so look for them after every refresh rather than on a poll message.
+    def on_mount(self) -> None:
+        self.set_interval(0.01, self.check_rows)
 
     def check_rows(self) -> None:
         screen = self.screen

@@ -93,11 +93,11 @@ class LogLines(ScrollView, can_focus=True):
 
     def scroll_to_row(self, row: float) -> None:
         with self.programmatic():
-            self.scroll_to(y=row, animate=False, force=True)
+            self.scroll_to(y=row, animate=False, force=True, immediate=True)
 
     def scroll_to_tail(self) -> None:
         with self.programmatic():
-            self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
+            self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -104,11 +104,12 @@ def format_age(moment: datetime | None, now: datetime) -> str:
     return f"{seconds // 86400}d ago"
 
 
-def format_time(moment: datetime | None, *, utc: bool = False) -> str:
+def format_time(moment: datetime | None, *, utc: bool = False, compact: bool = False) -> str:
+    """Local time; ``compact`` drops the year, so a table of runs fits 80 columns."""
     if moment is None:
         return "–"
     local = moment if utc else moment.astimezone()
-    return local.strftime("%Y-%m-%d %H:%M:%S")
+    return local.strftime("%m-%d %H:%M:%S" if compact else "%Y-%m-%d %H:%M:%S")
 
 
 def duration_between(start: datetime | None, end: datetime | None, now: datetime) -> timedelta | None:

@@ -36,7 +36,9 @@ class ExecutionsScreen(FilterableScreen):
         columns = [("id", "Execution"), ("status", "Status")]
         if self.workflow_id is None:
             columns.insert(1, ("workflow", "Workflow"))
-        columns += [("started", "Started"), ("ended", "Ended"), ("duration", "Duration"), ("mark", "")]
+        # Duration before the timestamps: it is what an operator scans for, and at 80
+        # columns the last column is the one that scrolls out of view.
+        columns += [("duration", "Duration"), ("mark", ""), ("started", "Started"), ("ended", "Ended")]
         yield KeyedTable(columns, id="executions")
         yield from self.compose_filter()
 
@@ -79,7 +81,7 @@ class ExecutionsScreen(FilterableScreen):
     ) -> tuple[str | Text, ...]:
         cells: list[str | Text] = [short_id(summary.id)]
         if self.workflow_id is None:
-            cells.append(Text(clean(workflow_name, 40)))
+            cells.append(Text(clean(workflow_name, 24)))
         end = summary.effective_end
         duration = duration_between(summary.execution_start, end if not live else None, now)
         status = status_text(summary.status, width=11)
@@ -87,10 +89,10 @@ class ExecutionsScreen(FilterableScreen):
             status.append(f" {busy}", style="bold yellow")
         cells += [
             status,
-            format_time(summary.execution_start),
-            format_time(end),
             format_duration(duration),
             Text(APPROVAL_MARK, style="bold magenta") if flagged else Text(""),
+            format_time(summary.execution_start, compact=True),
+            format_time(end, compact=True),
         ]
         return tuple(cells)
 

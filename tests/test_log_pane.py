@@ -111,9 +111,9 @@ async def test_scrolling_up_pauses_counts_new_lines_and_end_resumes() -> None:
         assert view.scroll_y == paused_at and screen_rows(pane)[0] == top_row
         await pilot.press("end")
         assert at_tail(pane) and "following" in pane.status_text
-        view.scroll_to(y=3, animate=False)  # what a scrollbar drag or the mouse wheel does
-        # A drag is over before the next key: let the scroll land (it may be deferred to the
-        # next refresh) so it cannot overtake the G below.
+        # What a scrollbar drag does: the scroll lands at once (a deferred scroll_to could
+        # land after the G below and undo it, which no user can do).
+        view.scroll_to(y=3, animate=False, immediate=True)
         await pilot.pause()
         assert "paused · 0 new" in pane.status_text
         await pilot.press("G")

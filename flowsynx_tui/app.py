@@ -24,11 +24,6 @@ from flowsynx_tui.state import Overview
 from flowsynx_tui.widgets.status_header import HeaderInfo, StatusHeader
 
 
-class ServerInfo:
-    def __init__(self) -> None:
-        self.version: str | None = None
-
-
 class FlowSynxApp(App[None]):
     TITLE = "flowsynx-tui"
     CSS_PATH = "app.tcss"

@@ -92,7 +92,6 @@ class Poller:
         # with the same key (a screen left and reopened) waits for that answer first.
         self._leaving: dict[str, PollJob] = {}
         self.connection = ConnectionState()
-        self.paused = False
         self._random = random.Random()
 
     def start(self) -> None:
@@ -132,8 +131,6 @@ class Poller:
         self.tick()
 
     def tick(self) -> None:
-        if self.paused:
-            return
         now = self.clock()
         for job in list(self.jobs.values()):
             if job.in_flight or now < job.next_due or (job.runs and job.done()):

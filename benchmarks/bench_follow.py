@@ -120,7 +120,7 @@ async def burst(quick: bool) -> list[Result]:
     """Follow an execution writing ~5k lines/s: lost/duplicated lines, UI lag, CPU."""
     from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
     from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
-    from flowsynx_tui.widgets.log_pane import LogPane
+    from flowsynx_tui.widgets.logview.pane import LogPane
 
     seconds = 3 if quick else 30
     emulator = Emulator(seed=False, time_scale=1.0)
@@ -207,7 +207,7 @@ import asyncio, gc, json, sys, time
 
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
-from flowsynx_tui.widgets.log_pane import LogPane
+from flowsynx_tui.widgets.logview.pane import LogPane
 
 
 def status():

@@ -22,8 +22,8 @@ from textual.widget import Widget
 from textual.widgets import Log
 
 from benchmarks import Result, benchmark
-from flowsynx_tui.widgets.log_pane import LogPane
-from flowsynx_tui.widgets.log_store import Record
+from flowsynx_tui.widgets.logview.pane import LogPane
+from flowsynx_tui.widgets.logview.store import Record
 
 SIZE = (120, 40)
 GOAL_SECONDS = 0.3

@@ -195,7 +195,7 @@ async def detail_finished(quick: bool) -> list[Result]:
     """Requests for a finished execution's detail screen: to load it, then per cycle (goal 0)."""
     from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
     from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
-    from flowsynx_tui.widgets.log_pane import LogPane
+    from flowsynx_tui.widgets.logview.pane import LogPane
 
     refresh = 0.2
     watch_cycles = 10 if quick else 25

@@ -149,7 +149,7 @@ async def scene_executions(pilot: Pilot[None], app: FlowSynxApp) -> None:
 async def _open_execution(pilot: Pilot[None], app: FlowSynxApp, workflow: str, index: int) -> None:
     from flowsynx_tui.emulator import seed
     from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
-    from flowsynx_tui.widgets.log_pane import LogPane
+    from flowsynx_tui.widgets.logview.pane import LogPane
 
     await _overview_loaded(pilot, app)
     app.open_execution(seed.workflow_id(workflow), seed.execution_id(workflow, index))

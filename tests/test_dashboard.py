@@ -12,7 +12,7 @@ from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.workflows import WorkflowsScreen
 from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
-from flowsynx_tui.widgets.log_pane import LogPane
+from flowsynx_tui.widgets.logview.pane import LogPane
 from flowsynx_tui.widgets.task_tree import TaskTree
 
 WAREHOUSE = seed.workflow_id("warehouse-load")

@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from flowsynx_tui.api.models import LogEntry
-from flowsynx_tui.widgets.log_pane import LogPane
+from flowsynx_tui.widgets.logview.pane import LogPane
 
 ZONE = timezone(timedelta(hours=2))
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -374,7 +374,7 @@ def test_bindings_have_ids_and_main_ones_show() -> None:
 
 def test_message_column_reads_and_searches_like_a_plain_list(monkeypatch: Any) -> None:
     """The block storage behind every line and `/` agrees with a list of strings."""
-    from flowsynx_tui.widgets import log_messages
+    from flowsynx_tui.widgets.logview import column as log_messages
 
     monkeypatch.setattr(log_messages, "BLOCK", 8)  # many blocks from few lines
     monkeypatch.setattr(log_messages, "_DENSE_CHECK", 2)  # and the dense path too

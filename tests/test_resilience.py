@@ -51,7 +51,7 @@ from flowsynx_tui.screens.login import LoginDialog
 from flowsynx_tui.screens.workflows import WorkflowsScreen
 from flowsynx_tui.testing import wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
-from flowsynx_tui.widgets.log_pane import LogPane
+from flowsynx_tui.widgets.logview.pane import LogPane
 from flowsynx_tui.widgets.status_header import StatusHeader
 
 #: Key-to-state bound under 2-5 s latency; a UI blocked on a request would need 2 s or more.

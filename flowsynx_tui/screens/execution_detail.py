@@ -20,7 +20,7 @@ from flowsynx_tui.format import clean, duration_between, format_duration, format
 from flowsynx_tui.polling import PollFailed, PollJob, PollUpdate
 from flowsynx_tui.screens.base import DashboardScreen
 from flowsynx_tui.state import ExecutionSnapshot, ExecutionWatch, LogSource
-from flowsynx_tui.widgets.log_pane import LogPane
+from flowsynx_tui.widgets.logview.pane import LogPane
 from flowsynx_tui.widgets.task_tree import TaskTree
 
 

@@ -2,7 +2,8 @@
 
 Log messages come from workflow tasks, i.e. from anyone. They are treated as data:
 nothing here parses markup, and every control character is swapped for a visible
-stand-in before it can reach the terminal.
+stand-in (by :mod:`flowsynx_tui.text`, the rule every screen uses) before it can
+reach the terminal.
 """
 
 from __future__ import annotations
@@ -13,28 +14,13 @@ from typing import NamedTuple
 
 from rich.cells import chop_cells, set_cell_size
 
+from flowsynx_tui.text import log_line
+
 CUT_CHARS = 10_000
 """Messages longer than this are cut: a 1 MB line would make every render slow."""
 
-TAB_SIZE = 4
 MAX_EXCEPTION_LINES = 2_000
 """An expanded exception shows at most this many lines (row heights are 16-bit)."""
-
-# C0, DEL and C1 controls, plus Unicode line/paragraph separators and bidi
-# overrides (they reorder what the user sees: "trojan source").
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def _visible_form(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x20:
-        # U+2400.. "control pictures": ESC becomes ␛, BEL ␇, CR ␍; one cell each.
-        return chr(0x2400 + code)
-    if code == 0x7F:
-        return "\u2421"
-    if code <= 0x9F:
-        return f"<{code:02X}>"
-    return f"<U+{code:04X}>"
 
 
 def cut(text: str, limit: int = CUT_CHARS) -> str:
@@ -45,12 +31,9 @@ def cut(text: str, limit: int = CUT_CHARS) -> str:
 
 
 def sanitize(text: str) -> str:
-    """``text`` with tabs expanded and every control character made visible."""
-    if text.isascii() and text.isprintable():
-        return text
-    if "\t" in text:
-        text = text.expandtabs(TAB_SIZE)
-    return _UNSAFE.sub(_visible_form, text)
+    """``text`` with tabs expanded and every control character made visible (the
+    project's one rule for server text, :mod:`flowsynx_tui.text`)."""
+    return log_line(text)
 
 
 def display_text(text: str) -> str:

@@ -21,8 +21,8 @@ from itertools import compress, count, islice, takewhile
 from operator import itemgetter, le
 from typing import NamedTuple
 
-from flowsynx_tui.widgets.log_messages import MessageColumn
-from flowsynx_tui.widgets.log_text import CUT_CHARS, KNOWN_LEVELS, Level, unknown_level
+from flowsynx_tui.widgets.logview.column import MessageColumn
+from flowsynx_tui.widgets.logview.text import CUT_CHARS, KNOWN_LEVELS, Level, unknown_level
 
 Record = tuple[float, int, str, str, "str | None"]
 """``(epoch_seconds, severity, level_name, message, exception)``.

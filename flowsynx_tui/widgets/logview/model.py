@@ -19,10 +19,10 @@ from typing import NamedTuple
 from rich.style import Style
 from rich.text import Span, Text
 
-from flowsynx_tui.widgets.log_layout import MAX_HEIGHT, RowLayout
-from flowsynx_tui.widgets.log_messages import MessageSnapshot, find_in_exceptions, union
-from flowsynx_tui.widgets.log_store import LogStore, Record
-from flowsynx_tui.widgets.log_text import (
+from flowsynx_tui.widgets.logview.layout import MAX_HEIGHT, RowLayout
+from flowsynx_tui.widgets.logview.column import MessageSnapshot, find_in_exceptions, union
+from flowsynx_tui.widgets.logview.store import LogStore, Record
+from flowsynx_tui.widgets.logview.text import (
     CUT_CHARS,
     EXPANDED_MARKER,
     Level,

@@ -6,7 +6,7 @@ bar. The data and everything derived from it live in ``LogModel`` (no Textual), 
 the widget code here is about keys, scrolling, refresh pacing and messages.
 
 Log text is data: it is put into ``rich.text.Text`` objects directly (never parsed as
-markup) after ``log_text.sanitize`` made every control character visible.
+markup) after ``text.sanitize`` made every control character visible.
 """
 
 from __future__ import annotations
@@ -34,15 +34,15 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from flowsynx_tui.widgets.log_model import LineStyles, LogModel, SearchJob
-from flowsynx_tui.widgets.log_store import Record
-from flowsynx_tui.widgets.log_text import sanitize, slug
+from flowsynx_tui.widgets.logview.model import LineStyles, LogModel, SearchJob
+from flowsynx_tui.widgets.logview.store import Record
+from flowsynx_tui.widgets.logview.text import sanitize, slug
 
 if TYPE_CHECKING:
     from flowsynx_tui.api.models import LogEntry
-    from flowsynx_tui.widgets.log_model import ExportSnapshot
+    from flowsynx_tui.widgets.logview.model import ExportSnapshot
 
-CSS_PATH = files("flowsynx_tui.widgets").joinpath("log_pane.tcss")
+CSS_PATH = files("flowsynx_tui.widgets.logview").joinpath("pane.tcss")
 """The pane's styles; a package resource, so it also works from an installed wheel."""
 
 _LEVEL_STYLES = ("trace", "debug", "info", "warning", "error", "critical")

@@ -120,7 +120,7 @@ async def burst(quick: bool) -> list[Result]:
     """Follow an execution writing ~5k lines/s: lost/duplicated lines, UI lag, CPU."""
     from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
     from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
-    from flowsynx_tui.widgets.logview.pane import LogPane
+    from flowsynx_tui.widgets.logview import LogPane
 
     seconds = 3 if quick else 30
     emulator = Emulator(seed=False, time_scale=1.0)
@@ -157,7 +157,7 @@ async def burst(quick: bool) -> list[Result]:
             try:
                 wall0, cpu0, emu0 = time.monotonic(), _process_cpu(), _thread_cpu(emulator_tid)
                 execution_id = emulator.start_execution(workflow_id)
-                app.open_execution(workflow_id, execution_id)
+                app.navigate(ExecutionView(workflow_id, execution_id))
                 await wait_for_screen(pilot, app, ExecutionDetailScreen)
                 screen = app.screen
                 assert isinstance(screen, ExecutionDetailScreen)
@@ -168,7 +168,7 @@ async def burst(quick: bool) -> list[Result]:
                     timeout=seconds * 4 + 30,
                     what="the chatty execution to end",
                 )
-                await wait_for(pilot, lambda: screen._logs_final, timeout=60, what="the last logs")
+                await wait_for(pilot, lambda: screen.logs_complete, timeout=60, what="the last logs")
                 wall1, cpu1, emu1 = time.monotonic(), _process_cpu(), _thread_cpu(emulator_tid)
                 await pilot.pause()
                 stored = [log.id for log in emulator.store.logs(execution_id)]
@@ -207,7 +207,8 @@ import asyncio, gc, json, sys, time
 
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
-from flowsynx_tui.widgets.logview.pane import LogPane
+from flowsynx_tui.widgets.logview import LogPane
+from flowsynx_tui.messages import ExecutionView
 
 
 def status():
@@ -227,11 +228,11 @@ async def main(url, workflow_id, execution_id, expected, timeout):
         gc.collect()
         before = status()["VmRSS"]
         started = time.monotonic()
-        app.open_execution(workflow_id, execution_id)
+        app.navigate(ExecutionView(workflow_id, execution_id))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         screen = app.screen
         pane = screen.query_one(LogPane)
-        await wait_for(pilot, lambda: screen._logs_final, timeout=timeout, what="all logs")
+        await wait_for(pilot, lambda: screen.logs_complete, timeout=timeout, what="all logs")
         loaded = time.monotonic() - started
         await pilot.pause(0.5)
         gc.collect()

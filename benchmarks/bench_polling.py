@@ -42,7 +42,8 @@ from benchmarks import Result, benchmark
 from flowsynx_tui.api import FlowSynxClient
 from flowsynx_tui.emulator import Emulator, EmulatorServer, RecordedRequest
 from flowsynx_tui.emulator.bulk import Population, add_log_lines, populate
-from flowsynx_tui.state import Overview
+from flowsynx_tui.services.overview import Overview
+from flowsynx_tui.messages import ExecutionView
 
 PAUSED = 5
 _APP_RESOLVE_PER_CYCLE: int = inspect.signature(Overview).parameters["resolve_per_cycle"].default
@@ -195,7 +196,7 @@ async def detail_finished(quick: bool) -> list[Result]:
     """Requests for a finished execution's detail screen: to load it, then per cycle (goal 0)."""
     from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
     from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
-    from flowsynx_tui.widgets.logview.pane import LogPane
+    from flowsynx_tui.widgets.logview import LogPane
 
     refresh = 0.2
     watch_cycles = 10 if quick else 25
@@ -212,18 +213,18 @@ async def detail_finished(quick: bool) -> list[Result]:
     with EmulatorServer(emulator) as server:
         app = make_app(server.url, refresh=refresh)
         async with app.run_test(size=(120, 40)) as pilot:
-            index = app.overview.index
+            index = app.services.overview.index
             await wait_for(
                 pilot, lambda: index.loaded and len(index.workflow_of) == len(index), what="overview matched"
             )
             mark = len(emulator.requests)
-            app.open_execution(workflow_id, execution_id)
+            app.navigate(ExecutionView(workflow_id, execution_id))
             await wait_for_screen(pilot, app, ExecutionDetailScreen)
             screen = app.screen
             assert isinstance(screen, ExecutionDetailScreen)
             await wait_for(
                 pilot,
-                lambda: screen.snapshot.final and screen._logs_final and screen.query_one(LogPane).line_count == lines,
+                lambda: screen.snapshot.final and screen.logs_complete and screen.query_one(LogPane).line_count == lines,
                 what="execution final and all logs loaded",
             )
             loading = for_execution(mark)

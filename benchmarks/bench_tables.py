@@ -42,7 +42,9 @@ from flowsynx_tui.config import Settings
 from flowsynx_tui.emulator import Emulator
 from flowsynx_tui.emulator.bulk import Population, populate
 from flowsynx_tui.emulator.clock import format_store
-from flowsynx_tui.format import clean, duration_between, format_duration, format_time, short_id, status_text
+from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
+from flowsynx_tui.services import Clock
+from flowsynx_tui.text import safe, short_id
 from flowsynx_tui.screens.executions import APPROVAL_MARK, ExecutionsScreen
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
@@ -109,7 +111,7 @@ class _Data:
             paused = summary.status is ExecutionStatus.PAUSED
             cells: tuple[str | Text, ...] = (
                 short_id(summary.id),
-                Text(clean(name, 40)),
+                safe(name, 40),
                 status_text(summary.status, width=11),
                 format_time(summary.execution_start),
                 format_time(end),
@@ -224,9 +226,9 @@ def _app_with_overview(data: _Data) -> FlowSynxApp:
     app = FlowSynxApp(
         Settings(url="http://emulator.invalid", refresh=3600.0),
         transport=httpx.ASGITransport(app=data.emulator.app),
-        clock=lambda: data.now,
+        clock=Clock.frozen_at(data.now),
     )
-    overview = app.overview
+    overview = app.services.overview
     overview.workflows = dict(data.workflows)
     for summary in data.summaries:
         overview.index.record(data.population.workflow_of[summary.id], summary)
@@ -240,13 +242,13 @@ async def _paint_screen(data: _Data) -> float:
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(1000):
             await pilot.pause()
-            jobs = app.poller.jobs.values()
+            jobs = app.services.poller.jobs.values()
             if jobs and all(job.runs > 0 and not job.in_flight for job in jobs):
                 break
         await pilot.pause()
         gc.collect()
         started = perf_counter()
-        app.push_screen(ExecutionsScreen(None))
+        app.push_screen(ExecutionsScreen(app.services, None))
 
         def table() -> DataTable[Any] | None:
             screen = app.screen
@@ -359,7 +361,7 @@ async def _screen_tick(data: _Data, repeats: int) -> float:
     """``ExecutionsScreen.refresh_view`` (run every second for live durations) with nothing changed."""
     app = _app_with_overview(data)
     async with app.run_test(size=SIZE) as pilot:
-        await app.push_screen(ExecutionsScreen(None))
+        await app.push_screen(ExecutionsScreen(app.services, None))
         screen = app.screen
         assert isinstance(screen, ExecutionsScreen)
         await _until_painted(pilot, lambda: screen.query_one(KeyedTable), len(data.summaries))

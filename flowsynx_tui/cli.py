@@ -11,9 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowsynx_tui import __version__
 from flowsynx_tui.config import AUTH_KINDS, ConfigError, Settings, resolve_settings
+
+if TYPE_CHECKING:
+    from flowsynx_tui.app import FlowSynxApp
 
 PROG = "flowsynx-tui"
 
@@ -170,17 +174,13 @@ def _run_dashboard(settings: Settings, *, demo: bool = False) -> int:
     return app.return_code or 0
 
 
-def _exit_cleanly_on_signals(app: object) -> None:
+def _exit_cleanly_on_signals(app: FlowSynxApp) -> None:
     """An SSH drop sends SIGHUP, a service manager SIGTERM: leave through Textual's own
     exit so the terminal is restored (alternate screen, mouse and raw mode off)."""
     import signal
 
     def handler(signum: int, _frame: object) -> None:
-        exit_app = getattr(app, "exit", None)
-        loop = getattr(app, "_loop", None)
-        if exit_app is None or loop is None:
-            raise SystemExit(128 + signum)
-        loop.call_soon_threadsafe(exit_app, None, 128 + signum)
+        app.exit_from_signal(signum)
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):

@@ -1,51 +1,83 @@
-"""Command palette (ctrl+p): jump to a screen, a workflow or an execution by name or id prefix."""
+"""Command palette (ctrl+p): jump to a screen, a workflow or an execution by name or id prefix.
+
+The palette renders both the title and the help line of a hit as markup, so server text
+in them goes through ``text.markup_literal``; the title is built as ``Content`` with the
+matched characters highlighted, never parsed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
 
-from flowsynx_tui.format import clean, short_id
-
-if TYPE_CHECKING:
-    from flowsynx_tui.app import FlowSynxApp
+from flowsynx_tui.messages import (
+    ApprovalsView,
+    Destination,
+    ExecutionsView,
+    ExecutionView,
+    Navigate,
+    WorkflowsView,
+)
+from flowsynx_tui.screens.base import DashboardScreen
+from flowsynx_tui.text import markup_literal, one_line, short_id
 
 MAX_EXECUTIONS = 2000
 
+Entry = tuple[str, str, Callable[[], object]]  # title (plain), help (markup), command
+
+
+def _highlighted(matcher: Matcher, title: str) -> Content:
+    content = Content(title)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    for offset in offsets:
+        if not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
 
 class JumpProvider(Provider):
-    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app: FlowSynxApp = self.app  # type: ignore[assignment]
-        overview = app.overview
-        entries: list[tuple[str, str, Callable[[], object]]] = [
-            ("Workflows", "start screen (1)", app.action_show_workflows),
-            ("All executions", "across every workflow (2)", app.action_show_executions),
-            ("Approvals inbox", "pending approvals (3)", app.action_show_approvals),
+    def _go(self, destination: Destination, *, top_level: bool = False) -> None:
+        self.screen.post_message(Navigate(destination, top_level=top_level))
+
+    def _entries(self) -> list[Entry]:
+        go = self._go
+        entries: list[Entry] = [
+            ("Workflows", "start screen (1)", partial(go, WorkflowsView(), top_level=True)),
+            ("All executions", "across every workflow (2)", partial(go, ExecutionsView(), top_level=True)),
+            ("Approvals inbox", "pending approvals (3)", partial(go, ApprovalsView(), top_level=True)),
         ]
+        screen = self.screen
+        if not isinstance(screen, DashboardScreen):
+            return entries
+        overview = screen.services.overview
         for workflow in overview.workflows.values():
             entries.append(
-                (f"workflow {clean(workflow.name, 60)}", f"id {workflow.id}", partial(app.open_workflow, workflow.id))
+                (
+                    f"workflow {one_line(workflow.name, 60)}",
+                    f"id {markup_literal(workflow.id)}",
+                    partial(go, ExecutionsView(workflow.id), top_level=True),
+                )
             )
         for summary in overview.index.newest_first()[:MAX_EXECUTIONS]:
             workflow_id = overview.index.workflow_of.get(summary.id)
             if workflow_id is None:
                 continue
-            name = clean(overview.workflow_name(workflow_id), 40)
+            name = one_line(overview.workflow_name(workflow_id), 40)
             entries.append(
                 (
                     f"execution {short_id(summary.id)} {name}",
-                    f"{summary.status.value} · id {summary.id}",
-                    partial(app.open_execution, workflow_id, summary.id),
+                    f"{markup_literal(summary.status.value, 20)} · id {markup_literal(summary.id)}",
+                    partial(go, ExecutionView(workflow_id, summary.id)),
                 )
             )
         return entries
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._entries()[:3]:
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Content(title), callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -56,4 +88,4 @@ class JumpProvider(Provider):
             if needle and needle in help_text.lower():
                 score = max(score, 0.9)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                yield Hit(score, _highlighted(matcher, title), callback, help=help_text)

@@ -1,18 +1,17 @@
-"""How values read on screen: status glyphs and colours, durations, ages, safe text.
+"""How values read on screen: status glyphs and colours, durations, ages, times.
 
-Status is always a glyph plus a word, so it reads without colour. Server text is
-data: it goes through :func:`safe_text`, which makes control characters visible and
-never interprets markup.
+Status is always a glyph plus a word, so it reads without colour. Server text goes
+through :mod:`flowsynx_tui.text`, never through here.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from rich.text import Text
 
 from flowsynx_tui.api.models import ExecutionStatus, TaskStatus
+from flowsynx_tui.text import one_line
 
 # (glyph, style) per status value; unknown statuses get "?" and no colour.
 STATUS_LOOK: dict[str, tuple[str, str]] = {
@@ -27,49 +26,12 @@ STATUS_LOOK: dict[str, tuple[str, str]] = {
 }
 UNKNOWN_LOOK = ("?", "")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_PICTURES = {0x1B: "␛", 0x7F: "␡"}
-
-
-def _picture(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code in _CONTROL_PICTURES:
-        return _CONTROL_PICTURES[code]
-    if code < 0x20:
-        return chr(0x2400 + code)  # U+2400 block: ␀ ␁ ...
-    return f"\\x{code:02x}"
-
-
-def clean(value: object, limit: int = 500) -> str:
-    """Server text made safe for one table cell: no control characters, bounded length."""
-    text = "" if value is None else str(value)
-    text = text.replace("\t", " ").replace("\n", " ⏎ ")
-    text = _CONTROL.sub(_picture, text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
-
-
-def safe_text(value: object, style: str = "", limit: int = 500) -> Text:
-    """A Rich Text that shows the value literally: ``[bold]`` stays ``[bold]``."""
-    return Text(clean(value, limit), style=style, no_wrap=True, overflow="ellipsis")
-
 
 def status_text(status: ExecutionStatus | TaskStatus | str | None, *, width: int = 0) -> Text:
     raw = "" if status is None else str(getattr(status, "value", status))
     glyph, style = STATUS_LOOK.get(raw, UNKNOWN_LOOK)
-    label = f"{glyph} {clean(raw, 20) or 'unknown'}"
+    label = f"{glyph} {one_line(raw, 20) or 'unknown'}"
     return Text(label.ljust(width), style=style)
-
-
-def status_glyph(status: ExecutionStatus | TaskStatus | str | None) -> Text:
-    raw = "" if status is None else str(getattr(status, "value", status))
-    glyph, style = STATUS_LOOK.get(raw, UNKNOWN_LOOK)
-    return Text(glyph, style=style)
-
-
-def short_id(identifier: str | None) -> str:
-    return (identifier or "")[:8]
 
 
 def format_duration(delta: timedelta | None) -> str:

@@ -9,7 +9,9 @@ the header (requests are forwarded to the emulator's real, random loopback port)
 from __future__ import annotations
 
 import asyncio
+import html
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -20,6 +22,8 @@ from textual.pilot import Pilot
 from flowsynx_tui.api.auth import Credentials
 from flowsynx_tui.app import FlowSynxApp
 from flowsynx_tui.config import Settings
+from flowsynx_tui.messages import ExecutionView
+from flowsynx_tui.services import Clock
 
 #: The frozen demo's seed is laid out relative to this instant ...
 DEMO_BASE_TIME = datetime(2025, 12, 20, 9, 0, tzinfo=UTC)
@@ -69,7 +73,7 @@ def make_app(
         bell=bell,
         keymap=keymap or {},
     )
-    clock = (lambda: DEMO_NOW) if frozen_clock else None
+    clock = Clock.frozen_at(DEMO_NOW) if frozen_clock else None
     transport = PortForward(forward_to_port) if forward_to_port else None
     return FlowSynxApp(settings, clock=clock, transport=transport)
 
@@ -105,13 +109,28 @@ async def settle(pilot: Pilot[None], app: FlowSynxApp) -> None:
     """Wait until every poll has answered at least once and none is in flight."""
     await wait_for(
         pilot,
-        lambda: all(job.runs > 0 and not job.in_flight for job in app.poller.jobs.values()),
+        lambda: all(job.runs > 0 and not job.in_flight for job in app.services.poller.jobs.values()),
         what="polls to finish",
     )
     await pilot.pause(0.2)
     app.clear_notifications()
     await asyncio.sleep(0)
     await pilot.pause()
+
+
+_SVG_TEXT = re.compile(r'<text [^>]*?clip-path="url\(#[\w-]*?-line-(\d+)\)"[^>]*>(.*?)</text>', re.S)
+
+
+def screen_text(app: FlowSynxApp) -> str:
+    """What the terminal shows now, line by line, read from Textual's SVG screenshot.
+
+    Every character a segment would send to the terminal is in there, control
+    characters included, so tests can assert none reached it.
+    """
+    rows: dict[int, list[str]] = {}
+    for line, content in _SVG_TEXT.findall(app.export_screenshot()):
+        rows.setdefault(int(line), []).append(html.unescape(content).replace("\xa0", " "))
+    return "\n".join("".join(rows.get(line, ())) for line in range(max(rows, default=-1) + 1))
 
 
 # ------------------------------------------------------------------ scenes
@@ -122,12 +141,13 @@ Scene = Callable[[Pilot[None], FlowSynxApp], Awaitable[None]]
 
 
 async def _overview_loaded(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    overview = app.services.overview
     await wait_for(
         pilot,
-        lambda: app.overview.index.loaded
-        and len(app.overview.index.workflow_of) == len(app.overview.index)
-        and app.header_info.metrics is not None
-        and app._approvals_swept,
+        lambda: overview.index.loaded
+        and len(overview.index.workflow_of) == len(overview.index)
+        and app.services.status.metrics is not None
+        and app.approvals_swept,
         what="overview loaded",
     )
 
@@ -149,10 +169,10 @@ async def scene_executions(pilot: Pilot[None], app: FlowSynxApp) -> None:
 async def _open_execution(pilot: Pilot[None], app: FlowSynxApp, workflow: str, index: int) -> None:
     from flowsynx_tui.emulator import seed
     from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
-    from flowsynx_tui.widgets.logview.pane import LogPane
+    from flowsynx_tui.widgets.logview import LogPane
 
     await _overview_loaded(pilot, app)
-    app.open_execution(seed.workflow_id(workflow), seed.execution_id(workflow, index))
+    app.navigate(ExecutionView(seed.workflow_id(workflow), seed.execution_id(workflow, index)))
     await wait_for_screen(pilot, app, ExecutionDetailScreen)
     screen = app.screen
     await wait_for(pilot, lambda: screen.snapshot.details is not None, what="execution details")

@@ -13,6 +13,7 @@ from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.task_tree import TaskTree
+from flowsynx_tui.messages import ExecutionsView
 
 INVOICE = seed.workflow_id("invoice-approval")
 NIGHTLY = seed.workflow_id("nightly-csv-export")
@@ -24,11 +25,11 @@ def posts(emulator, needle: str = "") -> list[str]:
 
 
 def notifications(app) -> str:
-    return " | ".join(str(n.message) for n in app._notifications)
+    return " | ".join(str(n.message) for n in app.notices)
 
 
 async def open_inbox(pilot, app, count: int = 1) -> KeyedTable:
-    await wait_for(pilot, lambda: len(app.overview.approvals.all()) >= count, what="pending approvals")
+    await wait_for(pilot, lambda: len(app.services.overview.approvals.all()) >= count, what="pending approvals")
     await pilot.press("3")
     await wait_for_screen(pilot, app, ApprovalInbox)
     table = app.screen.query_one(KeyedTable)
@@ -130,7 +131,7 @@ async def test_cancel_a_running_execution(emulator_server) -> None:
     emulator.wait_for_status(execution_id, {"Running"})
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.open_workflow(workflow_id)
+        app.navigate(ExecutionsView(workflow_id), top_level=True)
         await wait_for_screen(pilot, app, ExecutionsScreen)
         table = app.screen.query_one(KeyedTable)
         await wait_for(pilot, lambda: table.row_count == 1)
@@ -150,12 +151,12 @@ async def test_start_puts_the_new_execution_on_top_with_the_cursor(emulator_serv
         table = app.screen.query_one(KeyedTable)
         await wait_for(pilot, lambda: table.row_count == 5)
         table.select_key(NIGHTLY)
+        before = {e.id for e in emulator.store.executions()}
         await pilot.press("x")
         await wait_for_screen(pilot, app, ConfirmDialog)
         await pilot.press("y")
         await wait_for_screen(pilot, app, ExecutionsScreen)
-        await wait_for(pilot, lambda: app.last_started is not None, what="the start to return")
-        new_id = app.last_started[1]
+        (new_id,) = {e.id for e in emulator.store.executions()} - before
         runs = app.screen.query_one(KeyedTable)
         await wait_for(pilot, lambda: runs.keys and runs.keys[0] == new_id and runs.selected_key == new_id)
         await pilot.press("enter")
@@ -188,7 +189,7 @@ async def test_someone_else_decided_first_is_explained(emulator_server) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await open_inbox(pilot, app)
         # Another operator approves first, outside this dashboard.
-        approval = app.overview.approvals.all()[0]
+        approval = app.services.overview.approvals.all()[0]
         httpx.post(f"{server.url}/workflows/{INVOICE}/executions/{PAUSED}/approvals/{approval.id}/approve")
         await pilot.press("a", "y")
         await wait_for(pilot, lambda: "Someone else decided first" in notifications(app), what="the explanation")
@@ -202,7 +203,7 @@ async def test_missing_role_is_explained(emulator_server) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await open_inbox(pilot, app)
         # The operator's roles were narrowed mid-session: now a viewer.
-        app.client.set_credentials(BasicCredentials("viewer", "viewer"))
+        app.services.client.set_credentials(BasicCredentials("viewer", "viewer"))
         await pilot.press("a", "y")
         await wait_for(pilot, lambda: "Permission denied" in notifications(app), what="the 403 explanation")
         assert "admin or approvals" in notifications(app)
@@ -213,11 +214,11 @@ async def test_a_new_pending_approval_raises_a_notification(emulator_server) -> 
     server = emulator_server(time_scale=0.05, workers=2)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: len(app.overview.approvals.all()) == 1, what="the seeded approval")
-        assert "New approval" not in " ".join(str(n.title) for n in app._notifications)
+        await wait_for(pilot, lambda: len(app.services.overview.approvals.all()) == 1, what="the seeded approval")
+        assert "New approval" not in " ".join(str(n.title) for n in app.notices)
         execution_id = server.emulator.start_execution(INVOICE)
         server.emulator.wait_for_status(execution_id, {"Paused"}, timeout=15)
-        await wait_for(pilot, lambda: len(app.overview.approvals.all()) == 2, what="the new approval")
-        titles = " ".join(str(n.title) for n in app._notifications)
+        await wait_for(pilot, lambda: len(app.services.overview.approvals.all()) == 2, what="the new approval")
+        titles = " ".join(str(n.title) for n in app.notices)
         assert "New approval" in titles
         assert "2 approvals waiting" in app.screen.query_one("StatusHeader").render().plain

@@ -12,8 +12,9 @@ from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.workflows import WorkflowsScreen
 from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
-from flowsynx_tui.widgets.logview.pane import LogPane
+from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.task_tree import TaskTree
+from flowsynx_tui.messages import ExecutionView
 
 WAREHOUSE = seed.workflow_id("warehouse-load")
 NIGHTLY = seed.workflow_id("nightly-csv-export")
@@ -52,7 +53,7 @@ async def test_enter_opens_executions_newest_first(emulator_server) -> None:
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(KeyedTable)
-        await wait_for(pilot, lambda: table.row_count == 5 and app.overview.index.workflow_of, what="workflows")
+        await wait_for(pilot, lambda: table.row_count == 5 and app.services.overview.index.workflow_of, what="workflows")
         table.select_key(WAREHOUSE)
         await pilot.press("enter")
         await wait_for_screen(pilot, app, ExecutionsScreen)
@@ -79,7 +80,7 @@ async def test_task_goes_running_to_completed_and_logs_arrive(emulator_server) -
     execution_id = emulator.start_execution(workflow_id)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.open_execution(workflow_id, execution_id)
+        app.navigate(ExecutionView(workflow_id, execution_id))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         tree = app.screen.query_one(TaskTree)
         pane = app.screen.query_one(LogPane)
@@ -101,10 +102,10 @@ async def test_finished_execution_is_not_polled_again(emulator_server) -> None:
     finished = seed.execution_id("nightly-csv-export", 1)
     app = make_app(server.url, refresh=0.2)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.open_execution(NIGHTLY, finished)
+        app.navigate(ExecutionView(NIGHTLY, finished))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         await wait_for(pilot, lambda: app.screen.snapshot.final)
-        await wait_for(pilot, lambda: app.screen._logs_final, what="final logs read")
+        await wait_for(pilot, lambda: app.screen.logs_complete, what="final logs read")
         await pilot.pause(0.3)
         before = sum(1 for r in emulator.requests if finished in r.path)
         await pilot.pause(1.5)  # several refresh intervals
@@ -117,7 +118,7 @@ async def test_task_selection_switches_the_log_source(emulator_server) -> None:
     running = seed.execution_id("warehouse-load", 4)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.open_execution(WAREHOUSE, running)
+        app.navigate(ExecutionView(WAREHOUSE, running))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         tree = app.screen.query_one(TaskTree)
         pane = app.screen.query_one(LogPane)
@@ -138,7 +139,7 @@ async def test_rows_update_in_place_and_keep_the_cursor(emulator_server) -> None
     server = emulator_server(time_scale=0.05)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.overview.index.loaded)
+        await wait_for(pilot, lambda: app.services.overview.index.loaded)
         app.action_show_executions()
         await wait_for_screen(pilot, app, ExecutionsScreen)
         table = app.screen.query_one(KeyedTable)
@@ -182,7 +183,7 @@ async def test_hostile_text_in_server_data_renders_literally(emulator_server) ->
         table = app.screen.query_one(KeyedTable)
         await wait_for(pilot, lambda: table.row_count == 1)
         assert cell_text(table, workflow_id, "name") == "hostile [bold]name[/]"
-        app.open_execution(workflow_id, execution_id)
+        app.navigate(ExecutionView(workflow_id, execution_id))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         pane = app.screen.query_one(LogPane)
         await wait_for(pilot, lambda: any("[bold red]x[/]" in line for line in pane.visible_text()), what="the line")
@@ -206,7 +207,7 @@ async def test_help_is_generated_from_the_bindings_of_the_screen(emulator_server
         assert {"workflows.start", "screen.filter", "app.quit", "table.open"} <= set(ids)
         assert "log.follow" not in ids  # not on this screen
         await pilot.press("escape")
-        app.open_execution(WAREHOUSE, seed.execution_id("warehouse-load", 4))
+        app.navigate(ExecutionView(WAREHOUSE, seed.execution_id("warehouse-load", 4)))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         app.screen.query_one(LogPane).focus()
         await pilot.press("question_mark")
@@ -239,7 +240,7 @@ async def test_palette_jumps_to_an_execution_by_id_prefix(emulator_server) -> No
     paused = seed.execution_id("invoice-approval", 5)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: paused in app.overview.index.workflow_of, what="executions matched")
+        await wait_for(pilot, lambda: paused in app.services.overview.index.workflow_of, what="executions matched")
         await pilot.press("ctrl+p")
         await pilot.pause(0.3)
         await pilot.press(*paused[:8])
@@ -254,7 +255,7 @@ async def test_unknown_execution_says_why_instead_of_loading_forever(emulator_se
     missing = "c7e4b0d9-2f1a-4d8e-a6b3-5e9f7c1d2b41"
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.open_execution(NIGHTLY, missing)
+        app.navigate(ExecutionView(NIGHTLY, missing))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         info = app.screen.query_one("#exec-info")
         await wait_for(pilot, lambda: "FSX2436" in info.render().plain, what="the server's reason")

@@ -49,10 +49,11 @@ from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.help import HelpScreen
 from flowsynx_tui.screens.login import LoginDialog
 from flowsynx_tui.screens.workflows import WorkflowsScreen
-from flowsynx_tui.testing import wait_for, wait_for_screen
+from flowsynx_tui.testing import screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
-from flowsynx_tui.widgets.logview.pane import LogPane
+from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.status_header import StatusHeader
+from flowsynx_tui.messages import ExecutionView, ExecutionsView
 
 #: Key-to-state bound under 2-5 s latency; a UI blocked on a request would need 2 s or more.
 RESPONSIVE = 1.0
@@ -234,7 +235,7 @@ def header_text(app: FlowSynxApp) -> str:
 
 
 def notifications(app: FlowSynxApp) -> str:
-    return " | ".join(f"{n.title}: {n.message}" for n in app._notifications)
+    return " | ".join(f"{n.title}: {n.message}" for n in app.notices)
 
 
 def main_table(app: FlowSynxApp) -> KeyedTable:
@@ -250,9 +251,8 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def rendered_text(app: FlowSynxApp) -> str:
-    """Every segment the screen would send to the terminal, joined."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+    """Every character the screen would send to the terminal, line by line."""
+    return screen_text(app)
 
 
 def assert_rendered_safely(app: FlowSynxApp, *, screenshot: bool = False) -> str:
@@ -260,17 +260,14 @@ def assert_rendered_safely(app: FlowSynxApp, *, screenshot: bool = False) -> str
     text = rendered_text(app)
     bad = sorted({hex(ord(c)) for line in text.split("\n") for c in _CONTROL.findall(line)})
     assert not bad, f"control characters reached the terminal: {bad}"
-    if screenshot:
-        svg = app.export_screenshot()
-        assert "\x1b" not in svg and "\x07" not in svg
     return text
 
 
 async def loaded(pilot: Any, app: FlowSynxApp, executions: int = SEED_EXECUTIONS) -> None:
     await wait_for(
         pilot,
-        lambda: len(app.overview.index) >= executions and len(app.overview.index.workflow_of) >= executions
-        and app._approvals_swept,
+        lambda: len(app.services.overview.index) >= executions and len(app.services.overview.index.workflow_of) >= executions
+        and app.approvals_swept,
         what="the overview loaded",
     )
 
@@ -286,7 +283,7 @@ async def timed(pilot: Any, condition: Callable[[], object], key: str, limit: fl
     start = time.monotonic()
     event = events.Key(key, {"enter": "\r", "escape": "\x1b"}.get(key, key if len(key) == 1 else None))
     event.set_sender(app)
-    app._driver.send_message(event)
+    app.post_message(event)
     while not condition():
         if time.monotonic() - start > limit:
             raise AssertionError(f"no reaction to {key!r} within {limit}s")
@@ -306,18 +303,20 @@ async def test_server_not_running_at_start_then_data_appears_by_itself() -> None
     tap = Tap()
     app = new_app(f"http://127.0.0.1:{port}", tap, refresh=0.2)
     delays: list[float] = []
-    failed = app.poller._failed
+    seen_failures = 0
 
-    def spy(job: Any, error: Any) -> None:
-        failed(job, error)
-        if job.key == "overview":
-            delays.append(job.next_due - app.poller.clock())
-
-    app.poller._failed = spy  # type: ignore[method-assign]
+    def record_backoff() -> bool:
+        # Each failed poll of the overview pushes its next attempt further out.
+        nonlocal seen_failures
+        job = app.services.poller.jobs.get("overview")
+        if job is not None and job.failures > seen_failures:
+            seen_failures = job.failures
+            delays.append(job.backoff)
+        return len(delays) >= 2
     try:
         async with app.run_test(size=(200, 30)) as pilot:
             assert isinstance(app.screen, WorkflowsScreen)
-            await wait_for(pilot, lambda: len(delays) >= 2, what="two failed polls")
+            await wait_for(pilot, record_backoff, what="two failed polls")
             await wait_for(pilot, lambda: "retrying in" in header_text(app), what="retrying in the header")
             text = header_text(app)
             assert f"cannot reach http://127.0.0.1:{port}" in text, text
@@ -376,7 +375,7 @@ async def test_500_503_bursts_and_dropped_connections_keep_data_and_never_pile_u
     app = new_app(server.url, tap, refresh=0.2)
     async with app.run_test(size=(200, 30)) as pilot:
         await loaded(pilot, app)
-        app.open_execution(WAREHOUSE, RUNNING)  # more routes polled: details, tasks, logs
+        app.navigate(ExecutionView(WAREHOUSE, RUNNING))  # more routes polled: details, tasks, logs
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         screen = app.screen
         pane = screen.query_one(LogPane)
@@ -399,9 +398,9 @@ async def test_500_503_bursts_and_dropped_connections_keep_data_and_never_pile_u
                 hit = sum(1 for r in emulator.requests if r.fault in ("error", "drop")) - hit_before
                 assert hit >= 3, "the fault was not exercised"
                 assert not tap.piled_up(), tap.piled_up()
-                known = len(app.overview.index)
+                known = len(app.services.overview.index)
                 emulator.start_execution(NIGHTLY)
-                await wait_for(pilot, lambda: len(app.overview.index) == known + 1, what="fresh data")
+                await wait_for(pilot, lambda: len(app.services.overview.index) == known + 1, what="fresh data")
         await pilot.press("2")
         await wait_for_screen(pilot, app, ExecutionsScreen)
         table = main_table(app)
@@ -443,7 +442,7 @@ async def test_keys_stay_responsive_on_a_slow_server_with_one_request_per_route(
             assert took < RESPONSIVE, f"escape took {took:.2f}s"
         await pilot.pause(0.3)
         # Slow is not down: no request timed out, so the header never says "reconnecting".
-        assert "connected" in header_text(app) and app.poller.connection.state == "ok"
+        assert "connected" in header_text(app) and app.services.poller.connection.state == "ok"
     assert not tap.piled_up(), f"more than one request in flight: {tap.piled_up()}"
 
 
@@ -515,7 +514,7 @@ async def test_missing_fields_and_unknown_status_values(emulator_server) -> None
 
     app = new_app(server.url, Tap(edit))
     async with app.run_test(size=(200, 30)) as pilot:
-        await wait_for(pilot, lambda: len(app.overview.index.workflow_of) >= SEED_EXECUTIONS - 1, what="loaded")
+        await wait_for(pilot, lambda: len(app.services.overview.index.workflow_of) >= SEED_EXECUTIONS - 1, what="loaded")
         await pilot.press("2")
         await wait_for_screen(pilot, app, ExecutionsScreen)
         table = main_table(app)
@@ -543,10 +542,10 @@ async def test_an_unreadable_log_entry_is_named_and_the_rest_of_the_log_shown(em
     app = new_app(server.url, Tap(edit))
     async with app.run_test(size=(200, 30)) as pilot:
         await loaded(pilot, app)
-        app.open_execution(WAREHOUSE, seed.execution_id("warehouse-load", 1))
+        app.navigate(ExecutionView(WAREHOUSE, seed.execution_id("warehouse-load", 1)))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         pane = app.screen.query_one(LogPane)
-        await wait_for(pilot, lambda: app.screen._logs_final and pane.line_count > 0, what="the readable lines")
+        await wait_for(pilot, lambda: app.screen.logs_complete and pane.line_count > 0, what="the readable lines")
         await wait_for(pilot, lambda: "item 1 skipped" in notifications(app), what="the unreadable entry named")
         assert re.search(r"GET /workflows/\S+/logs: item 1 skipped: timeStamp", notifications(app))
 
@@ -725,7 +724,7 @@ async def test_dropped_approve_is_reported_reread_and_not_resent(emulator_server
         await pilot.pause(1.0)
     posts = [r.path for r in emulator.requests if r.method == "POST"]
     assert len(posts) == 1 and posts[0].endswith("/approve"), posts
-    assert len(app.actions.sent) == 1
+    assert len(app.services.actions.sent) == 1
 
 
 @fault_class(FAILED_ACTION)
@@ -740,24 +739,24 @@ async def test_timed_out_cancel_is_reported_reread_and_not_resent(emulator_serve
     emulator.wait_for_status(execution_id, {"Running"})
     app = new_app(server.url, Tap())
     async with app.run_test(size=(160, 40)) as pilot:
-        app.open_workflow(workflow_id)
+        app.navigate(ExecutionsView(workflow_id), top_level=True)
         await wait_for_screen(pilot, app, ExecutionsScreen)
         table = main_table(app)
         await wait_for(pilot, lambda: table.row_count == 1)
         await pilot.press("c")
         await wait_for_screen(pilot, app, ConfirmDialog)
-        app.client.timeout = 0.4
+        app.services.client.timeout = 0.4
         emulator.faults.latency = 1.0
         await pilot.press("y")
         await wait_for(pilot, lambda: "may or may not have been applied" in notifications(app), what="the warning")
         assert "no answer" in notifications(app)
         emulator.faults.latency = 0.0
-        app.client.timeout = 10.0
+        app.services.client.timeout = 10.0
         await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Failed", what="cancel applied late")
         await wait_for(pilot, lambda: "Failed" in cell(table, execution_id, "status"), what="state re-read")
         await pilot.pause(1.0)
     assert len([r for r in emulator.requests if r.method == "POST"]) == 1
-    assert len(app.actions.sent) == 1
+    assert len(app.services.actions.sent) == 1
 
 
 # ------------------------------------------------------------------ hostile data
@@ -790,7 +789,7 @@ async def test_hostile_names_render_safely_on_every_screen(emulator_server) -> N
     app = new_app(server.url, Tap(), refresh=1.0)
     async with app.run_test(size=(120, 30)) as pilot:
         table = main_table(app)
-        await wait_for(pilot, lambda: table.row_count == 2 and app.overview.approvals.all(), what="both workflows")
+        await wait_for(pilot, lambda: table.row_count == 2 and app.services.overview.approvals.all(), what="both workflows")
         await pilot.pause(0.3)
         text = assert_rendered_safely(app)
         assert "[bold red]markup[/]" in text and "…" in text, text  # literal markup; long name cut
@@ -833,11 +832,11 @@ async def test_huge_log_lines_and_a_10_mb_log_page_are_cut_and_shown_safely(emul
     tap = Tap()
     app = new_app(server.url, tap, refresh=0.5)
     async with app.run_test(size=(160, 40)) as pilot:
-        await wait_for(pilot, lambda: app.overview.index.workflow_of.get(execution_id), what="the execution")
-        app.open_execution(workflow_id, execution_id)
+        await wait_for(pilot, lambda: app.services.overview.index.workflow_of.get(execution_id), what="the execution")
+        app.navigate(ExecutionView(workflow_id, execution_id))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         pane = app.screen.query_one(LogPane)
-        await wait_for(pilot, lambda: app.screen._logs_final, timeout=30, what="all log pages read")
+        await wait_for(pilot, lambda: app.screen.logs_complete, timeout=30, what="all log pages read")
         await pilot.pause(0.3)
         logs_route = f"GET /workflows/{workflow_id}/executions/{execution_id}/logs"
         assert tap.largest_body.get(logs_route, 0) >= 10_000_000, tap.largest_body.get(logs_route)

@@ -6,21 +6,25 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
 from flowsynx_tui.api import Approval
-from flowsynx_tui.format import clean, format_age, format_time, short_id
-from flowsynx_tui.screens.base import FilterableScreen
+from flowsynx_tui.format import format_age, format_time
+from flowsynx_tui.messages import ExecutionView, Navigate
+from flowsynx_tui.screens.base import FilterableScreen, ServerActionBinding
+from flowsynx_tui.services import PollJob
+from flowsynx_tui.text import one_line, safe, short_id
 from flowsynx_tui.widgets.filter_bar import matches
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
 
 class ApprovalInbox(FilterableScreen):
     TITLE_TEXT = "Approvals inbox"
+    LIVE_CLOCK = True  # ages move
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "approve", "Approve", id="approvals.approve"),
-        Binding("d", "reject", "Reject", id="approvals.reject"),
+        ServerActionBinding("a", "approve", "Approve", id="approvals.approve"),
+        ServerActionBinding("d", "reject", "Reject", id="approvals.reject"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -40,33 +44,35 @@ class ApprovalInbox(FilterableScreen):
         )
         yield from self.compose_filter()
 
+    def subscriptions(self) -> list[PollJob[object]]:
+        return [self.services.overview_job]
+
     def on_mount(self) -> None:
         self.query_one(KeyedTable).focus()
-        self.set_interval(1.0, self.refresh_view)
 
     def approvals(self) -> list[Approval]:
-        return self.fsx.overview.approvals.all()
+        return self.services.overview.approvals.all()
 
     def refresh_view(self) -> None:
-        overview = self.fsx.overview
-        now = self.fsx.now()
+        overview = self.services.overview
+        now = self.services.clock.now()
         rows: list[Row] = []
         for approval in self.approvals():
             workflow = overview.workflow_name(approval.workflow_id)
             haystack = f"{workflow} {approval.execution_id} {approval.task_name} {approval.comments or ''}"
             if not matches(haystack, self.filter_text):
                 continue
-            busy = self.fsx.actions.busy_label(f"execution:{approval.execution_id}")
+            busy = self.services.actions.execution_busy(approval.execution_id)
             rows.append(
                 (
                     approval.id,
                     (
                         Text(busy or "⚑", style="bold yellow" if busy else "magenta"),
-                        Text(clean(workflow, 40), style="bold"),
+                        safe(workflow, 40, style="bold"),
                         short_id(approval.execution_id),
-                        Text(clean(approval.task_name, 40)),
+                        safe(approval.task_name, 40),
                         format_age(approval.requested_at, now),
-                        Text(clean(approval.comments or "", 60)),
+                        safe(approval.comments or "", 60),
                         short_id(approval.requested_by),
                         format_time(approval.requested_at),
                     ),
@@ -76,7 +82,7 @@ class ApprovalInbox(FilterableScreen):
         total = len(self.approvals())
         title = f"Approvals waiting ({total})"
         if overview.approvals_hidden:
-            title += f" · {clean(overview.approvals_hidden, 120)}"
+            title += f" · {one_line(overview.approvals_hidden, 120)}"
         elif not overview.index.loaded:
             title += " · looking for paused executions…"
         elif total == 0:
@@ -94,14 +100,16 @@ class ApprovalInbox(FilterableScreen):
     def action_open_approval(self) -> None:
         approval = self.selected()
         if approval is not None:
-            self.fsx.open_execution(approval.workflow_id, approval.execution_id, select_task=approval.task_name)
+            self.post_message(
+                Navigate(ExecutionView(approval.workflow_id, approval.execution_id, select_task=approval.task_name))
+            )
 
     def action_approve(self) -> None:
         approval = self.selected()
         if approval is not None:
-            self.fsx.actions.decide(approval, approve=True)
+            self.ask(self.services.actions.decide(approval, approve=True))
 
     def action_reject(self) -> None:
         approval = self.selected()
         if approval is not None:
-            self.fsx.actions.decide(approval, approve=False)
+            self.ask(self.services.actions.decide(approval, approve=False))

@@ -1,49 +1,37 @@
-"""What every dashboard screen shares: header, footer, back, filter and refresh keys."""
+"""What every dashboard screen shares: header, footer, back, filter and refresh keys, and
+the one way a screen redraws.
+
+A screen gets the ``Services`` object at construction (attributes down) and talks back
+by messages (``Navigate``, ``ActionFinished``, ``ProblemsFound`` bubble to the app). It
+redraws through ``refresh_view()`` only, called when its data changed (a message from a
+job it subscribed to), when it comes back on top after missing changes, and once a
+second if it shows times that move (``LIVE_CLOCK``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from flowsynx_tui.polling import PollFailed, PollJob
+from flowsynx_tui.messages import ActionFinished, ConnectionChanged, OverviewChanged, PollFailed, ServerInfoChanged
+from flowsynx_tui.screens.confirm import ConfirmDialog
+from flowsynx_tui.services import PollJob, Services
+from flowsynx_tui.services.actions import PendingAction, Refusal
 from flowsynx_tui.widgets.filter_bar import FilterBar
 from flowsynx_tui.widgets.status_header import StatusHeader
 
-if TYPE_CHECKING:
-    from flowsynx_tui.app import FlowSynxApp
 
-
-#: Bindings that change server state; hidden in read-only sessions.
-ACTION_BINDING_IDS = frozenset(
-    {
-        "workflows.start",
-        "executions.start",
-        "executions.cancel",
-        "detail.approve",
-        "detail.reject",
-        "detail.cancel",
-        "approvals.approve",
-        "approvals.reject",
-    }
-)
-
-
-def hide_bindings(node: Screen[None], binding_ids: frozenset[str]) -> None:
-    """Take bindings off the footer while keeping the key working (it says why not).
-
-    Textual has no public API to change ``show`` per instance, so the instance's own
-    binding map gets copies with ``show=False``.
-    """
-    for key, bindings in node._bindings.key_to_bindings.items():
-        node._bindings.key_to_bindings[key] = [
-            replace(b, show=False) if b.id in binding_ids else b for b in bindings
-        ]
+@dataclass(frozen=True)
+class ServerActionBinding(Binding):
+    """A binding whose action changes server state: off the footer, and refused with a
+    word, in a read-only session."""
 
 
 class DashboardScreen(Screen[None]):
@@ -51,67 +39,152 @@ class DashboardScreen(Screen[None]):
         Binding("escape", "back", "Back", id="screen.back"),
         Binding("r", "refresh", "Refresh", id="screen.refresh"),
     ]
-    #: Shown in the help screen and the command palette.
+    #: Shown in the help screen.
     TITLE_TEXT = ""
+    #: The view shows durations or ages that move with the clock: redraw once a second.
+    LIVE_CLOCK = False
 
-    @property
-    def fsx(self) -> FlowSynxApp:
-        return self.app  # type: ignore[return-value]
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self._stale = False
+        self._jobs: list[str] = []
 
+    # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        yield StatusHeader()
+        yield StatusHeader(self.services.status, self.services.clock)
         yield from self.compose_body()
         yield Footer()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def subscriptions(self) -> list[PollJob[object]]:
+        """The jobs behind what this screen shows, polled while it is open."""
+        return []
+
     def on_mount(self) -> None:
-        if self.fsx.settings.read_only:
-            hide_bindings(self, ACTION_BINDING_IDS)
+        poller = self.services.poller
+        poller.listen(self)
+        for job in [self.services.server_job, *self.subscriptions()]:
+            self.subscribe(job)
+        if self.LIVE_CLOCK:
+            self.set_interval(1.0, self._clock_tick)
 
-    def on_screen_resume(self) -> None:
-        self.refresh_header()
-        self.refresh_view()
+    def on_unmount(self) -> None:
+        self.services.poller.unlisten(self)
+        for key in list(self._jobs):
+            self.unsubscribe(key)
 
-    def refresh_header(self) -> None:
-        for header in self.query(StatusHeader):
-            header.refresh_info()
+    def subscribe(self, job: PollJob[object]) -> None:
+        self.services.poller.subscribe(job, self)
+        if job.key not in self._jobs:
+            self._jobs.append(job.key)
 
+    def unsubscribe(self, key: str) -> None:
+        self.services.poller.unsubscribe(key, self)
+        if key in self._jobs:
+            self._jobs.remove(key)
+
+    # ------------------------------------------------------------ redrawing
     def refresh_view(self) -> None:
-        """Redraw from the data the app already has (no request)."""
+        """Redraw from the data the services already have (no request)."""
 
-    def on_overview_changed(self) -> None:
+    def redraw(self) -> None:
+        """Redraw now if on top, else when the screen comes back."""
+        if not self.is_current:
+            self._stale = True
+            return
+        self._stale = False
         try:
             self.refresh_view()
         except NoMatches:
             pass  # data arrived while the screen was being taken down: nothing to draw
 
+    def refresh_header(self) -> None:
+        for header in self.query(StatusHeader):
+            header.refresh_info()
 
-    def watch_job(self, job: PollJob) -> PollJob:
-        return self.fsx.poller.add(job, self)
+    def _clock_tick(self) -> None:
+        if self.is_current:
+            self.refresh_view()
 
-    def unwatch_job(self, key: str) -> None:
-        self.fsx.poller.remove(key, self)
+    def on_screen_resume(self) -> None:
+        self.refresh_header()
+        self.redraw()
 
-    def on_poll_failed(self, message: PollFailed) -> None:
-        # The connection indicator already says it; the data on screen stays.
-        message.stop()
+    @on(OverviewChanged)
+    def _overview_changed(self) -> None:
+        self.refresh_header()
+        self.redraw()
 
-    def can_go_back(self) -> bool:
-        return len(self.app.screen_stack) > 2
+    @on(ServerInfoChanged)
+    @on(ConnectionChanged)
+    def _status_changed(self) -> None:
+        self.refresh_header()
+
+    @on(PollFailed)
+    def _poll_failed(self) -> None:
+        """The connection indicator already says it; the data on screen stays."""
+
+    @on(ActionFinished)
+    def _action_finished(self) -> None:
+        # The busy mark goes; the message goes on to the app, which says what happened.
+        self.redraw()
+
+    # ------------------------------------------------------------ actions
+    def ask(self, prepared: PendingAction | Refusal) -> None:
+        """Ask before an action that changes server state; send it once on yes."""
+        if isinstance(prepared, Refusal):
+            self.notify(prepared.text, severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.services.actions.send(prepared, reply_to=self):
+                self.redraw()
+
+        dialog = ConfirmDialog(
+            prepared.title, prepared.lines, yes_label=prepared.verb.capitalize(), danger=prepared.danger
+        )
+        self.app.push_screen(dialog, answered)
+
+    def _server_action_bindings(self) -> dict[str, ServerActionBinding]:
+        """Server actions of this screen by key, after the user's remapping."""
+        keymap = self.services.settings.keymap
+        found: dict[str, ServerActionBinding] = {}
+        for cls in type(self).__mro__:
+            for binding in cls.__dict__.get("BINDINGS", ()):
+                if isinstance(binding, ServerActionBinding):
+                    keys = keymap.get(binding.id or "", binding.key)
+                    for key in keys.split(","):
+                        found.setdefault(key.strip(), binding)
+        return found
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
             return self.can_go_back()
+        if self.services.settings.read_only and action in {b.action for b in self._server_action_bindings().values()}:
+            return False  # off the footer; the key is answered in on_key
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        if not self.services.settings.read_only:
+            return
+        binding = self._server_action_bindings().get(event.key)
+        if binding is not None:
+            event.stop()
+            self.notify(f"Read-only session: {binding.description.lower()} is disabled.", severity="warning")
+
+    # ------------------------------------------------------------ keys
+    def can_go_back(self) -> bool:
+        return len(self.app.screen_stack) > 2
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 
     def action_refresh(self) -> None:
-        self.fsx.poller.refresh()
+        self.services.poller.refresh()
         self.notify("Refreshing…", timeout=1.5)
 
 
@@ -131,7 +204,7 @@ class FilterableScreen(DashboardScreen):
 
     def on_filter_bar_filter_changed(self, message: FilterBar.FilterChanged) -> None:
         self.filter_text = message.text
-        self.refresh_view()
+        self.redraw()
         self.refresh_bindings()
 
     def can_go_back(self) -> bool:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,17 +15,16 @@ from textual.widgets import Button, Static
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    # In a short terminal the box scrolls instead of running off both edges of the screen.
-    DEFAULT_CSS = """
-    #confirm-box { max-height: 100%; overflow-y: auto; }
-    """
+    CSS_PATH = "confirm.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
         Binding("left,right,tab", "app.focus_next", "Switch", show=False, id="confirm.switch"),
     ]
 
-    def __init__(self, title: str, lines: list[str | Text], *, yes_label: str = "Yes", danger: bool = False) -> None:
+    def __init__(
+        self, title: Text, lines: Sequence[Text], *, yes_label: str = "Yes", danger: bool = False
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.lines = lines
@@ -33,9 +33,10 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
+            # Title and lines are Text, never markup: they quote server text.
+            yield Static(self.title_text, id="confirm-title")
             for line in self.lines:
-                yield Static(line if isinstance(line, Text) else Text(line), classes="confirm-line")
+                yield Static(line, classes="confirm-line")
             with Horizontal(id="confirm-buttons"):
                 yield Button("No (n)", id="no")
                 yield Button(f"{self.yes_label} (y)", id="yes", variant="error" if self.danger else "primary")

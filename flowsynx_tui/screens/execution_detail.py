@@ -10,101 +10,85 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.widgets import DataTable, Static
 
-from flowsynx_tui.api import ExecutionStatus, LogEntry
-from flowsynx_tui.format import clean, duration_between, format_duration, format_time, short_id, status_text
-from flowsynx_tui.polling import PollFailed, PollJob, PollUpdate
-from flowsynx_tui.screens.base import DashboardScreen
-from flowsynx_tui.state import ExecutionSnapshot, ExecutionWatch, LogSource
-from flowsynx_tui.widgets.logview.pane import LogPane
+from flowsynx_tui.api import Approval, ExecutionStatus
+from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
+from flowsynx_tui.messages import ExecutionChanged, LogsArrived, PollFailed, ProblemsFound
+from flowsynx_tui.screens.base import DashboardScreen, ServerActionBinding
+from flowsynx_tui.services import ExecutionSnapshot, ExecutionWatch, LogSource, PollJob, Services
+from flowsynx_tui.text import one_line, short_id
+from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.task_tree import TaskTree
 
 
 class ExecutionDetailScreen(DashboardScreen):
     TITLE_TEXT = "Execution"
+    CSS_PATH = "execution_detail.tcss"
+    LIVE_CLOCK = True  # the running duration and the Gantt's time axis move
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "approve", "Approve", id="detail.approve"),
-        Binding("d", "reject", "Reject", id="detail.reject"),
-        Binding("c", "cancel_execution", "Cancel run", id="detail.cancel"),
+        ServerActionBinding("a", "approve", "Approve", id="detail.approve"),
+        ServerActionBinding("d", "reject", "Reject", id="detail.reject"),
+        ServerActionBinding("c", "cancel_execution", "Cancel run", id="detail.cancel"),
         Binding("t", "focus_tasks", "Tasks", id="detail.focus_tasks", show=False),
         Binding("o", "focus_logs", "Logs", id="detail.focus_logs", show=False),
     ]
 
-    def __init__(self, workflow_id: str, execution_id: str, *, select_task: str | None = None) -> None:
-        super().__init__()
+    def __init__(
+        self, services: Services, workflow_id: str, execution_id: str, *, select_task: str | None = None
+    ) -> None:
+        super().__init__(services)
         self.workflow_id = workflow_id
         self.execution_id = execution_id
         self.select_task = select_task
-        self.watch: ExecutionWatch | None = None
+        self.watch: ExecutionWatch = services.watch_execution(workflow_id, execution_id)
         self.log_source: LogSource | None = None
-        self._logs_final = False
 
     @property
     def snapshot(self) -> ExecutionSnapshot:
-        return self.watch.snapshot if self.watch else ExecutionSnapshot()
+        return self.watch.snapshot
+
+    @property
+    def logs_complete(self) -> bool:
+        """True once the logs shown are all there will be (the execution ended and they were read)."""
+        return self.log_source is not None and self.log_source.complete
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text(f"Execution {short_id(self.execution_id)} · loading…"), id="exec-info")
         with Container(id="detail-body"):
             yield TaskTree(id="tasks")
-            yield LogPane(id="logs", retain_limit=self.fsx.log_retain_limit)
+            yield LogPane(id="logs", retain_limit=self.services.log_retain_limit)
+
+    def subscriptions(self) -> list[PollJob[object]]:
+        return [self.watch.job()]
 
     def on_mount(self) -> None:
-        self.watch = ExecutionWatch(self.fsx.client, self.workflow_id, self.execution_id)
-        self.watch_job(
-            PollJob(
-                key=f"execution:{self.execution_id}",
-                fetch=self.watch.refresh,
-                done=lambda: self.snapshot.final,
-            )
-        )
         self._switch_logs(None, f"execution {short_id(self.execution_id)}")
         self.query_one(TaskTree).focus()
-        self.set_interval(1.0, self.refresh_view)
-
-    def on_unmount(self) -> None:
-        self.unwatch_job(f"execution:{self.execution_id}")
-        if self.log_source is not None:
-            self.unwatch_job(self.log_source.key)
 
     # ----------------------------------------------------------------- logs
     def _switch_logs(self, task_id: str | None, label: str) -> None:
         if self.log_source is not None:
-            self.unwatch_job(self.log_source.key)
-        source = LogSource(self.fsx.client, self.workflow_id, self.execution_id, task_id, label)
-        self.log_source = source
-        self._logs_final = False
-        pane = self.query_one(LogPane)
-        pane.reset(label, live=not self.snapshot.final)
-
-        async def fetch() -> tuple[LogSource, list[LogEntry], bool]:
-            # Read "final" before the logs: logs fetched after the execution was seen
-            # final are complete, so that poll can be the last one.
-            was_final = self.snapshot.final
-            entries = await source.tail.poll()
-            return source, entries, was_final
-
-        self.watch_job(
-            PollJob(
-                key=source.key,
-                fetch=fetch,
-                done=lambda: self._logs_final and not source.tail.behind,
-                behind=lambda: source.tail.behind,
-            )
+            self.unsubscribe(self.log_source.key)
+        source = self.services.log_source(
+            self.workflow_id, self.execution_id, task_id, label, execution_final=lambda: self.snapshot.final
         )
+        self.log_source = source
+        self.query_one(LogPane).reset(label, live=not self.snapshot.final)
+        self.subscribe(source.job())
 
     def action_show_task_logs(self) -> None:
         row = self.query_one(TaskTree).selected_task()
         if row is None:
             return
         if row.execution is None:
-            self.notify(f"Task {clean(row.name, 40)} has no execution record yet.", severity="warning")
+            self.notify(f"Task {one_line(row.name, 40)} has no execution record yet.", severity="warning")
             return
-        self._switch_logs(row.execution.id, f"task {clean(row.name, 40)}")
+        self._switch_logs(row.execution.id, f"task {one_line(row.name, 40)}")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -123,48 +107,46 @@ class ExecutionDetailScreen(DashboardScreen):
         self.query_one(LogPane).focus()
 
     # --------------------------------------------------------------- updates
-    def on_poll_failed(self, message: PollFailed) -> None:
-        message.stop()
-        if message.key == f"execution:{self.execution_id}" and self.snapshot.details is None:
+    @on(PollFailed)
+    def _execution_unreadable(self, message: PollFailed) -> None:
+        if message.key == self.watch.key and self.snapshot.details is None:
             # Nothing to keep on screen yet: say why instead of "loading…" forever.
             text = Text(f"Execution {short_id(self.execution_id)}: ", style="bold")
-            text.append(clean(str(message.error), 200), style="bold red")
+            text.append(one_line(str(message.error), 200), style="bold red")
             self.query_one("#exec-info", Static).update(text)
 
-    def on_poll_update(self, message: PollUpdate) -> None:
-        message.stop()
-        payload = message.payload
-        if isinstance(payload, ExecutionSnapshot):
-            self.refresh_view()
-            if self.select_task and self.query_one(TaskTree).select_key(self.select_task):
-                self.select_task = None
-            self.query_one(LogPane).set_live(not payload.final)
-        elif isinstance(payload, tuple) and len(payload) == 3:
-            source, entries, was_final = payload
-            if source is not self.log_source:
-                return  # a late answer for the source the user just left
-            if entries:
-                self.query_one(LogPane).append_entries(entries)
+    def on_execution_changed(self, message: ExecutionChanged) -> None:
+        self.redraw()
+        if self.select_task and self.query_one(TaskTree).select_key(self.select_task):
+            self.select_task = None
+        self.query_one(LogPane).set_live(not message.snapshot.final)
+
+    def on_logs_arrived(self, message: LogsArrived) -> None:
+        if message.source is not self.log_source:
+            return  # a late answer for the source the user just left
+        if message.entries:
+            self.query_one(LogPane).append_entries(message.entries)
+        if message.source.problems:
             # Entries that could not be read were skipped; name them, as list screens do.
-            self.fsx._report_problems(source.tail.problems)
-            if was_final and not source.tail.behind:
-                self._logs_final = True
+            self.post_message(ProblemsFound(message.source.problems))
 
     def refresh_view(self) -> None:
         snapshot = self.snapshot
         details = snapshot.details
         if details is None:
             return
-        now = self.fsx.now()
+        now = self.services.clock.now()
         end = details.effective_end
+        busy = self.services.actions.execution_busy(self.execution_id)
         info = Text(no_wrap=True, overflow="ellipsis")
-        info.append(clean(snapshot.definition.name or self.fsx.overview.workflow_name(self.workflow_id), 60), style="bold")
+        workflow_name = snapshot.definition.name or self.services.overview.workflow_name(self.workflow_id)
+        info.append(one_line(workflow_name, 60), style="bold")
         if snapshot.definition.description:
-            info.append(f" · {clean(snapshot.definition.description, 120)}", style="dim")
+            info.append(f" · {one_line(snapshot.definition.description, 120)}", style="dim")
         info.append("\n")
         info.append_text(status_text(details.status))
-        if self.fsx.busy_label(self.execution_id):
-            info.append(f" ({self.fsx.busy_label(self.execution_id)})", style="bold yellow")
+        if busy:
+            info.append(f" ({busy})", style="bold yellow")
         live = details.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
         duration = duration_between(details.execution_start, None if live else end, now)
         info.append(
@@ -175,7 +157,8 @@ class ExecutionDetailScreen(DashboardScreen):
             approval = snapshot.approvals[0]
             info.append("\n")
             info.append(
-                f"⚑ waiting for approval of task {clean(approval.task_name, 40)}: {clean(approval.comments or '', 80)}",
+                f"⚑ waiting for approval of task {one_line(approval.task_name, 40)}: "
+                f"{one_line(approval.comments or '', 80)}",
                 style="bold magenta",
             )
         self.query_one("#exec-info", Static).update(info)
@@ -190,12 +173,13 @@ class ExecutionDetailScreen(DashboardScreen):
 
     # --------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("approve", "reject"):
+        allowed = super().check_action(action, parameters)
+        if allowed and action in ("approve", "reject"):
             details = self.snapshot.details
             return details is not None and details.status is ExecutionStatus.PAUSED
-        return True
+        return allowed
 
-    def _pending_approval(self):  # noqa: ANN202 - Approval | None
+    def _pending_approval(self) -> Approval | None:
         if not self.snapshot.approvals:
             self.notify("No pending approval is known for this execution yet.", severity="warning")
             return None
@@ -204,13 +188,13 @@ class ExecutionDetailScreen(DashboardScreen):
     def action_approve(self) -> None:
         approval = self._pending_approval()
         if approval is not None:
-            self.fsx.actions.decide(approval, approve=True)
+            self.ask(self.services.actions.decide(approval, approve=True))
 
     def action_reject(self) -> None:
         approval = self._pending_approval()
         if approval is not None:
-            self.fsx.actions.decide(approval, approve=False)
+            self.ask(self.services.actions.decide(approval, approve=False))
 
     def action_cancel_execution(self) -> None:
         details = self.snapshot.details
-        self.fsx.actions.cancel(self.workflow_id, self.execution_id, details.status if details else None)
+        self.ask(self.services.actions.cancel(self.workflow_id, self.execution_id, details.status if details else None))

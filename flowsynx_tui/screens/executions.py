@@ -7,12 +7,15 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
 from flowsynx_tui.api import ExecutionStatus, ExecutionSummary
-from flowsynx_tui.format import clean, duration_between, format_duration, format_time, short_id, status_text
-from flowsynx_tui.screens.base import FilterableScreen
+from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
+from flowsynx_tui.messages import ActionFinished, ExecutionView, Navigate
+from flowsynx_tui.screens.base import FilterableScreen, ServerActionBinding
+from flowsynx_tui.services import PollJob, Services
+from flowsynx_tui.text import one_line, safe, short_id
 from flowsynx_tui.widgets.filter_bar import matches
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
@@ -21,14 +24,17 @@ APPROVAL_MARK = "⚑ approval"
 
 class ExecutionsScreen(FilterableScreen):
     TITLE_TEXT = "Executions"
+    LIVE_CLOCK = True  # running durations tick without a request
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "start_execution", "Start", id="executions.start"),
-        Binding("c", "cancel_execution", "Cancel run", id="executions.cancel"),
+        ServerActionBinding("x", "start_execution", "Start", id="executions.start"),
+        ServerActionBinding("c", "cancel_execution", "Cancel run", id="executions.cancel"),
     ]
 
-    def __init__(self, workflow_id: str | None = None) -> None:
-        super().__init__()
+    def __init__(self, services: Services, workflow_id: str | None = None, *, select: str | None = None) -> None:
+        super().__init__(services)
         self.workflow_id = workflow_id
+        #: An execution to put the cursor on as soon as its row is there (a run just started).
+        self.select = select
         self._row_cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]] = {}
 
     def compose_body(self) -> ComposeResult:
@@ -42,17 +48,18 @@ class ExecutionsScreen(FilterableScreen):
         yield KeyedTable(columns, id="executions")
         yield from self.compose_filter()
 
+    def subscriptions(self) -> list[PollJob[object]]:
+        return [self.services.overview_job]
+
     def on_mount(self) -> None:
         self.query_one(KeyedTable).focus()
-        # Running durations tick every second without a request.
-        self.set_interval(1.0, self.refresh_view)
 
     def executions(self) -> list[ExecutionSummary]:
-        return self.fsx.overview.index.newest_first(self.workflow_id)
+        return self.services.overview.index.newest_first(self.workflow_id)
 
     def refresh_view(self) -> None:
-        overview = self.fsx.overview
-        now = self.fsx.now()
+        overview = self.services.overview
+        now = self.services.clock.now()
         rows: list[Row] = []
         waiting = {approval.execution_id for approval in overview.approvals.all()}
         cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]] = {}
@@ -62,7 +69,7 @@ class ExecutionsScreen(FilterableScreen):
                 continue
             live = summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
             flagged = summary.id in waiting or summary.status is ExecutionStatus.PAUSED
-            busy = self.fsx.busy_label(summary.id)
+            busy = self.services.actions.execution_busy(summary.id)
             # Rows of finished executions do not change between ticks: reuse their cells
             # (the same tuple object, which the table skips without comparing).
             signature = (summary, workflow_name, flagged, busy, now if live else None)
@@ -73,7 +80,10 @@ class ExecutionsScreen(FilterableScreen):
             cache[summary.id] = (signature, cells)
             rows.append((summary.id, cells))
         self._row_cache = cache
-        self.query_one(KeyedTable).sync(rows)
+        table = self.query_one(KeyedTable)
+        table.sync(rows)
+        if self.select is not None and table.select_key(self.select):
+            self.select = None
         self._update_title(len(rows))
 
     def _cells(
@@ -81,7 +91,7 @@ class ExecutionsScreen(FilterableScreen):
     ) -> tuple[str | Text, ...]:
         cells: list[str | Text] = [short_id(summary.id)]
         if self.workflow_id is None:
-            cells.append(Text(clean(workflow_name, 24)))
+            cells.append(safe(workflow_name, 24))
         end = summary.effective_end
         duration = duration_between(summary.execution_start, end if not live else None, now)
         status = status_text(summary.status, width=11)
@@ -97,13 +107,13 @@ class ExecutionsScreen(FilterableScreen):
         return tuple(cells)
 
     def _update_title(self, shown: int) -> None:
-        overview = self.fsx.overview
+        overview = self.services.overview
         if self.workflow_id is None:
             title = f"All executions ({shown})"
         else:
-            title = f"Executions of {clean(overview.workflow_name(self.workflow_id), 60)} ({shown})"
+            title = f"Executions of {one_line(overview.workflow_name(self.workflow_id), 60)} ({shown})"
         if self.filter_text:
-            title += f" · filter: {clean(self.filter_text, 30)}"
+            title += f" · filter: {one_line(self.filter_text, 30)}"
         unresolved = len(overview.index) - len(overview.index.workflow_of)
         if self.workflow_id is not None and unresolved > 0:
             title += f" · {unresolved} executions not yet matched to a workflow"
@@ -121,12 +131,12 @@ class ExecutionsScreen(FilterableScreen):
         execution_id = self.selected_execution_id()
         if execution_id is None:
             return None
-        workflow_id = self.fsx.overview.index.workflow_of.get(execution_id) or self.workflow_id
+        workflow_id = self.services.overview.index.workflow_of.get(execution_id) or self.workflow_id
         if workflow_id is None:
-            hidden = self.fsx.overview.workflows_hidden
+            hidden = self.services.overview.workflows_hidden
             if hidden:
                 # The execution routes need its workflow id, found through the workflow list.
-                self.notify(f"Cannot open it: {clean(hidden, 200)}.", severity="warning")
+                self.notify(f"Cannot open it: {one_line(hidden, 200)}.", severity="warning")
             else:
                 self.notify("Still looking up which workflow this execution belongs to; try again in a moment.")
             return None
@@ -135,25 +145,29 @@ class ExecutionsScreen(FilterableScreen):
     def action_open_execution(self) -> None:
         selected = self._selected_with_workflow()
         if selected is not None:
-            self.fsx.open_execution(*selected)
+            self.post_message(Navigate(ExecutionView(*selected)))
 
-    def select_execution(self, execution_id: str) -> None:
-        self.query_one(KeyedTable).select_key(execution_id)
+    def on_action_finished(self, message: ActionFinished) -> None:
+        started = message.outcome.started
+        if started is not None:
+            # The new run is on top (recorded when the server answered): put the cursor on it.
+            self.select = started.execution_id
+            self.redraw()
 
     def action_start_execution(self) -> None:
         workflow_id = self.workflow_id
         if workflow_id is None:
             selected = self.selected_execution_id()
-            workflow_id = self.fsx.overview.index.workflow_of.get(selected) if selected else None
+            workflow_id = self.services.overview.index.workflow_of.get(selected) if selected else None
         if workflow_id is None:
             self.notify("Select an execution of the workflow to start, or open the workflow first.")
             return
-        self.fsx.actions.start(workflow_id)
+        self.ask(self.services.actions.start(workflow_id))
 
     def action_cancel_execution(self) -> None:
         selected = self._selected_with_workflow()
         if selected is None:
             return
         workflow_id, execution_id = selected
-        status = self.fsx.overview.index.by_id[execution_id].status
-        self.fsx.actions.cancel(workflow_id, execution_id, status)
+        status = self.services.overview.index.by_id[execution_id].status
+        self.ask(self.services.actions.cancel(workflow_id, execution_id, status))

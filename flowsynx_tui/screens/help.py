@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+HelpRow = tuple[str, str, str]  # key, what it does, binding id
 
-def bindings_table(rows: list[tuple[str, str, str]]) -> Table:
+
+def help_rows(bindings: Mapping[str, ActiveBinding], key_display: Callable[[Binding], str]) -> list[HelpRow]:
+    """One row per action that works here, this app's own keys (those with an id) first."""
+    rows: list[HelpRow] = []
+    seen: set[str] = set()
+    for active in bindings.values():
+        binding = active.binding
+        if binding.action in seen and not binding.description:
+            continue
+        seen.add(binding.action)
+        rows.append((key_display(binding), binding.description or binding.action, binding.id or ""))
+    rows.append(("ctrl+p", "Command palette", ""))
+    # This app's own keys first; the generic ones of tables and inputs after them.
+    rows.sort(key=lambda row: not row[2])
+    return rows
+
+
+def bindings_table(rows: list[HelpRow]) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
     table.add_column(Text("Key"), no_wrap=True, style="bold cyan")
     table.add_column(Text("Action"))
@@ -24,11 +43,12 @@ def bindings_table(rows: list[tuple[str, str, str]]) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
     ]
 
-    def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, title: str, rows: list[HelpRow]) -> None:
         super().__init__()
         self.title_text = title
         self.rows = rows

@@ -15,14 +15,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
-from flowsynx_tui.format import clean
+from flowsynx_tui.text import one_line
 
 
 class LoginDialog(ModalScreen[Credentials | None]):
-    # In a short terminal the box scrolls (to the focused field) instead of running off the screen.
-    DEFAULT_CSS = """
-    #login-box { max-height: 100%; overflow-y: auto; }
-    """
+    CSS_PATH = "login.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="login.cancel"),
     ]
@@ -37,7 +34,7 @@ class LoginDialog(ModalScreen[Credentials | None]):
         username = self.current.username if isinstance(self.current, BasicCredentials) else ""
         with Vertical(id="login-box"):
             yield Static(Text("Sign in again", style="bold"))
-            yield Static(Text(clean(self.reason, 200), style="yellow"))
+            yield Static(Text(one_line(self.reason, 200), style="yellow"))
             yield Static(
                 Text("Enter a new token, or a user name and password. Nothing is saved to disk.", style="dim")
             )

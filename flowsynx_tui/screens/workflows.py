@@ -6,12 +6,15 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
-from flowsynx_tui.format import STATUS_LOOK, clean, format_age, short_id, status_text
-from flowsynx_tui.screens.base import FilterableScreen
-from flowsynx_tui.state import WorkflowStats
+from flowsynx_tui.format import STATUS_LOOK, format_age, status_text
+from flowsynx_tui.messages import ExecutionsView, Navigate
+from flowsynx_tui.screens.base import FilterableScreen, ServerActionBinding
+from flowsynx_tui.services import PollJob
+from flowsynx_tui.services.overview import WorkflowStats
+from flowsynx_tui.text import one_line, safe, short_id
 from flowsynx_tui.widgets.filter_bar import matches
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
@@ -27,14 +30,14 @@ def runs_text(stats: WorkflowStats) -> Text:
             text.append(f"{glyph}{count} ", style=style)
     for status, count in sorted(stats.counts.items()):
         if status not in COUNT_ORDER:
-            text.append(f"?{clean(status, 12)}:{count} ")
+            text.append(f"?{one_line(status, 12)}:{count} ")
     return text if text.plain else Text("–", style="dim")
 
 
 class WorkflowsScreen(FilterableScreen):
     TITLE_TEXT = "Workflows"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "start_execution", "Start", id="workflows.start"),
+        ServerActionBinding("x", "start_execution", "Start", id="workflows.start"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -45,12 +48,15 @@ class WorkflowsScreen(FilterableScreen):
         )
         yield from self.compose_filter()
 
+    def subscriptions(self) -> list[PollJob[object]]:
+        return [self.services.overview_job]
+
     def on_mount(self) -> None:
         self.query_one(KeyedTable).focus()
 
     def refresh_view(self) -> None:
-        overview = self.fsx.overview
-        now = self.fsx.now()
+        overview = self.services.overview
+        now = self.services.clock.now()
         stats = overview.stats()
         rows: list[Row] = []
         for workflow in sorted(overview.workflows.values(), key=lambda w: w.name.lower()):
@@ -65,7 +71,7 @@ class WorkflowsScreen(FilterableScreen):
                 (
                     workflow.id,
                     (
-                        Text(clean(workflow.name, 60), style="bold"),
+                        safe(workflow.name, 60, style="bold"),
                         short_id(workflow.id),
                         format_age(workflow.modified_date, now),
                         runs_text(entry),
@@ -77,10 +83,15 @@ class WorkflowsScreen(FilterableScreen):
         self._update_title(len(rows), len(overview.workflows))
 
     def _update_title(self, shown: int, total: int) -> None:
-        title = f"Workflows ({total})" if shown == total else f"Workflows ({shown} of {total}, filter: {self.filter_text})"
-        unresolved = len(self.fsx.overview.index) - len(self.fsx.overview.index.workflow_of)
-        if self.fsx.overview.workflows_hidden:
-            title += f" · {clean(self.fsx.overview.workflows_hidden, 120)}"
+        title = (
+            f"Workflows ({total})"
+            if shown == total
+            else f"Workflows ({shown} of {total}, filter: {one_line(self.filter_text, 30)})"
+        )
+        overview = self.services.overview
+        unresolved = len(overview.index) - len(overview.index.workflow_of)
+        if overview.workflows_hidden:
+            title += f" · {one_line(overview.workflows_hidden, 120)}"
         elif unresolved > 0:
             title += f" · matching {unresolved} executions to workflows…"
         self.query_one("#title", Static).update(Text(title))
@@ -95,11 +106,9 @@ class WorkflowsScreen(FilterableScreen):
     def action_open_workflow(self) -> None:
         workflow_id = self.selected_workflow_id()
         if workflow_id:
-            from flowsynx_tui.screens.executions import ExecutionsScreen
-
-            self.app.push_screen(ExecutionsScreen(workflow_id))
+            self.post_message(Navigate(ExecutionsView(workflow_id)))
 
     def action_start_execution(self) -> None:
         workflow_id = self.selected_workflow_id()
         if workflow_id:
-            self.fsx.actions.start(workflow_id)
+            self.ask(self.services.actions.start(workflow_id))

@@ -1,7 +1,8 @@
 """A DataTable whose rows are kept in sync with data by key, in place.
 
-Refreshing data must never move the cursor or the scroll position: changed cells are
-updated where they are; when rows are added or reordered the table is rebuilt and the
+Cells are ``Text`` on their way in: a plain ``str`` is made safe by the text module and
+never parsed as markup. Refreshing data must never move the cursor or the scroll
+position: changed cells are updated where they are; when rows are added or reordered the table is rebuilt and the
 cursor is put back on the same key with the viewport shifted by the same amount, so
 what the user looks at stays still.
 """
@@ -17,11 +18,19 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from flowsynx_tui.text import one_line
+
 Cell = str | Text
 Row = tuple[str, Sequence[Cell]]
 
 
-class KeyedTable(DataTable[Cell]):
+def _display(value: Cell) -> Text:
+    """DataTable parses a ``str`` cell as markup; this table never hands it one."""
+    # The same Text DataTable would build for a one-row cell, minus the markup parsing.
+    return value if isinstance(value, Text) else Text(one_line(value), no_wrap=True, end="")
+
+
+class KeyedTable(DataTable[Text]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Open", id="table.open"),
     ]
@@ -74,7 +83,7 @@ class KeyedTable(DataTable[Cell]):
                 if index >= len(old) or old[index] != value:
                     try:
                         # A cell that grows (59.9s -> 1m 00s) widens its column instead of clipping.
-                        self.update_cell(key, column_keys[index], value, update_width=True)
+                        self.update_cell(key, column_keys[index], _display(value), update_width=True)
                     except (CellDoesNotExist, RowDoesNotExist):
                         pass
             self._cells[key] = new
@@ -86,7 +95,7 @@ class KeyedTable(DataTable[Cell]):
         self.clear()
         self._cells = {}
         for key, cells in rows:
-            self.add_row(*cells, key=key)
+            self.add_row(*map(_display, cells), key=key)
             self._cells[key] = cells if isinstance(cells, tuple) else tuple(cells)
         self._keys = new_keys
         if not new_keys:

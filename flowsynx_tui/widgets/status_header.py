@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from rich.text import Text
 from textual.widgets import Static
 
-from flowsynx_tui.api import Metrics
-from flowsynx_tui.format import clean
-from flowsynx_tui.polling import ConnectionState
-
-
-@dataclass
-class HeaderInfo:
-    """Everything the header shows; the app owns one and updates it."""
-
-    url: str = ""
-    user: str = ""
-    version: str | None = None
-    metrics: Metrics | None = None
-    connection: ConnectionState = field(default_factory=ConnectionState)
-    approvals_waiting: int = 0
-    badges: tuple[str, ...] = ()
+from flowsynx_tui.services.clock import Clock
+from flowsynx_tui.services.status import ConnectionState, ServerStatus
+from flowsynx_tui.text import one_line
 
 
 class StatusHeader(Static):
+    """Renders a ``ServerStatus`` (kept current by the services) against the one clock."""
+
     DEFAULT_CLASSES = "status-header"
+
+    def __init__(self, status: ServerStatus, clock: Clock, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.status = status
+        self.clock = clock
 
     def on_mount(self) -> None:
         # Once a second, so "retrying in Ns" and "data 12s old" count down by themselves.
@@ -34,18 +26,16 @@ class StatusHeader(Static):
         self.refresh_info()
 
     def refresh_info(self) -> None:
-        info: HeaderInfo = getattr(self.app, "header_info", HeaderInfo())
-        now = getattr(self.app, "monotonic", lambda: 0.0)()
-        self.update(render_header(info, now))
+        self.update(render_header(self.status, self.clock.monotonic()))
 
 
-def render_header(info: HeaderInfo, now: float) -> Text:
+def render_header(info: ServerStatus, now: float) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append("◆ FlowSynx ", style="bold")
-    line.append(clean(info.url, 80), style="underline")
-    line.append(f" · {clean(info.user, 40)}")
+    line.append(one_line(info.url, 80), style="underline")
+    line.append(f" · {one_line(info.user, 40)}")
     if info.version:
-        line.append(f" · v{clean(info.version, 20)}")
+        line.append(f" · v{one_line(info.version, 20)}")
     line.append("  ")
     line.append_text(connection_text(info.connection, now))
     for badge in info.badges:
@@ -77,7 +67,7 @@ def connection_text(connection: ConnectionState, now: float) -> Text:
     retry = connection.retry_in(now)
     parts = [("↻ reconnecting" if state == "retrying" else "✘ error")]
     if connection.reason:
-        parts.append(clean(connection.reason, 90))
+        parts.append(one_line(connection.reason, 90))
     if retry is not None:
         parts.append(f"retrying in {retry}s")
     if connection.last_ok is not None:

@@ -18,7 +18,8 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from flowsynx_tui.api import Approval, TaskDefinition, TaskExecution, TaskStatus, WorkflowDefinition
-from flowsynx_tui.format import STATUS_LOOK, clean, duration_between, format_duration, status_text
+from flowsynx_tui.format import STATUS_LOOK, duration_between, format_duration, status_text
+from flowsynx_tui.text import one_line
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
 GATE = "⚑"
@@ -131,11 +132,11 @@ class TaskTree(KeyedTable):
 
     def _row_cells(
         self, row: TaskRow, approval: Approval | None, start: datetime | None, axis_end: datetime, now: datetime
-    ) -> tuple[Text, Text, str, Text]:
+    ) -> tuple[Text, Text, Text, Text]:
         name = Text(no_wrap=True, overflow="ellipsis")
         if row.depth:
             name.append("  " * (row.depth - 1) + "└ ", style="dim")
-        name.append(clean(row.name, 80))
+        name.append(one_line(row.name, 80))
         gated = row.definition is not None and row.definition.gated
         if gated:
             name.append(f" {GATE}", style="bold magenta")
@@ -151,7 +152,7 @@ class TaskTree(KeyedTable):
         if execution is not None and execution.start_time is not None:
             end = execution.end_time or (None if not execution.status.is_finished else execution.start_time)
             duration = format_duration(duration_between(execution.start_time, end, now))
-        return name, status, duration, gantt_bar(execution, start, axis_end, self.gantt_width)
+        return name, status, Text(duration), gantt_bar(execution, start, axis_end, self.gantt_width)
 
     def selected_task(self) -> TaskRow | None:
         key = self.selected_key

@@ -1,7 +1,7 @@
-"""What the dashboard knows about the server, and the cheapest requests that keep it current.
+"""What the list screens know about the server, and the cheapest requests that keep it current.
 
 No Textual here: these classes take a :class:`FlowSynxClient`, make requests and
-update plain data. The polling layer (``polling.py``) decides when they run.
+update plain data. The poller decides when they run.
 
 Cost model (issue 6): a polling cycle must not grow with the number of finished
 executions. The execution list is read once in full; after that a cycle reads only
@@ -18,16 +18,12 @@ from dataclasses import dataclass, field
 
 from flowsynx_tui.api import (
     Approval,
-    ExecutionDetails,
     ExecutionStatus,
     ExecutionSummary,
     FlowSynxClient,
     FlowSynxError,
-    LogTail,
     NotFound,
     PermissionDenied,
-    TaskExecution,
-    WorkflowDefinition,
     WorkflowSummary,
 )
 
@@ -35,6 +31,19 @@ EXECUTION_PAGE_SIZE = 100
 #: Any well-formed id lists the caller's executions (quirk Q1), without knowing a workflow.
 ANY_WORKFLOW_ID = "00000000-0000-0000-0000-000000000000"
 RESOLVE_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class OverviewUpdate:
+    """What one polling cycle (or one of its first steps) found."""
+
+    changed: frozenset[str] = frozenset()
+    fresh_approvals: tuple[Approval, ...] = ()
+    problems: tuple[str, ...] = ()
+    #: Requests of this cycle that failed; what they would have refreshed is as before.
+    failures: tuple[FlowSynxError, ...] = ()
+    #: False for the early results of a cycle that is still running.
+    complete: bool = True
 
 
 @dataclass
@@ -132,9 +141,16 @@ class ExecutionIndex:
         self.workflow_of[summary.id] = workflow_id
 
     async def resolve_workflows(
-        self, client: FlowSynxClient, execution_ids: Iterable[str], workflow_ids: Iterable[str], limit: int
+        self,
+        client: FlowSynxClient,
+        execution_ids: Iterable[str],
+        workflow_ids: Iterable[str],
+        limit: int,
+        failures: list[FlowSynxError],
     ) -> set[str]:
-        """Find the workflow of up to ``limit`` executions (newest first), once each."""
+        """Find the workflow of up to ``limit`` executions (newest first), once each.
+
+        Requests that fail (other than "not this workflow") go to ``failures``."""
         # Once each: the caller's priority list may name an execution twice (paused and newest).
         pending = list(dict.fromkeys(i for i in execution_ids if i not in self.workflow_of))[:limit]
         if not pending:
@@ -145,7 +161,14 @@ class ExecutionIndex:
 
         async def one(execution_id: str) -> None:
             async with semaphore:
-                found = await self._find_workflow(client, execution_id, self._neighbours_first(execution_id, candidates))
+                try:
+                    found = await self._find_workflow(
+                        client, execution_id, self._neighbours_first(execution_id, candidates)
+                    )
+                except FlowSynxError as error:
+                    # This execution stays unmatched until the next cycle; the others go on.
+                    failures.append(error)
+                    return
             if found:
                 self.workflow_of[execution_id] = found
                 resolved.add(execution_id)
@@ -200,8 +223,14 @@ class ApprovalTracker:
         items.sort(key=lambda a: (a.requested_at is not None, a.requested_at), reverse=True)
         return items
 
-    async def refresh(self, client: FlowSynxClient, index: ExecutionIndex) -> list[Approval]:
-        """Re-check paused executions; returns approvals not seen before."""
+    async def refresh(
+        self, client: FlowSynxClient, index: ExecutionIndex, failures: list[FlowSynxError]
+    ) -> list[Approval]:
+        """Re-check paused executions; returns approvals not seen before.
+
+        One execution whose approvals cannot be read keeps what was known of it; the
+        others are still read (failures go to ``failures``).
+        """
         paused = [i for i in index.paused() if i in index.workflow_of]
         for gone in set(self.pending) - set(paused):
             del self.pending[gone]
@@ -218,6 +247,9 @@ class ApprovalTracker:
                 self.problems = (self.hidden,)
                 self.pending.clear()
                 return []
+            except FlowSynxError as error:
+                failures.append(error)
+                continue
             self.requests += 1
             problems.extend(page.problems)
             self.pending[execution_id] = page.items
@@ -272,104 +304,67 @@ class Overview:
             entry.last = summary
         return stats
 
-    async def refresh(self, progress: Callable[[], None] | None = None) -> tuple[set[str], list[Approval]]:
-        """One polling cycle; returns changed execution ids and newly pending approvals.
+    async def refresh(self, progress: Callable[[OverviewUpdate], None] | None = None) -> OverviewUpdate:
+        """One polling cycle.
 
-        ``progress`` is called after each cheap step (workflows, then executions), so the
+        ``progress`` gets the cheap steps (workflows, then executions) as they land, so the
         screens can show them before the slower matching of executions to workflows.
+
+        Each step keeps what it knew when its request fails and the cycle goes on: a
+        dropped approvals request does not hide a new execution, nor the other way round.
+        Only a cycle in which every request failed fails as a whole (and backs off).
         """
+        failures: list[FlowSynxError] = []
+        answered = False
         workflow_problems: list[str] = []
         try:
             workflows = await self.client.all_workflows(problems=workflow_problems)
-            self.workflows_hidden = None
         except PermissionDenied as error:
             # A user with the executions role but not the workflows role (e.g. a viewer)
             # still sees the executions; say what is missing instead of failing everything.
-            workflows = []
+            answered = True
+            self.workflows = {}
             self.workflows_hidden = f"workflows hidden: {error.message}"
-        self.workflows = {w.id: w for w in workflows}
-        if not workflows and self.workflows_hidden is None:
+        except FlowSynxError as error:
+            if not self.workflows and not self.index.loaded:
+                raise  # nothing to show and nothing to go on
+            failures.append(error)
+        else:
+            answered = True
+            self.workflows = {w.id: w for w in workflows}
+            self.workflows_hidden = None
+        if not self.workflows and self.workflows_hidden is None:
             self.problems = tuple(workflow_problems)
-            return set(), []
+            return OverviewUpdate(problems=self.problems, failures=tuple(failures))
         if progress is not None:
-            progress()
-        changed = await self.index.refresh(self.client, workflows[0].id if workflows else ANY_WORKFLOW_ID)
+            progress(OverviewUpdate(complete=False))
+        changed: set[str] = set()
+        try:
+            via = next(iter(self.workflows), ANY_WORKFLOW_ID)
+            changed = await self.index.refresh(self.client, via)
+        except FlowSynxError as error:
+            if not answered:
+                raise  # the workflows failed too: nothing of this cycle got through
+            failures.append(error)
         if progress is not None and changed:
-            progress()
-        newest = [i for i in reversed(self.index.order)]
+            progress(OverviewUpdate(changed=frozenset(changed), complete=False))
+        newest = list(reversed(self.index.order))
         # Paused executions first: the approvals inbox needs their workflow.
         priority = self.index.paused() + newest
         changed |= await self.index.resolve_workflows(
-            self.client, priority, self._guess_order(), self.resolve_per_cycle
+            self.client, priority, self._guess_order(), self.resolve_per_cycle, failures
         )
-        fresh = await self.approvals.refresh(self.client, self.index)
+        fresh = await self.approvals.refresh(self.client, self.index, failures)
         hidden = (self.workflows_hidden,) if self.workflows_hidden else ()
         self.problems = hidden + tuple(workflow_problems) + self.index.problems + self.approvals.problems
-        return changed, fresh
+        return OverviewUpdate(
+            changed=frozenset(changed),
+            fresh_approvals=tuple(fresh),
+            problems=self.problems,
+            failures=tuple(failures),
+        )
 
     def _guess_order(self) -> list[str]:
         counts = Counter(self.index.workflow_of.values())
         known = [wid for wid, _ in counts.most_common() if wid in self.workflows]
         return known + [wid for wid in self.workflows if wid not in counts]
-
-
-@dataclass
-class ExecutionSnapshot:
-    details: ExecutionDetails | None = None
-    definition: WorkflowDefinition = field(default_factory=WorkflowDefinition)
-    tasks: tuple[TaskExecution, ...] = ()
-    approvals: tuple[Approval, ...] = ()
-    final: bool = False
-
-
-class ExecutionWatch:
-    """One execution's details, tasks and pending approvals, polled until it is final."""
-
-    def __init__(self, client: FlowSynxClient, workflow_id: str, execution_id: str) -> None:
-        self.client = client
-        self.workflow_id = workflow_id
-        self.execution_id = execution_id
-        self.snapshot = ExecutionSnapshot()
-
-    async def refresh(self) -> ExecutionSnapshot:
-        details = await self.client.get_execution(self.workflow_id, self.execution_id)
-        tasks = await self.client.all_tasks(self.workflow_id, self.execution_id)
-        approvals: tuple[Approval, ...] = ()
-        if details.status is ExecutionStatus.PAUSED:
-            try:
-                approvals = (await self.client.list_approvals(self.workflow_id, self.execution_id)).items
-            except FlowSynxError:
-                # A user without the approvals role still sees the execution.
-                approvals = self.snapshot.approvals
-        definition = self.snapshot.definition
-        if self.snapshot.details is None or not definition.tasks:
-            definition = details.definition
-        # Tasks were read after the details, so a finished execution's task rows are final.
-        self.snapshot = ExecutionSnapshot(
-            details=details,
-            definition=definition,
-            tasks=tuple(tasks),
-            approvals=approvals,
-            final=details.status.is_finished,
-        )
-        return self.snapshot
-
-
-class LogSource:
-    """Logs of an execution, or of one task of it, read incrementally."""
-
-    def __init__(
-        self, client: FlowSynxClient, workflow_id: str, execution_id: str, task_id: str | None = None, label: str = ""
-    ) -> None:
-        self.workflow_id = workflow_id
-        self.execution_id = execution_id
-        self.task_id = task_id
-        self.label = label
-        if task_id is None:
-            self.tail = LogTail(lambda page, size: client.execution_logs(workflow_id, execution_id, page, size))
-        else:
-            self.tail = LogTail(lambda page, size: client.task_logs(workflow_id, execution_id, task_id, page, size))
-
-    @property
-    def key(self) -> str:
-        return f"logs:{self.execution_id}:{self.task_id or '*'}"

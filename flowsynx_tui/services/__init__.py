@@ -1,0 +1,129 @@
+"""What the dashboard knows and does, without widgets: one ``Services`` object, built by
+the app and handed to every screen.
+
+- ``overview``: workflows, the executions index and the approvals tracker (list screens);
+- ``watches``: per-screen sources (one execution, one log stream) with their poll jobs;
+- ``poller``: when requests run, one in flight per job, typed messages to subscribers;
+- ``actions``: start, cancel, approve, reject, sent once, reported by message;
+- ``status``: what the header shows; ``clock``: the one clock of the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from flowsynx_tui.api import FlowSynxClient, FlowSynxError
+from flowsynx_tui.config import Settings
+from flowsynx_tui.messages import OverviewChanged, ServerInfoChanged
+from flowsynx_tui.services.actions import ActionRunner
+from flowsynx_tui.services.clock import Clock
+from flowsynx_tui.services.overview import Overview, OverviewUpdate
+from flowsynx_tui.services.poller import Host, PollJob, Poller
+from flowsynx_tui.services.status import ConnectionState, ServerStatus
+from flowsynx_tui.services.watches import ExecutionSnapshot, ExecutionWatch, LogSource
+
+__all__ = [
+    "Clock",
+    "ConnectionState",
+    "ExecutionSnapshot",
+    "ExecutionWatch",
+    "LogSource",
+    "Overview",
+    "OverviewUpdate",
+    "PollJob",
+    "Poller",
+    "ServerStatus",
+    "Services",
+]
+
+SERVER_INFO_INTERVAL = 5.0
+
+
+@dataclass
+class Services:
+    settings: Settings
+    client: FlowSynxClient
+    clock: Clock
+    status: ServerStatus
+    poller: Poller
+    overview: Overview
+    actions: ActionRunner
+    log_retain_limit: int
+    #: The shared jobs: list screens and the app subscribe to ``overview_job``, every
+    #: screen with a header to ``server_job``.
+    overview_job: PollJob[OverviewUpdate]
+    server_job: PollJob[None]
+
+    @classmethod
+    def connect(
+        cls,
+        settings: Settings,
+        host: Host,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        log_retain_limit: int = 200_000,
+        demo: bool = False,
+    ) -> Services:
+        clock = clock or Clock()
+        client = FlowSynxClient(
+            settings.url, credentials=settings.credentials, verify=settings.verify, transport=transport
+        )
+        badges = [b for b, on in (("demo", demo), ("read-only", settings.read_only), ("TLS NOT VERIFIED", settings.insecure)) if on]
+        status = ServerStatus(url=settings.url, user=settings.user_label, badges=tuple(badges))
+        poller = Poller(host, settings.refresh, clock, status)
+        overview = Overview(client)
+        actions = ActionRunner(client, overview, host, read_only=settings.read_only)  # type: ignore[arg-type]
+
+        async def overview_cycle() -> OverviewUpdate:
+            update = await overview.refresh(progress=lambda early: poller.publish("overview", early))
+            status.approvals_waiting = len(overview.approvals.all())
+            return update
+
+        async def server_info() -> None:
+            if status.version is None:
+                try:
+                    status.version = (await client.version()).version
+                except FlowSynxError:
+                    status.version = None
+            status.metrics = await client.metrics()
+
+        return cls(
+            settings=settings,
+            client=client,
+            clock=clock,
+            status=status,
+            poller=poller,
+            overview=overview,
+            actions=actions,
+            log_retain_limit=log_retain_limit,
+            overview_job=PollJob(key="overview", fetch=overview_cycle, message=OverviewChanged),
+            server_job=PollJob(
+                key="server",
+                fetch=server_info,
+                message=lambda _: ServerInfoChanged(),
+                interval=max(SERVER_INFO_INTERVAL, settings.refresh),
+            ),
+        )
+
+    def watch_execution(self, workflow_id: str, execution_id: str) -> ExecutionWatch:
+        return ExecutionWatch(self.client, workflow_id, execution_id)
+
+    def log_source(
+        self,
+        workflow_id: str,
+        execution_id: str,
+        task_id: str | None,
+        label: str,
+        *,
+        execution_final: Callable[[], bool],
+    ) -> LogSource:
+        return LogSource(
+            self.client, workflow_id, execution_id, task_id, label, execution_final=execution_final
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

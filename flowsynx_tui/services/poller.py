@@ -1,0 +1,203 @@
+"""The polling layer: owns the timer and the workers, posts one typed message per job.
+
+Screens subscribe to the jobs for what they show and unsubscribe when they go away, so
+only what is on screen is polled. Each job has at most one request in flight: a tick
+that finds it still running skips it, so a slow server never piles up requests. A
+failing job backs off (exponentially, with jitter) while the last good data stays on
+screen; the connection state goes to the listeners (the app and every screen's header).
+
+A job's payload may carry ``failures``: some of its requests failed, the rest
+succeeded. That is posted like any success (the good part is shown), the connection
+says what failed, and the job comes back at its normal pace: one failing request costs
+only its own part of a cycle.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+
+from flowsynx_tui.api import AuthenticationRequired, FlowSynxError
+from flowsynx_tui.messages import ConnectionChanged, PollFailed
+from flowsynx_tui.services.clock import Clock
+from flowsynx_tui.services.status import ConnectionState, ServerStatus
+
+MAX_BACKOFF = 30.0
+TICK = 0.1
+
+T = TypeVar("T")
+
+
+class Host(Protocol):
+    """What the poller needs from the app: a timer and workers that end with it."""
+
+    def set_interval(self, interval: float, callback: Callable[[], object], *, name: str | None = ...) -> Any: ...
+
+    def run_worker(self, work: Any, *, group: str = ..., exit_on_error: bool = ...) -> Any: ...
+
+
+@dataclass(eq=False)
+class PollJob(Generic[T]):
+    """``fetch`` reads; ``message`` wraps what it read for each subscriber; ``done`` stops it."""
+
+    key: str
+    fetch: Callable[[], Awaitable[T]]
+    message: Callable[[T], Message]
+    interval: float | None = None
+    done: Callable[[], bool] = lambda: False
+    #: True when the job knows more data is already waiting: poll again without the pause.
+    behind: Callable[[], bool] = lambda: False
+    targets: list[MessagePump] = field(default_factory=list)
+    in_flight: bool = False
+    #: Failures in a row, and the wait chosen after the last one (backoff with jitter).
+    failures: int = 0
+    backoff: float = 0.0
+    next_due: float = 0.0
+    runs: int = 0
+
+
+class Poller:
+    def __init__(self, host: Host, interval: float, clock: Clock, status: ServerStatus) -> None:
+        self.host = host
+        self.interval = interval
+        self.clock = clock
+        self.status = status
+        self.jobs: dict[str, PollJob[Any]] = {}
+        self.listeners: list[MessagePump] = []
+        # Jobs removed while their request was still in flight, by key: a job added again
+        # with the same key (a screen left and reopened) waits for that answer first.
+        self._leaving: dict[str, PollJob[Any]] = {}
+        self._random = random.Random()
+
+    @property
+    def connection(self) -> ConnectionState:
+        return self.status.connection
+
+    def start(self) -> None:
+        self.host.set_interval(TICK, self.tick, name="poller")
+
+    # ------------------------------------------------------------ subscriptions
+    def subscribe(self, job: PollJob[Any], target: MessagePump) -> PollJob[Any]:
+        """Poll ``job`` for ``target``; a job with the same key is shared."""
+        existing = self.jobs.get(job.key)
+        if existing is None:
+            existing = self.jobs[job.key] = job
+        if target not in existing.targets:
+            existing.targets.append(target)
+        if existing.runs == 0 and not existing.in_flight and not self._leaving_in_flight(existing.key):
+            self._launch(existing)
+        return existing
+
+    def unsubscribe(self, key: str, target: MessagePump) -> None:
+        job = self.jobs.get(key)
+        if job is None:
+            return
+        if target in job.targets:
+            job.targets.remove(target)
+        if not job.targets:
+            del self.jobs[key]
+            if job.in_flight:
+                self._leaving[key] = job
+
+    def listen(self, target: MessagePump) -> None:
+        """Send ``target`` every ``ConnectionChanged``."""
+        if target not in self.listeners:
+            self.listeners.append(target)
+
+    def unlisten(self, target: MessagePump) -> None:
+        if target in self.listeners:
+            self.listeners.remove(target)
+
+    def publish(self, key: str, payload: Any) -> None:
+        """Post an intermediate result of a job that is still running."""
+        job = self.jobs.get(key)
+        if job is not None:
+            self._post(job, payload)
+
+    # ------------------------------------------------------------------- timing
+    def _leaving_in_flight(self, key: str) -> bool:
+        leaving = self._leaving.get(key)
+        return leaving is not None and leaving.in_flight
+
+    def refresh(self, key: str | None = None) -> None:
+        """Poll now (the `r` key, or after an action changed server state)."""
+        for job in list(self.jobs.values()):
+            if key is None or job.key == key:
+                job.next_due = 0.0
+        self.tick()
+
+    def tick(self) -> None:
+        now = self.clock.monotonic()
+        for job in list(self.jobs.values()):
+            if job.in_flight or now < job.next_due or (job.runs and job.done()):
+                continue
+            if not self._leaving_in_flight(job.key):
+                self._launch(job)
+
+    def _launch(self, job: PollJob[Any]) -> None:
+        job.in_flight = True
+        self.host.run_worker(self._run(job), group=f"poll:{job.key}", exit_on_error=False)
+
+    async def _run(self, job: PollJob[Any]) -> None:
+        try:
+            payload = await job.fetch()
+        except FlowSynxError as error:
+            self._failed(job, error)
+        except Exception as error:  # noqa: BLE001 - a bug in one job must not stop the others
+            self._failed(job, FlowSynxError(f"internal error: {type(error).__name__}: {error}", route=job.key))
+        else:
+            self._succeeded(job, payload)
+        finally:
+            job.in_flight = False
+            job.runs += 1
+            if self._leaving.get(job.key) is job:
+                del self._leaving[job.key]
+
+    def _post(self, job: PollJob[Any], payload: Any) -> None:
+        for target in list(job.targets):
+            target.post_message(job.message(payload))
+
+    def _succeeded(self, job: PollJob[Any], payload: Any) -> None:
+        job.failures = 0
+        job.backoff = 0.0
+        job.next_due = self.clock.monotonic() + (0.0 if job.behind() else (job.interval or self.interval))
+        self._post(job, payload)
+        failures: tuple[FlowSynxError, ...] = getattr(payload, "failures", ())
+        if failures:
+            # Part of the cycle failed: say so, but the rest is fresh and the job keeps its pace.
+            self._set_connection(self._failure_state(failures[0], job.next_due, last_ok=self.clock.monotonic()))
+            return
+        connection = self.connection
+        if connection.state != "ok" or connection.retry_at is not None:
+            self._set_connection(ConnectionState(state="ok", last_ok=self.clock.monotonic()))
+        else:
+            connection.last_ok = self.clock.monotonic()
+
+    def _failed(self, job: PollJob[Any], error: FlowSynxError) -> None:
+        job.failures += 1
+        base = job.interval or self.interval
+        delay = min(MAX_BACKOFF, base * (2 ** min(job.failures - 1, 6)))
+        job.backoff = self._random.uniform(delay * 0.8, delay * 1.2)
+        job.next_due = self.clock.monotonic() + job.backoff
+        for target in list(job.targets):
+            target.post_message(PollFailed(job.key, error))
+        self._set_connection(self._failure_state(error, job.next_due, last_ok=self.connection.last_ok))
+
+    def _failure_state(self, error: FlowSynxError, retry_at: float, *, last_ok: float | None) -> ConnectionState:
+        return ConnectionState(
+            state="retrying" if error.is_transient else "error",
+            reason=str(error),
+            retry_at=retry_at,
+            last_ok=last_ok,
+            auth_failed=isinstance(error, AuthenticationRequired),
+        )
+
+    def _set_connection(self, connection: ConnectionState) -> None:
+        self.status.connection = connection
+        for listener in list(self.listeners):
+            listener.post_message(ConnectionChanged(connection))

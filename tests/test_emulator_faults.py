@@ -47,6 +47,17 @@ def test_latency(server: EmulatorServer, client: httpx.Client) -> None:
     assert last_fault(server) == (200, "latency")
 
 
+def test_only_limits_faults_to_matching_paths(server: EmulatorServer, client: httpx.Client) -> None:
+    server.emulator.faults = Faults.parse("error_rate=1,only=^/workflows$")
+    assert client.get("/workflows").status_code in (500, 503)
+    assert last_fault(server)[1] == "error"
+    workflow_id = server.emulator.store.workflows(server.emulator.admin.id)[0].id
+    assert client.get(f"/workflows/{workflow_id}/executions").status_code == 200
+    assert last_fault(server) == (200, None)
+    with pytest.raises(ValueError, match="regular expression"):
+        Faults.parse("only=([")
+
+
 def test_errors(server: EmulatorServer, client: httpx.Client) -> None:
     server.emulator.faults.error_rate = 1.0
     statuses = set()

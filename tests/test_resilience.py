@@ -59,6 +59,7 @@ from flowsynx_tui.messages import ExecutionView, ExecutionsView
 RESPONSIVE = 1.0
 
 NIGHTLY = seed.workflow_id("nightly-csv-export")
+INVOICE = seed.workflow_id("invoice-approval")
 WAREHOUSE = seed.workflow_id("warehouse-load")
 RUNNING = seed.execution_id("warehouse-load", 4)
 SEED_WORKFLOWS = 5
@@ -71,6 +72,7 @@ SERVER_DOWN = "server not running at start"
 SERVER_RESTART = "server stops mid-session and restarts"
 ERROR_BURSTS = "500/503 bursts"
 DROPS = "dropped connections"
+PARTIAL = "one kind of request failing (the rest of each cycle goes on)"
 LATENCY = "2-5 s latency"
 BROKEN_DATA = "malformed, mistyped, incomplete data"
 EXPIRED = "401 mid-session"
@@ -81,7 +83,7 @@ RESIZE = "terminal resize"
 SIGNALS = "SIGHUP/SIGTERM"
 
 FAULT_CLASSES = (
-    SERVER_DOWN, SERVER_RESTART, ERROR_BURSTS, DROPS, LATENCY, BROKEN_DATA,
+    SERVER_DOWN, SERVER_RESTART, ERROR_BURSTS, DROPS, PARTIAL, LATENCY, BROKEN_DATA,
     EXPIRED, FORBIDDEN, FAILED_ACTION, HOSTILE, RESIZE, SIGNALS,
 )
 
@@ -406,6 +408,106 @@ async def test_500_503_bursts_and_dropped_connections_keep_data_and_never_pile_u
         table = main_table(app)
         await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS + 2, what="the new runs on screen")
     assert not tap.piled_up(), tap.piled_up()
+
+
+# ------------------------------------------------------------------ one kind of request failing
+
+
+def fail_only(emulator: Emulator, path_pattern: str) -> None:
+    emulator.faults.only = path_pattern
+    emulator.faults.error_rate = 1.0
+
+
+def heal(emulator: Emulator) -> None:
+    emulator.faults.error_rate = 0.0
+    emulator.faults.only = ""
+
+
+@fault_class(PARTIAL)
+async def test_a_failing_workflow_list_does_not_hide_a_new_approval(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = new_app(server.url, Tap(), refresh=0.3)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, app)
+        table = main_table(app)
+        approvals = app.services.overview.approvals
+        waiting = len(approvals.all())
+        fail_only(emulator, r"^/workflows$")
+        await wait_for(pilot, lambda: "GET /workflows:" in header_text(app), what="the failing route named")
+        execution_id = emulator.start_execution(INVOICE)
+        await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Paused", what="the run at its gate")
+        # Every cycle fails its first request; the executions, their workflows and the
+        # approvals are still read in each of them.
+        await wait_for(pilot, lambda: len(approvals.all()) == waiting + 1, timeout=20, what="the new approval")
+        await wait_for(pilot, lambda: "New approval" in notifications(app), what="its toast")
+        assert table.row_count == SEED_WORKFLOWS, "the last good workflow list left the screen"
+        assert "reconnecting" in header_text(app) and "GET /workflows:" in header_text(app)
+        heal(emulator)
+        await wait_for(pilot, lambda: "connected" in header_text(app), timeout=20, what="recovered")
+
+
+@fault_class(PARTIAL)
+async def test_one_unreadable_approval_list_does_not_hide_the_others(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = new_app(server.url, Tap(), refresh=0.3)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, app)
+        approvals = app.services.overview.approvals
+        known = {a.id for a in approvals.all()}
+        assert len(known) == 1
+        seeded_paused = seed.execution_id("invoice-approval", 5)
+        fail_only(emulator, f"{seeded_paused}/approvals$")
+        await wait_for(pilot, lambda: "/approvals:" in header_text(app), what="the failing route named")
+        new_run = emulator.start_execution(INVOICE)
+        # The seeded paused run comes first in every cycle and fails; the new one is still read.
+        await wait_for(pilot, lambda: any(a.execution_id == new_run for a in approvals.all()), timeout=20,
+                       what="the new run's approval")
+        assert known <= {a.id for a in approvals.all()}, "the approval that could not be re-read was dropped"
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        await wait_for(pilot, lambda: main_table(app).row_count == 2, what="both approvals in the inbox")
+        heal(emulator)
+        await wait_for(pilot, lambda: "connected" in header_text(app), timeout=20, what="recovered")
+
+
+@fault_class(PARTIAL)
+async def test_failing_task_list_keeps_the_tree_while_the_status_moves_on(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05, seed=False)
+    emulator = server.emulator
+    hints = {"emulator": {"seconds": 30}}  # 1.5 s each at this time scale
+    workflow_id = emulator.add_workflow(
+        {"Name": "two-steps", "Tasks": [
+            {"Name": "First", "Type": "Demo:1.0", "Execution": {"Parameters": hints}},
+            {"Name": "Second", "Type": "Demo:1.0", "Execution": {"Parameters": hints},
+             "FlowControl": {"Dependencies": ["First"]}},
+        ]}
+    )
+    gate = emulator.add_workflow(
+        {"Name": "held", "Tasks": [{"Name": "Hold", "Type": "Demo:1.0", "ManualApproval": {"Enabled": True}}]}
+    )
+    # The real server runs one execution at a time: a paused run keeps the queue free.
+    emulator.start_execution(gate)
+    execution_id = emulator.start_execution(workflow_id)
+    await asyncio.to_thread(emulator.wait_for_status, execution_id, "Running", 15)
+    app = new_app(server.url, Tap(), refresh=0.3)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.navigate(ExecutionView(workflow_id, execution_id))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.snapshot.tasks, what="the task rows")
+        assert not screen.snapshot.final
+        fail_only(emulator, r"/tasks$")
+        await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Completed", timeout=20)
+        # The details still come in: the header says Completed while the task rows wait.
+        info = screen.query_one("#exec-info")
+        await wait_for(pilot, lambda: "Completed" in str(info.render()), timeout=20, what="Completed shown")
+        assert screen.snapshot.tasks and not screen.snapshot.final, "final before the task rows were read"
+        assert "/tasks:" in header_text(app)
+        heal(emulator)
+        await wait_for(pilot, lambda: screen.snapshot.final, timeout=20, what="final once the tasks are read")
+        assert {t.name: t.status.value for t in screen.snapshot.tasks} == {"First": "Completed", "Second": "Completed"}
 
 
 # ------------------------------------------------------------------ latency

@@ -16,6 +16,9 @@ What each switch does to a request:
 * ``malformed_rate``: 200 with a truncated, invalid JSON body.
 * ``wrong_types_rate``: valid JSON, but one field has the wrong type (``"status": 42``,
   ``"executionStart": "yesterday"``, ``"data": "oops"``).
+* ``only``: the faults above hit only requests whose path matches this regular expression
+  (e.g. ``only=/approvals``, ``only=/executions$`` for the list alone), so one kind of
+  request can fail while the rest answer.
 * ``token_expires_after_requests`` / ``token_expires_after_seconds``: after that many
   authenticated requests / seconds every authenticated request gets 401, as if the session
   expired, until ``reset_token()`` or a new ``Emulator.issue_token``. Anonymous routes
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field, fields
@@ -52,6 +56,7 @@ class Faults:
     drop_rate: float = 0.0
     malformed_rate: float = 0.0
     wrong_types_rate: float = 0.0
+    only: str = ""
     token_expires_after_requests: int | None = None
     token_expires_after_seconds: float | None = None
     seed: int | None = None
@@ -93,6 +98,9 @@ class Faults:
 
     # -- decisions, all thread-safe --------------------------------------------------------------
 
+    def applies_to(self, path: str) -> bool:
+        return not self.only or re.search(self.only, path, re.IGNORECASE) is not None
+
     def roll(self, rate: float) -> bool:
         if rate <= 0:
             return False
@@ -125,6 +133,12 @@ class Faults:
 
 
 def _convert(name: str, raw: str) -> Any:
+    if name == "only":
+        try:
+            re.compile(raw)
+        except re.error as error:
+            raise ValueError(f"fault only needs a regular expression: {error}") from None
+        return raw
     try:
         if name in ("token_expires_after_requests", "seed"):
             return int(raw)

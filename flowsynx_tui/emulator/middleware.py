@@ -132,6 +132,9 @@ class FaultInjector:
             scope[FAULT_KEY] = "token"
             await self._send_401(send)
             return
+        if not faults.applies_to(scope["path"]):
+            await self._app(scope, receive, send)
+            return
         delay = faults.delay()
         if delay > 0:
             scope[FAULT_KEY] = "latency"

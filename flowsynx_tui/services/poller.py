@@ -9,7 +9,8 @@ screen; the connection state goes to the listeners (the app and every screen's h
 A job's payload may carry ``failures``: some of its requests failed, the rest
 succeeded. That is posted like any success (the good part is shown), the connection
 says what failed, and the job comes back at its normal pace: one failing request costs
-only its own part of a cycle.
+only its own part of a cycle. The connection indicator covers every job: it says "ok"
+only when none of them is failing.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class PollJob(Generic[T]):
     #: Failures in a row, and the wait chosen after the last one (backoff with jitter).
     failures: int = 0
     backoff: float = 0.0
+    #: What went wrong in the last run (all of it, or a part), and when; None after a clean run.
+    error: FlowSynxError | None = None
+    failed_at: float = 0.0
     next_due: float = 0.0
     runs: int = 0
 
@@ -69,6 +73,7 @@ class Poller:
         self.status = status
         self.jobs: dict[str, PollJob[Any]] = {}
         self.listeners: list[MessagePump] = []
+        self._last_answer: float | None = None
         # Jobs removed while their request was still in flight, by key: a job added again
         # with the same key (a screen left and reopened) waits for that answer first.
         self._leaving: dict[str, PollJob[Any]] = {}
@@ -103,6 +108,8 @@ class Poller:
             del self.jobs[key]
             if job.in_flight:
                 self._leaving[key] = job
+            if job.error is not None:
+                self._update_connection()  # what it failed at is no longer shown
 
     def listen(self, target: MessagePump) -> None:
         """Send ``target`` every ``ConnectionChanged``."""
@@ -163,39 +170,57 @@ class Poller:
             target.post_message(job.message(payload))
 
     def _succeeded(self, job: PollJob[Any], payload: Any) -> None:
+        now = self.clock.monotonic()
         job.failures = 0
         job.backoff = 0.0
-        job.next_due = self.clock.monotonic() + (0.0 if job.behind() else (job.interval or self.interval))
-        self._post(job, payload)
+        job.next_due = now + (0.0 if job.behind() else (job.interval or self.interval))
+        # Part of the run may have failed: the rest is fresh and the job keeps its pace,
+        # but the header says what failed until a clean run.
         failures: tuple[FlowSynxError, ...] = getattr(payload, "failures", ())
-        if failures:
-            # Part of the cycle failed: say so, but the rest is fresh and the job keeps its pace.
-            self._set_connection(self._failure_state(failures[0], job.next_due, last_ok=self.clock.monotonic()))
-            return
-        connection = self.connection
-        if connection.state != "ok" or connection.retry_at is not None:
-            self._set_connection(ConnectionState(state="ok", last_ok=self.clock.monotonic()))
-        else:
-            connection.last_ok = self.clock.monotonic()
+        job.error = failures[0] if failures else None
+        job.failed_at = now if failures else job.failed_at
+        self._last_answer = now
+        self._post(job, payload)
+        self._update_connection()
 
     def _failed(self, job: PollJob[Any], error: FlowSynxError) -> None:
+        now = self.clock.monotonic()
         job.failures += 1
         base = job.interval or self.interval
         delay = min(MAX_BACKOFF, base * (2 ** min(job.failures - 1, 6)))
         job.backoff = self._random.uniform(delay * 0.8, delay * 1.2)
-        job.next_due = self.clock.monotonic() + job.backoff
+        job.next_due = now + job.backoff
+        job.error, job.failed_at = error, now
         for target in list(job.targets):
             target.post_message(PollFailed(job.key, error))
-        self._set_connection(self._failure_state(error, job.next_due, last_ok=self.connection.last_ok))
+        self._update_connection()
 
-    def _failure_state(self, error: FlowSynxError, retry_at: float, *, last_ok: float | None) -> ConnectionState:
-        return ConnectionState(
-            state="retrying" if error.is_transient else "error",
-            reason=str(error),
-            retry_at=retry_at,
-            last_ok=last_ok,
-            auth_failed=isinstance(error, AuthenticationRequired),
-        )
+    def _update_connection(self) -> None:
+        """One indicator for every job: the latest failure while any job is failing, else ok."""
+        failing = [job for job in self.jobs.values() if job.error is not None]
+        if failing:
+            latest = max(failing, key=lambda job: job.failed_at)
+            error = latest.error
+            assert error is not None
+            connection = ConnectionState(
+                state="retrying" if error.is_transient else "error",
+                reason=str(error),
+                retry_at=latest.next_due,
+                last_ok=self._last_answer,
+                auth_failed=isinstance(error, AuthenticationRequired),
+            )
+        else:
+            connection = ConnectionState(state="ok", last_ok=self._last_answer)
+        current = self.connection
+        if (connection.state, connection.reason, connection.retry_at, connection.auth_failed) == (
+            current.state,
+            current.reason,
+            current.retry_at,
+            current.auth_failed,
+        ):
+            current.last_ok = connection.last_ok
+            return
+        self._set_connection(connection)
 
     def _set_connection(self, connection: ConnectionState) -> None:
         self.status.connection = connection

@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from flowsynx_tui.services.clock import Clock
 from flowsynx_tui.services.status import ConnectionState, ServerStatus
-from flowsynx_tui.text import one_line
+from flowsynx_tui.text import one_line, with_short_ids
 
 
 class StatusHeader(Static):
@@ -67,7 +67,7 @@ def connection_text(connection: ConnectionState, now: float) -> Text:
     retry = connection.retry_in(now)
     parts = [("↻ reconnecting" if state == "retrying" else "✘ error")]
     if connection.reason:
-        parts.append(one_line(connection.reason, 90))
+        parts.append(with_short_ids(connection.reason, 90))
     if retry is not None:
         parts.append(f"retrying in {retry}s")
     if connection.last_ok is not None:

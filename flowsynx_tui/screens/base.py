@@ -49,6 +49,7 @@ class DashboardScreen(Screen[None]):
         self.services = services
         self._stale = False
         self._jobs: list[str] = []
+        self._server_actions: dict[str, ServerActionBinding] | None = None
 
     # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -150,15 +151,17 @@ class DashboardScreen(Screen[None]):
 
     def _server_action_bindings(self) -> dict[str, ServerActionBinding]:
         """Server actions of this screen by key, after the user's remapping."""
-        keymap = self.services.settings.keymap
-        found: dict[str, ServerActionBinding] = {}
-        for cls in type(self).__mro__:
-            for binding in cls.__dict__.get("BINDINGS", ()):
-                if isinstance(binding, ServerActionBinding):
-                    keys = keymap.get(binding.id or "", binding.key)
-                    for key in keys.split(","):
-                        found.setdefault(key.strip(), binding)
-        return found
+        if self._server_actions is None:
+            keymap = self.services.settings.keymap
+            found: dict[str, ServerActionBinding] = {}
+            for cls in type(self).__mro__:
+                for binding in cls.__dict__.get("BINDINGS", ()):
+                    if isinstance(binding, ServerActionBinding):
+                        keys = keymap.get(binding.id or "", binding.key)
+                        for key in keys.split(","):
+                            found.setdefault(key.strip(), binding)
+            self._server_actions = found
+        return self._server_actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":

@@ -47,6 +47,7 @@ class ExecutionDetailScreen(DashboardScreen):
         self.select_task = select_task
         self.watch: ExecutionWatch = services.watch_execution(workflow_id, execution_id)
         self.log_source: LogSource | None = None
+        self._shown_status: ExecutionStatus | None = None
 
     @property
     def snapshot(self) -> ExecutionSnapshot:
@@ -116,6 +117,11 @@ class ExecutionDetailScreen(DashboardScreen):
             self.query_one("#exec-info", Static).update(text)
 
     def on_execution_changed(self, message: ExecutionChanged) -> None:
+        details = message.snapshot.details
+        if details is not None and details.status != self._shown_status:
+            # Approve and reject are offered only while it is paused: the footer follows.
+            self._shown_status = details.status
+            self.refresh_bindings()
         self.redraw()
         if self.select_task and self.query_one(TaskTree).select_key(self.select_task):
             self.select_task = None

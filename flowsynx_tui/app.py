@@ -224,7 +224,7 @@ class FlowSynxApp(App[None]):
                 return
             services.client.set_credentials(credentials)
             services.status.user = credentials.who
-            services.poller.refresh()
+            services.poller.retry_all()
 
         self.push_screen(LoginDialog(reason, services.client.credentials), done)
 

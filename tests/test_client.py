@@ -27,7 +27,6 @@ from flowsynx_tui.api import (
     ActionResult,
     ApprovalStatus,
     AuthenticationRequired,
-    BadRequest,
     BasicCredentials,
     BearerCredentials,
     ConnectionFailed,
@@ -36,6 +35,7 @@ from flowsynx_tui.api import (
     ExecutionStatus,
     FlowSynxClient,
     FlowSynxError,
+    InvalidId,
     LogLevel,
     LogTail,
     MalformedResponse,
@@ -580,23 +580,26 @@ async def test_request_timed_out(emulator_server: Any) -> None:
 
 
 async def test_http_errors_carry_the_server_messages(seeded: EmulatorServer) -> None:
+    emu = seeded.emulator
     wid = workflow_id("nightly-csv-export")
     missing = str(uuid.uuid4())
     async with connect(seeded, retries=0) as client:
         with pytest.raises(NotFound) as not_found:
             await client.get_execution(wid, missing)
-        with pytest.raises(BadRequest) as bad_guid:
+        # Malformed ids used to reach the server (400 PascalCase, or 500 for a task id); now the
+        # client refuses them itself. The PascalCase body is read in tests/test_models.py.
+        mark = len(emu.requests)
+        with pytest.raises(InvalidId) as bad_guid:
             await client.get_workflow("not-a-guid")
-        with pytest.raises(ServerError) as bad_task:
+        with pytest.raises(InvalidId) as bad_task:
             await client.get_task(wid, NIGHTLY_FIRST[1], "not-a-guid")
+        assert settled_requests(emu, mark, 0) == []
     assert not_found.value.status_code == 404
     assert not_found.value.server_messages == (f"[FSX2436] The execution with id '{missing}' not found.",)
     assert f"[FSX2436] The execution with id '{missing}' not found." in str(not_found.value)
-    assert bad_guid.value.status_code == 400
-    assert bad_guid.value.server_messages[0].startswith("[FSX1401] Invalid workflow Id format.")  # PascalCase body
-    assert "[FSX1401]" in str(bad_guid.value)
-    assert bad_task.value.status_code == 500
-    assert bad_task.value.server_messages == ("Unrecognized Guid format.",)
+    assert bad_guid.value.message == "workflow id is not a GUID"
+    assert bad_task.value.message == "task id is not a GUID"
+    assert "not-a-guid" not in str(bad_guid.value) + str(bad_task.value)
 
 
 async def test_malformed_json_is_malformed_response(emulator_server: Any) -> None:

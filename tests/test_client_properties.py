@@ -3,6 +3,9 @@
 ``httpx.MockTransport`` stands for an arbitrary broken server here: it answers every request
 with the same generated status and body. Calls must neither crash with another exception nor
 keep requesting forever (a lying ``pagination`` must not make the paging helpers loop).
+
+Whatever ids the caller passes, an id that is not a GUID is refused before any request
+(``InvalidId``), and a GUID is sent in lower case.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from flowsynx_tui.api import FlowSynxClient, FlowSynxError, LogTail, Page, read_all_pages, read_newest
+from flowsynx_tui.api import FlowSynxClient, FlowSynxError, InvalidId, LogTail, Page, read_all_pages, read_newest
 
 STATUSES = [200, 400, 401, 403, 404, 500, 503]
 MAX_REQUESTS_PER_CALL = 64
@@ -41,8 +44,11 @@ timestamps = st.builds(
     st.datetimes(),
     st.sampled_from(["", "Z", "+05:00", "-05:00", "+14:00", "-12:00"]),
 )
+guids = st.uuids().map(str)
 field_values = (
     json_values
+    | guids  # so that items are sometimes readable, and the rest of their fields gets checked
+    | guids.map(str.upper)
     | timestamps
     | st.sampled_from(["Running", "Paused", "Info", "Warn", "Information", "Bogus", "", "1.3.0"])
     | st.integers(min_value=-(2**70), max_value=2**70)
@@ -85,9 +91,11 @@ class BrokenServer:
         self.status = status
         self.body = body
         self.count = 0
+        self.paths: list[str] = []
 
     def answer(self, request: httpx.Request) -> httpx.Response:
         self.count += 1
+        self.paths.append(request.url.path)
         if self.count > MAX_REQUESTS_PER_CALL:
             raise TooManyRequests(f"{request.method} {request.url.path} sent {self.count} times")
         return httpx.Response(self.status, content=self.body)
@@ -100,32 +108,45 @@ CALL_NAMES = (
 )
 
 
-def calls(client: FlowSynxClient) -> dict[str, Callable[[], Awaitable[Any]]]:
-    def executions(page: int, size: int) -> Awaitable[Page[Any]]:
-        return client.list_executions(W, page, size)
+# Which of the ids (workflow, execution, task, approval) each call puts into its paths.
+USES = {
+    "get_workflow": (0,), "list_executions": (0,), "read_all_pages": (0,), "read_newest": (0,),
+    "start_execution": (0,), "get_execution": (0, 1), "cancel_execution": (0, 1), "execution_logs": (0, 1),
+    "log_tail": (0, 1), "list_tasks": (0, 1), "all_tasks": (0, 1), "get_task": (0, 1, 2), "task_logs": (0, 1, 2),
+    "list_approvals": (0, 1), "approve": (0, 1, 3), "reject": (0, 1, 3),
+}
 
-    tail = LogTail(lambda page, size: client.execution_logs(W, E, page, size), page_size=10)
+
+def calls(
+    client: FlowSynxClient, ids: tuple[str, str, str, str] = (W, E, T, A)
+) -> dict[str, Callable[[], Awaitable[Any]]]:
+    w, e, t, a = ids
+
+    def executions(page: int, size: int) -> Awaitable[Page[Any]]:
+        return client.list_executions(w, page, size)
+
+    tail = LogTail(lambda page, size: client.execution_logs(w, e, page, size), page_size=10)
     return {
         "version": client.version,
         "metrics": client.metrics,
         "list_workflows": lambda: client.list_workflows(2, 10),
         "all_workflows": client.all_workflows,
-        "get_workflow": lambda: client.get_workflow(W),
-        "list_executions": lambda: client.list_executions(W),
+        "get_workflow": lambda: client.get_workflow(w),
+        "list_executions": lambda: client.list_executions(w),
         "read_all_pages": lambda: read_all_pages(executions, 5),
         "read_newest": lambda: read_newest(executions, 12, 5),
-        "start_execution": lambda: client.start_execution(W),
-        "get_execution": lambda: client.get_execution(W, E),
-        "cancel_execution": lambda: client.cancel_execution(W, E),
-        "execution_logs": lambda: client.execution_logs(W, E),
+        "start_execution": lambda: client.start_execution(w),
+        "get_execution": lambda: client.get_execution(w, e),
+        "cancel_execution": lambda: client.cancel_execution(w, e),
+        "execution_logs": lambda: client.execution_logs(w, e),
         "log_tail": tail.poll,
-        "list_tasks": lambda: client.list_tasks(W, E),
-        "all_tasks": lambda: client.all_tasks(W, E),
-        "get_task": lambda: client.get_task(W, E, T),
-        "task_logs": lambda: client.task_logs(W, E, T),
-        "list_approvals": lambda: client.list_approvals(W, E),
-        "approve": lambda: client.approve(W, E, A),
-        "reject": lambda: client.reject(W, E, A),
+        "list_tasks": lambda: client.list_tasks(w, e),
+        "all_tasks": lambda: client.all_tasks(w, e),
+        "get_task": lambda: client.get_task(w, e, t),
+        "task_logs": lambda: client.task_logs(w, e, t),
+        "list_approvals": lambda: client.list_approvals(w, e),
+        "approve": lambda: client.approve(w, e, a),
+        "reject": lambda: client.reject(w, e, a),
     }
 
 
@@ -143,21 +164,41 @@ def check_result(name: str, value: Any) -> None:
                 part.definition  # noqa: B018 - parses the embedded JSON text
 
 
-async def call_everything(status: int, body: bytes) -> None:
+def is_guid(value: str) -> bool:
+    """Canonical 8-4-4-4-12 hexadecimal, any case: decided by ``uuid``, not by the client's rule."""
+    try:
+        return len(value) == 36 and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+async def call_everything(status: int, body: bytes, ids: tuple[str, str, str, str] = (W, E, T, A)) -> None:
     server = BrokenServer(status, body)
     transport = httpx.MockTransport(server.answer)
     async with FlowSynxClient("http://flowsynx.test", transport=transport, retries=1, retry_backoff=0) as client:
-        methods = calls(client)
+        methods = calls(client, ids)
         assert tuple(methods) == CALL_NAMES
         for name, method in methods.items():
             server.count = 0
+            server.paths = []
+            used = [ids[i] for i in USES.get(name, ())]
             try:
                 value = await method()
-            except FlowSynxError:
+            except InvalidId as error:
+                assert not all(is_guid(i) for i in used), f"{name} refused GUIDs {used}"
+                assert server.count == 0, f"{name} sent a request with a bad id"
+                assert error.message.endswith(("is not a GUID", "are not GUIDs")), error.message
                 continue
+            except FlowSynxError:
+                value = None
             except Exception as error:  # noqa: BLE001 - the property under test
                 raise AssertionError(f"{name} raised {type(error).__name__}: {error!r} for HTTP {status}") from error
-            check_result(name, value)
+            assert all(is_guid(i) for i in used), f"{name} did not refuse {used}"
+            assert server.count >= 1, name
+            for path in server.paths:
+                assert all(f"/{i.lower()}" in path for i in used), (name, path)
+            if value is not None:
+                check_result(name, value)
 
 
 def deeply_nested(depth: int) -> bytes:
@@ -168,20 +209,48 @@ def deeply_nested(depth: int) -> bytes:
 @given(status=st.sampled_from(STATUSES), body=bodies)
 @example(status=200, body=deeply_nested(100_000))
 @example(status=404, body=deeply_nested(100_000))
-@example(status=200, body=json.dumps({"data": {"id": "x", "name": "n", "modifiedDate": "0001-01-01T00:00:00+05:00",
+@example(status=200, body=json.dumps({"data": {"id": T, "name": "n", "modifiedDate": "0001-01-01T00:00:00+05:00",
                                                "version": "1", "workflowId": W, "executionId": E,
                                                "status": "Running", "executionStart": "9999-12-31T23:59:59-05:00",
                                                "startedAt": "0001-01-01T01:00:00+02:00"}}).encode())
-@example(status=200, body=json.dumps({"data": {"id": "x", "name": "n", "workflow": "[" * 50_000 + "]" * 50_000,
+@example(status=200, body=json.dumps({"data": {"id": T, "name": "n", "workflow": "[" * 50_000 + "]" * 50_000,
                                                "workflowId": W, "executionId": E, "status": "Paused"}}).encode())
-@example(status=200, body=json.dumps({"data": [{"id": "x", "name": "n", "status": "Running", "timeStamp": "2025-01-01"}],
+@example(status=200, body=json.dumps({"data": [{"id": T, "name": "n", "status": "Running", "timeStamp": "2025-01-01"}],
                                       "pagination": {"currentPage": 1, "totalPages": 2_147_483_647,
                                                      "hasNextPage": True}}).encode())
-@example(status=200, body=json.dumps({"data": [{"id": "x", "name": "n", "status": "Running", "timeStamp": "2025-01-01"}],
+@example(status=200, body=json.dumps({"data": [{"id": T, "name": "n", "status": "Running", "timeStamp": "2025-01-01"}],
                                       "pagination": {"currentPage": 2**40, "totalPages": 2**40,
                                                      "hasNextPage": True}}).encode())
 def test_any_answer_gives_a_model_or_a_flowsynx_error(status: int, body: bytes) -> None:
     asyncio.run(call_everything(status, body))
+
+
+# Ids a caller may hold: GUIDs, in upper case too, and what a broken or hostile server could have
+# sent: path segments, escapes, markup, GUIDs with braces or spaces, one character off.
+HOSTILE_IDS = ["../x", "a b", "\x1b]2;x\x07", "[/]abcdefgh", "..", ".", "", "%2e%2e", "?page=1", "#", "//evil.test"]
+odd_ids = st.one_of(
+    guids,
+    guids.map(str.upper),
+    st.sampled_from(HOSTILE_IDS),
+    st.text(max_size=40),
+    guids.map(lambda g: "{" + g + "}"),
+    st.tuples(guids, st.sampled_from([" ", "\n", "\t", "\x00", "/", "?", "#", "\u00a0"]), st.booleans()).map(
+        lambda t: t[1] + t[0] if t[2] else t[0] + t[1]
+    ),
+    st.tuples(guids, st.integers(0, 35), st.characters()).map(lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + 1 :]),
+)
+id_tuples = st.tuples(odd_ids, odd_ids, odd_ids, odd_ids)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ids=id_tuples, status=st.sampled_from(STATUSES), body=bodies)
+@example(ids=("../x", E, T, A), status=200, body=b"{}")
+@example(ids=(W.upper(), E.upper(), T.upper(), A.upper()), status=200, body=b"{}")
+@example(ids=(W, "\x1b]2;x\x07", "[/]abcdefgh", "a b"), status=200, body=b"{}")
+def test_any_id_is_refused_before_a_request_or_sent_as_a_lowercase_guid(
+    ids: tuple[str, str, str, str], status: int, body: bytes
+) -> None:
+    asyncio.run(call_everything(status, body, ids))
 
 
 @settings(max_examples=70, deadline=None)
@@ -198,7 +267,7 @@ def test_a_page_of_unreadable_items_does_not_end_paging() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         page = int(request.url.params["page"])
         page = min(page, 3)  # the server clamps to its last page
-        data = [{"id": f"p{page}-{n}", "status": 42 if page == 2 else "Completed"} for n in range(2)]
+        data = [{"id": str(uuid.UUID(int=page * 16 + n)), "status": 42 if page == 2 else "Completed"} for n in range(2)]
         pagination = {"currentPage": page, "totalPages": 3, "totalCount": 6, "pageSize": 2,
                       "hasPreviousPage": page > 1, "hasNextPage": page < 3}
         return httpx.Response(200, json={"data": data, "pagination": pagination, "messages": [], "succeeded": True})
@@ -213,5 +282,6 @@ def test_a_page_of_unreadable_items_does_not_end_paging() -> None:
         return [e.id for e in oldest], [e.id for e in newest]
 
     oldest, newest = asyncio.run(read())
-    assert oldest == ["p1-0", "p1-1", "p3-0", "p3-1"]
-    assert newest == ["p3-1", "p3-0", "p1-1", "p1-0"]
+    p1_0, p1_1, p3_0, p3_1 = (str(uuid.UUID(int=n)) for n in (16, 17, 48, 49))
+    assert oldest == [p1_0, p1_1, p3_0, p3_1]
+    assert newest == [p3_1, p3_0, p1_1, p1_0]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel, ValidationError
 
 from flowsynx_tui.api import (
     Approval,
+    ExecuteResult,
     ExecutionDetails,
     ExecutionStatus,
     ExecutionSummary,
@@ -19,8 +22,11 @@ from flowsynx_tui.api import (
     NotFound,
     BadRequest,
     TaskExecution,
+    TaskExecutionDetails,
     TaskStatus,
     WorkflowDefinition,
+    WorkflowDetails,
+    WorkflowSummary,
 )
 
 # Original API page (seed-execution-api.txt): v1.2.4-style level "Info", Z timestamps.
@@ -135,7 +141,7 @@ async def test_pascal_case_error_body_is_read() -> None:
             b' the standard GUID format."],"Succeeded":false,"GeneratedAtUtc":"2025-12-20T09:07:00Z"}')
     client = _client_answering(400, body)
     with pytest.raises(BadRequest) as caught:
-        await client.get_workflow("not-a-guid")
+        await client.get_workflow("5b329d40-b383-4226-a068-0848df3f8ed2")
     assert caught.value.server_messages[0].startswith("[FSX1401]")
     await client.aclose()
 
@@ -145,18 +151,19 @@ async def test_camel_case_404_envelope() -> None:
             b' "succeeded": false, "generatedAtUtc": "2025-12-20T09:07:00.0000000Z"}')
     client = _client_answering(404, body)
     with pytest.raises(NotFound, match="FSX2436"):
-        await client.get_execution("w", "c7e4")
+        await client.get_execution("5b329d40-b383-4226-a068-0848df3f8ed2", "c7e4b0d9-2f1a-4d8e-a6b3-5e9f7c1d2b40")
     await client.aclose()
 
 
 async def test_one_broken_list_item_does_not_hide_the_rest() -> None:
     body = (b'{"pagination":{"currentPage":1,"totalPages":1,"totalCount":2,"pageSize":25,'
-            b'"hasPreviousPage":false,"hasNextPage":false},"data":[{"id":"a","status":"Running","executionStart":'
-            b'"2025-12-20T09:00:00"},{"id":"b","status":42,"executionStart":"yesterday"}],'
+            b'"hasPreviousPage":false,"hasNextPage":false},"data":[{"id":"9a1d6a52-0c2e-4f55-8f39-6b7f0e3c2a10",'
+            b'"status":"Running","executionStart":"2025-12-20T09:00:00"},'
+            b'{"id":"c7e4b0d9-2f1a-4d8e-a6b3-5e9f7c1d2b40","status":42,"executionStart":"yesterday"}],'
             b'"messages":[],"succeeded":true,"generatedAtUtc":"2025-12-20T09:07:00Z"}')
     client = _client_answering(200, body)
-    page = await client.list_executions("w")
-    assert [e.id for e in page.items] == ["a"]
+    page = await client.list_executions("5b329d40-b383-4226-a068-0848df3f8ed2")
+    assert [e.id for e in page.items] == ["9a1d6a52-0c2e-4f55-8f39-6b7f0e3c2a10"]
     assert len(page.problems) == 1 and "item 2 skipped" in page.problems[0]
     await client.aclose()
 
@@ -167,3 +174,58 @@ async def test_non_json_or_wrong_shape_is_malformed_response(body: bytes) -> Non
     with pytest.raises(MalformedResponse):
         await client.list_workflows()
     await client.aclose()
+
+
+# Every id field of every DTO, with the smallest body that is otherwise valid.
+ID_FIELDS: list[tuple[type[BaseModel], dict[str, Any], str]] = [
+    (WorkflowSummary, {"id": SEED_TASK["id"], "name": "n"}, "id"),
+    (WorkflowDetails, {"id": SEED_TASK["id"], "name": "n"}, "id"),
+    (ExecuteResult, {"workflowId": REF_APPROVAL["workflowId"], "executionId": REF_APPROVAL["executionId"]},
+     "workflowId"),
+    (ExecuteResult, {"workflowId": REF_APPROVAL["workflowId"], "executionId": REF_APPROVAL["executionId"]},
+     "executionId"),
+    (ExecutionSummary, REF_EXECUTIONS[0], "id"),
+    (ExecutionDetails, {"workflowId": REF_APPROVAL["workflowId"], "executionId": REF_APPROVAL["executionId"],
+                        "status": "Running"}, "workflowId"),
+    (ExecutionDetails, {"workflowId": REF_APPROVAL["workflowId"], "executionId": REF_APPROVAL["executionId"],
+                        "status": "Running"}, "executionId"),
+    (TaskExecution, SEED_TASK, "id"),
+    (TaskExecution, SEED_TASK, "workflowId"),
+    (TaskExecution, SEED_TASK, "workflowExecutionId"),
+    (TaskExecutionDetails, {"id": SEED_TASK["id"], "status": "Running"}, "id"),
+    (LogEntry, SEED_LOG, "id"),
+    (Approval, REF_APPROVAL, "id"),
+    (Approval, REF_APPROVAL, "workflowId"),
+    (Approval, REF_APPROVAL, "executionId"),
+]
+NOT_GUIDS = ["../x", "a b", "\x1b]2;x\x07", "[/]abcdefgh", "{" + SEED_TASK["id"] + "}", " " + SEED_TASK["id"],
+             SEED_TASK["id"] + " ", SEED_TASK["id"] + "\n", SEED_TASK["id"].replace("-", ""), SEED_TASK["id"][:-1],
+             "\uff10" * 8 + SEED_TASK["id"][8:], "", 42]
+
+
+def _field_value(model: BaseModel, wire: str) -> Any:
+    by_alias = {info.alias or name: name for name, info in type(model).model_fields.items()}
+    return getattr(model, by_alias[wire])
+
+
+@pytest.mark.parametrize(("model", "body", "wire"), ID_FIELDS, ids=[f"{m.__name__}.{w}" for m, _, w in ID_FIELDS])
+def test_every_id_field_is_a_guid(model: type[BaseModel], body: dict[str, Any], wire: str) -> None:
+    guid = body[wire]
+    assert _field_value(model.model_validate(body), wire) == guid
+    # The server writes lower case; upper case is still a GUID, and is kept in lower case.
+    assert _field_value(model.model_validate({**body, wire: guid.upper()}), wire) == guid
+    for bad in NOT_GUIDS:
+        with pytest.raises(ValidationError) as caught:
+            model.model_validate({**body, wire: bad})
+        (error,) = caught.value.errors(include_url=False, include_input=False)
+        assert error["loc"] == (wire,)
+        if isinstance(bad, str):
+            assert error["msg"] == "not a GUID"
+
+
+def test_optional_task_ids_may_be_missing_and_requested_by_is_free_text() -> None:
+    task = TaskExecution.model_validate({**SEED_TASK, "workflowId": None, "workflowExecutionId": None})
+    assert task.workflow_id is None and task.workflow_execution_id is None
+    # A user id, "System" for the engine (reference Q3): not a GUID, and not an id the client uses.
+    for who in ("System", "alice", None):
+        assert Approval.model_validate({**REF_APPROVAL, "requestedBy": who}).requested_by == who

@@ -1,13 +1,14 @@
 """FlowSynx REST API: typed async client, DTO models and errors. Never imports Textual."""
 
 from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
-from flowsynx_tui.api.client import FlowSynxClient, read_all_pages, read_newest
+from flowsynx_tui.api.client import FlowSynxClient, id_path, read_all_pages, read_newest
 from flowsynx_tui.api.errors import (
     ApiError,
     AuthenticationRequired,
     BadRequest,
     ConnectionFailed,
     FlowSynxError,
+    InvalidId,
     MalformedResponse,
     NotFound,
     PermissionDenied,
@@ -23,6 +24,7 @@ from flowsynx_tui.api.models import (
     ExecutionDetails,
     ExecutionStatus,
     ExecutionSummary,
+    Guid,
     LogEntry,
     LogLevel,
     Metrics,
@@ -36,6 +38,7 @@ from flowsynx_tui.api.models import (
     WorkflowDefinition,
     WorkflowDetails,
     WorkflowSummary,
+    as_guid,
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -4,6 +4,10 @@ One typed method per route the dashboard needs. Every failure becomes a
 :class:`~flowsynx_tui.api.errors.FlowSynxError` subclass. Only GETs are retried:
 start, cancel, approve and reject are sent exactly once, because sending a decision
 twice is worse than telling the user it may not have arrived.
+
+Ids reach a URL path only through :func:`id_path`, which refuses anything but a GUID
+(:class:`~flowsynx_tui.api.errors.InvalidId`, nothing sent); ids read from the server are
+checked by the models' ``Guid`` type.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from flowsynx_tui.api.errors import (
     BadRequest,
     ConnectionFailed,
     FlowSynxError,
+    InvalidId,
     MalformedResponse,
     NotFound,
     PermissionDenied,
@@ -45,6 +50,7 @@ from flowsynx_tui.api.models import (
     VersionInfo,
     WorkflowDetails,
     WorkflowSummary,
+    as_guid,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -65,8 +71,29 @@ ROLES_APPROVALS = ("admin", "approvals")
 ROLES_ANY_USER = ("any authenticated user",)
 
 
-def _short(identifier: str) -> str:
-    return identifier[:8]
+def id_path(method: str, template: str, **ids: object) -> str:
+    """``template`` with each ``{name}`` replaced by the id of that name, in lowercase.
+
+    The only way ids get into a URL path. Each must be a GUID (reference 1: every id in a
+    path is one); otherwise :class:`InvalidId` names the ids that are not, without their
+    values, and nothing is sent. ``method`` only goes into the error's route, which shows the
+    template (``GET /workflows/{workflow_id}``), not the values.
+    """
+    checked: dict[str, str] = {}
+    wrong: list[str] = []
+    for name, value in ids.items():
+        guid = as_guid(value)
+        if guid is None:
+            wrong.append(name.replace("_", " "))
+        else:
+            checked[name] = guid
+    if wrong:
+        if len(wrong) == 1:
+            what = f"{wrong[0]} is not a GUID"
+        else:
+            what = f"{', '.join(wrong[:-1])} and {wrong[-1]} are not GUIDs"
+        raise InvalidId(what, route=f"{method} {template}".strip())
+    return template.format(**checked)
 
 
 class FlowSynxClient:
@@ -138,7 +165,7 @@ class FlowSynxClient:
         return await read_all_pages(lambda page, size: self.list_workflows(page, size), page_size, problems)
 
     async def get_workflow(self, workflow_id: str) -> WorkflowDetails:
-        path = f"/workflows/{workflow_id}"
+        path = id_path("GET", "/workflows/{workflow_id}", workflow_id=workflow_id)
         return self._one(await self._get(path, roles=ROLES_WORKFLOWS), WorkflowDetails, f"GET {path}")
 
     # -------------------------------------------------------------- executions
@@ -147,29 +174,38 @@ class FlowSynxClient:
     ) -> Page[ExecutionSummary]:
         """Executions, oldest first. Note quirk Q1: v1.3.0 ignores ``workflow_id`` here
         and lists every execution of the caller."""
-        path = f"/workflows/{workflow_id}/executions"
+        path = id_path("GET", "/workflows/{workflow_id}/executions", workflow_id=workflow_id)
         body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
         return await self._page_async(body, ExecutionSummary, f"GET {path}")
 
     async def start_execution(self, workflow_id: str) -> tuple[ExecuteResult, tuple[str, ...]]:
         # The server reads no body; the workflow id comes from the path.
-        path = f"/workflows/{workflow_id}/executions"
+        path = id_path("POST", "/workflows/{workflow_id}/executions", workflow_id=workflow_id)
         body = await self._send("POST", path, roles=ROLES_EXECUTIONS)
         return self._one(body, ExecuteResult, f"POST {path}"), _messages(body)
 
     async def get_execution(self, workflow_id: str, execution_id: str) -> ExecutionDetails:
-        path = f"/workflows/{workflow_id}/executions/{execution_id}"
+        path = id_path(
+            "GET", "/workflows/{workflow_id}/executions/{execution_id}",
+            workflow_id=workflow_id, execution_id=execution_id,
+        )
         return self._one(await self._get(path, roles=ROLES_EXECUTIONS), ExecutionDetails, f"GET {path}")
 
     async def cancel_execution(self, workflow_id: str, execution_id: str) -> ActionResult:
-        path = f"/workflows/{workflow_id}/executions/{execution_id}/cancel"
+        path = id_path(
+            "POST", "/workflows/{workflow_id}/executions/{execution_id}/cancel",
+            workflow_id=workflow_id, execution_id=execution_id,
+        )
         body = await self._send("POST", path, roles=ROLES_EXECUTIONS)
         return ActionResult(messages=_messages(body))
 
     async def execution_logs(
         self, workflow_id: str, execution_id: str, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
     ) -> Page[LogEntry]:
-        path = f"/workflows/{workflow_id}/executions/{execution_id}/logs"
+        path = id_path(
+            "GET", "/workflows/{workflow_id}/executions/{execution_id}/logs",
+            workflow_id=workflow_id, execution_id=execution_id,
+        )
         body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
         return await self._page_async(body, LogEntry, f"GET {path}")
 
@@ -177,7 +213,10 @@ class FlowSynxClient:
     async def list_tasks(
         self, workflow_id: str, execution_id: str, page: int = 1, page_size: int = 100
     ) -> Page[TaskExecution]:
-        path = f"/workflows/{workflow_id}/executions/{execution_id}/tasks"
+        path = id_path(
+            "GET", "/workflows/{workflow_id}/executions/{execution_id}/tasks",
+            workflow_id=workflow_id, execution_id=execution_id,
+        )
         body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
         return await self._page_async(body, TaskExecution, f"GET {path}")
 
@@ -185,13 +224,19 @@ class FlowSynxClient:
         return await read_all_pages(lambda page, size: self.list_tasks(workflow_id, execution_id, page, size), 100)
 
     async def get_task(self, workflow_id: str, execution_id: str, task_id: str) -> TaskExecutionDetails:
-        path = f"/workflows/{workflow_id}/executions/{execution_id}/tasks/{task_id}"
+        path = id_path(
+            "GET", "/workflows/{workflow_id}/executions/{execution_id}/tasks/{task_id}",
+            workflow_id=workflow_id, execution_id=execution_id, task_id=task_id,
+        )
         return self._one(await self._get(path, roles=ROLES_EXECUTIONS), TaskExecutionDetails, f"GET {path}")
 
     async def task_logs(
         self, workflow_id: str, execution_id: str, task_id: str, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
     ) -> Page[LogEntry]:
-        path = f"/workflows/{workflow_id}/executions/{execution_id}/tasks/{task_id}/logs"
+        path = id_path(
+            "GET", "/workflows/{workflow_id}/executions/{execution_id}/tasks/{task_id}/logs",
+            workflow_id=workflow_id, execution_id=execution_id, task_id=task_id,
+        )
         body = await self._get(path, params=_paging(page, page_size), roles=ROLES_EXECUTIONS)
         return await self._page_async(body, LogEntry, f"GET {path}")
 
@@ -200,17 +245,26 @@ class FlowSynxClient:
         self, workflow_id: str, execution_id: str, page: int = 1, page_size: int = 100
     ) -> Page[Approval]:
         """Pending approvals of one execution; the server has no global list (3.4)."""
-        path = f"/workflows/{workflow_id}/executions/{execution_id}/approvals"
+        path = id_path(
+            "GET", "/workflows/{workflow_id}/executions/{execution_id}/approvals",
+            workflow_id=workflow_id, execution_id=execution_id,
+        )
         body = await self._get(path, params=_paging(page, page_size), roles=ROLES_APPROVALS)
         return await self._page_async(body, Approval, f"GET {path}")
 
     async def approve(self, workflow_id: str, execution_id: str, approval_id: str) -> ActionResult:
-        path = f"/workflows/{workflow_id}/executions/{execution_id}/approvals/{approval_id}/approve"
+        path = id_path(
+            "POST", "/workflows/{workflow_id}/executions/{execution_id}/approvals/{approval_id}/approve",
+            workflow_id=workflow_id, execution_id=execution_id, approval_id=approval_id,
+        )
         body = await self._send("POST", path, roles=ROLES_APPROVALS, timeout=self.approve_timeout)
         return ActionResult(messages=_messages(body))
 
     async def reject(self, workflow_id: str, execution_id: str, approval_id: str) -> ActionResult:
-        path = f"/workflows/{workflow_id}/executions/{execution_id}/approvals/{approval_id}/reject"
+        path = id_path(
+            "POST", "/workflows/{workflow_id}/executions/{execution_id}/approvals/{approval_id}/reject",
+            workflow_id=workflow_id, execution_id=execution_id, approval_id=approval_id,
+        )
         body = await self._send("POST", path, roles=ROLES_APPROVALS)
         return ActionResult(messages=_messages(body))
 
@@ -255,6 +309,13 @@ class FlowSynxClient:
             raise ConnectionFailed(f"cannot reach {self.base_url} ({_reason(error)})", route=route) from None
         except httpx.HTTPError as error:
             raise ConnectionFailed(f"request failed ({type(error).__name__})", route=route) from None
+        # What httpx 0.28 raises outside its HTTPError tree: InvalidURL (e.g. a URL over its
+        # length limit), CookieConflict and the StreamError family. Not transient; their texts
+        # are not shown, as they may quote the URL.
+        except httpx.InvalidURL:
+            raise FlowSynxError("the request URL is not valid", route=route) from None
+        except (httpx.CookieConflict, httpx.StreamError) as error:
+            raise FlowSynxError(f"request failed ({type(error).__name__})", route=route) from None
         if len(response.content) > OFFLOAD_BYTES:
             # Parsing a big body takes tens of milliseconds: not on the UI's event loop.
             return await asyncio.to_thread(self._check, response, route, roles)

@@ -83,6 +83,14 @@ class ServerError(ApiError):
         return self.status_code in (500, 502, 503, 504)
 
 
+class InvalidId(FlowSynxError):
+    """An id handed to the client is not a GUID, so no request was sent.
+
+    The message says which id (workflow, execution, task, approval) but never repeats the
+    value: it may be anything, escape sequences included.
+    """
+
+
 class MalformedResponse(FlowSynxError):
     """The body was not JSON, or not shaped like the reference says."""
 

@@ -9,12 +9,14 @@ does not know yet (kept verbatim and shown, never a crash).
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -30,6 +32,32 @@ def _as_utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+# Canonical 8-4-4-4-12 hexadecimal, ASCII only: no braces, no spaces, nothing around it.
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def as_guid(value: object) -> str | None:
+    """``value`` as a lowercase GUID (the form the server writes), or None if it is not one.
+
+    Every id the API uses is a GUID (reference 1). Ids go into URL paths and onto the
+    screen, so anything else is refused rather than escaped.
+    """
+    if isinstance(value, str) and _GUID.fullmatch(value):
+        return value.lower()
+    return None
+
+
+def _check_guid(value: str) -> str:
+    guid = as_guid(value)
+    if guid is None:
+        # A fixed text, never the value: it ends up in problem notes shown once per distinct
+        # text, and the value is server data that may hold escape sequences.
+        raise PydanticCustomError("guid", "not a GUID")
+    return guid
+
+
+Guid = Annotated[str, AfterValidator(_check_guid)]
 
 
 class _OpenEnum(StrEnum):
@@ -149,7 +177,7 @@ class Pagination(ApiModel):
 
 
 class WorkflowSummary(ApiModel):
-    id: str
+    id: Guid
     name: str
     modified_date: UtcDatetime | None = None
     schema_url: str | None = None
@@ -255,7 +283,7 @@ def _task_from_raw(raw: dict[str, Any]) -> TaskDefinition | None:
 
 
 class WorkflowDetails(ApiModel):
-    id: str
+    id: Guid
     name: str
     workflow: str | None = None
 
@@ -265,13 +293,13 @@ class WorkflowDetails(ApiModel):
 
 
 class ExecuteResult(ApiModel):
-    workflow_id: str
-    execution_id: str
+    workflow_id: Guid
+    execution_id: Guid
     started_at: UtcDatetime | None = None
 
 
 class ExecutionSummary(ApiModel):
-    id: str
+    id: Guid
     status: ExecutionStatus
     execution_start: UtcDatetime | None = None
     execution_end: UtcDatetime | None = None
@@ -283,8 +311,8 @@ class ExecutionSummary(ApiModel):
 
 
 class ExecutionDetails(ApiModel):
-    workflow_id: str
-    execution_id: str
+    workflow_id: Guid
+    execution_id: Guid
     workflow: str | None = None
     status: ExecutionStatus
     execution_start: UtcDatetime | None = None
@@ -300,10 +328,10 @@ class ExecutionDetails(ApiModel):
 
 
 class TaskExecution(ApiModel):
-    id: str
+    id: Guid
     name: str
-    workflow_id: str | None = None
-    workflow_execution_id: str | None = None
+    workflow_id: Guid | None = None
+    workflow_execution_id: Guid | None = None
     status: TaskStatus
     message: str | None = None
     start_time: UtcDatetime | None = None
@@ -311,7 +339,7 @@ class TaskExecution(ApiModel):
 
 
 class TaskExecutionDetails(ApiModel):
-    id: str
+    id: Guid
     status: TaskStatus
     message: str | None = None
     start_time: UtcDatetime | None = None
@@ -319,7 +347,7 @@ class TaskExecutionDetails(ApiModel):
 
 
 class LogEntry(ApiModel):
-    id: str
+    id: Guid
     message: str = ""
     level: LogLevel = LogLevel.INFORMATION
     time_stamp: UtcDatetime
@@ -327,11 +355,11 @@ class LogEntry(ApiModel):
 
 
 class Approval(ApiModel):
-    id: str
-    workflow_id: str
-    execution_id: str
+    id: Guid
+    workflow_id: Guid
+    execution_id: Guid
     task_name: str = ""
-    requested_by: str | None = None
+    requested_by: str | None = None  # a user id: free text, not necessarily a GUID
     requested_at: UtcDatetime | None = None
     status: ApprovalStatus = ApprovalStatus.PENDING
     comments: str | None = None

@@ -138,6 +138,13 @@ class Poller:
                 job.next_due = 0.0
         self.tick()
 
+    def retry_all(self) -> None:
+        """Poll everything now, forgetting past failures (new credentials: what failed
+        with the old ones says nothing about the new)."""
+        for job in self.jobs.values():
+            job.error, job.failures = None, 0
+        self.refresh()
+
     def tick(self) -> None:
         now = self.clock.monotonic()
         for job in list(self.jobs.values()):

@@ -62,6 +62,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     tried = sum(r[0] for r in results.values())
     survived = sum(r[1] for r in results.values())
     terminalreporter.write_line(f"total: {tried} scenarios tried, {survived} survived")
+    for figure in getattr(module, "LOG_FIGURES", ()):
+        terminalreporter.write_line(f"log entries in the pane vs on the server, {figure}")
 
 
 # --- end of resilience summary --------------------------------------------------------------------

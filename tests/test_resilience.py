@@ -40,8 +40,9 @@ from textual.widgets import Input
 from flowsynx_tui.api import BasicCredentials, BearerCredentials, Credentials
 from flowsynx_tui.app import FlowSynxApp
 from flowsynx_tui.config import Settings
-from flowsynx_tui.emulator import Emulator, EmulatorServer, seed
+from flowsynx_tui.emulator import Emulator, EmulatorServer, Faults, seed
 from flowsynx_tui.emulator import auth as emulator_auth
+from flowsynx_tui.emulator.bulk import add_log_lines, populate
 from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.confirm import ConfirmDialog
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
@@ -73,6 +74,7 @@ SERVER_RESTART = "server stops mid-session and restarts"
 ERROR_BURSTS = "500/503 bursts"
 DROPS = "dropped connections"
 PARTIAL = "one kind of request failing (the rest of each cycle goes on)"
+LOSSY_LOGS = "errors and drops on log pages (no line lost or doubled)"
 LATENCY = "2-5 s latency"
 BROKEN_DATA = "malformed, mistyped, incomplete data"
 EXPIRED = "401 mid-session"
@@ -83,7 +85,7 @@ RESIZE = "terminal resize"
 SIGNALS = "SIGHUP/SIGTERM"
 
 FAULT_CLASSES = (
-    SERVER_DOWN, SERVER_RESTART, ERROR_BURSTS, DROPS, PARTIAL, LATENCY, BROKEN_DATA,
+    SERVER_DOWN, SERVER_RESTART, ERROR_BURSTS, DROPS, PARTIAL, LOSSY_LOGS, LATENCY, BROKEN_DATA,
     EXPIRED, FORBIDDEN, FAILED_ACTION, HOSTILE, RESIZE, SIGNALS,
 )
 
@@ -508,6 +510,41 @@ async def test_failing_task_list_keeps_the_tree_while_the_status_moves_on(emulat
         heal(emulator)
         await wait_for(pilot, lambda: screen.snapshot.final, timeout=20, what="final once the tasks are read")
         assert {t.name: t.status.value for t in screen.snapshot.tasks} == {"First": "Completed", "Second": "Completed"}
+
+
+# ------------------------------------------------------------------ lossy log pages
+
+#: Entries read by the pane vs on the server, per fault mix; printed in the summary.
+LOG_FIGURES: list[str] = []
+
+
+@fault_class(LOSSY_LOGS)
+@pytest.mark.parametrize("faults", ["error_rate=0.6", "drop_rate=0.6", "error_rate=0.4,drop_rate=0.3"])
+async def test_log_pages_that_fail_lose_no_line_and_repeat_none(emulator_server, faults: str) -> None:
+    server = emulator_server(seed=False)
+    emulator = server.emulator
+    population = populate(emulator, workflows=1, finished=1, paused=0)
+    (execution_id,) = population.finished_ids
+    total = add_log_lines(emulator, execution_id, 4_537)
+    expected = [record.message for record in sorted(emulator.store.logs(execution_id), key=lambda r: r.timestamp)]
+    assert len(expected) >= total
+    emulator.faults = Faults.parse(f"{faults},only=/logs$,seed=3")
+    app = new_app(server.url, Tap(), refresh=0.2)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.navigate(ExecutionView(population.workflow_of[execution_id], execution_id))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        pane = screen.query_one(LogPane)
+        await wait_for(pilot, lambda: screen.logs_complete, timeout=60, what="every log page read")
+        failed = sum(1 for r in emulator.requests if r.fault in ("error", "drop") and r.path.endswith("/logs"))
+        assert failed >= 3, "the faults were not exercised"
+        # Entry lines as saved (exception texts follow their entry, indented).
+        shown = [line for line in pane.visible_text() if not line.startswith(" ")]
+        assert len(shown) == len(expected), f"{len(shown)} lines in the pane, {len(expected)} on the server"
+        for line, message in zip(shown, expected, strict=True):
+            assert line.endswith(" " + message), (line, message)
+        assert f"{len(expected):,} lines" in pane.status_text
+        LOG_FIGURES.append(f"{faults}: {len(shown):,} of {len(expected):,} entries, {failed} log requests failed")
 
 
 # ------------------------------------------------------------------ latency

@@ -370,12 +370,15 @@ class FlowSynxClient:
         if not isinstance(data, list):
             raise MalformedResponse(f"expected a list in 'data', got {type(data).__name__}", route=route)
         items: list[M] = []
+        positions: list[int] = []
         problems: list[str] = []
         for index, raw in enumerate(data):
             try:
                 items.append(model.model_validate(raw))
             except ValidationError as error:
                 problems.append(f"{route}: item {index + 1} skipped: {_describe(error)}")
+            else:
+                positions.append(index)
         raw_pagination = _field(body, "pagination")
         try:
             pagination = (
@@ -386,7 +389,9 @@ class FlowSynxClient:
             )
         except ValidationError as error:
             raise MalformedResponse(f"unexpected pagination: {_describe(error)}", route=route) from None
-        return Page[model](items=tuple(items), pagination=pagination, problems=tuple(problems))  # type: ignore[valid-type]
+        return Page[model](  # type: ignore[valid-type]
+            items=tuple(items), pagination=pagination, problems=tuple(problems), positions=tuple(positions)
+        )
 
 
 def _paging(page: int, page_size: int) -> dict[str, int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from flowsynx_tui.api.errors import FlowSynxError
 from flowsynx_tui.api.models import LogEntry, Page
 
 LogFetcher = Callable[[int, int], Awaitable[Page[LogEntry]]]
@@ -30,16 +31,31 @@ class LogTail:
         self.consumed = 0
         self._boundary_ids: set[str] = set()
         self.problems: tuple[str, ...] = ()
+        #: Why the last poll stopped early (a page failed after others were read), or None.
+        self.failure: FlowSynxError | None = None
         self.requests = 0
 
     async def poll(self) -> list[LogEntry]:
-        """New entries since the last call, oldest first."""
+        """New entries since the last call, oldest first.
+
+        A page that fails after others were read ends the poll with what was read: those
+        entries are returned and counted as consumed, ``failure`` says what failed, and the
+        next poll starts from the page that failed. A poll whose first page fails raises and
+        leaves the tail where it was. Either way no entry is lost or returned twice.
+        """
         fresh: list[LogEntry] = []
         problems: list[str] = []
         page = self.consumed // self.page_size + 1
         self.behind = False
+        self.failure = None
         for read in range(1, self.max_pages + 1):
-            result = await self._fetch(page, self.page_size)
+            try:
+                result = await self._fetch(page, self.page_size)
+            except FlowSynxError as error:
+                if read == 1:
+                    raise
+                self.failure = error
+                break
             self.requests += 1
             problems.extend(result.problems)
             if result.pagination.current_page != page:
@@ -47,13 +63,13 @@ class LogTail:
                 # log was reset, e.g. a restarted emulator. Keep what is on screen.
                 # A later page than asked for is nonsense; following it could loop for ever.
                 break
-            page_start = (result.pagination.current_page - 1) * self.page_size
+            page_start = (page - 1) * self.page_size
             skip = max(0, self.consumed - page_start)
-            for entry in result.items[skip:] if skip <= len(result.items) else ():
-                if entry.id not in self._boundary_ids:
+            for position, entry in result.placed:
+                if position >= skip and entry.id not in self._boundary_ids:
                     fresh.append(entry)
-            self.consumed = max(self.consumed, page_start + len(result.items) + len(result.problems))
-            if len(result.items) + len(result.problems) < self.page_size:
+            self.consumed = max(self.consumed, page_start + result.size)
+            if result.size < self.page_size:
                 self._boundary_ids = {entry.id for entry in result.items}
             else:
                 self._boundary_ids = set()

@@ -389,7 +389,8 @@ class Page(BaseModel, Generic[T]):
     """One page of a list route.
 
     ``problems`` names items that could not be read; they are left out so that one
-    broken row does not hide the rest of the list.
+    broken row does not hide the rest of the list. ``positions`` gives each item's place
+    in the page as the server sent it, so what follows a skipped item keeps its place.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -397,6 +398,19 @@ class Page(BaseModel, Generic[T]):
     items: tuple[T, ...] = ()
     pagination: Pagination = Field(default_factory=Pagination)
     problems: tuple[str, ...] = ()
+    positions: tuple[int, ...] = ()
+
+    @property
+    def placed(self) -> list[tuple[int, T]]:
+        """``(position in the page, item)`` for every readable item."""
+        if len(self.positions) == len(self.items):
+            return list(zip(self.positions, self.items, strict=True))
+        return list(enumerate(self.items))
+
+    @property
+    def size(self) -> int:
+        """Items the server sent on this page, readable or not."""
+        return len(self.items) + len(self.problems)
 
     @property
     def total_count(self) -> int:

@@ -100,6 +100,8 @@ class LogBatch:
     source: LogSource
     entries: tuple[LogEntry, ...]
     complete: bool
+    #: A page that failed after others were read (what was read is in ``entries``).
+    failures: tuple[FlowSynxError, ...] = ()
 
 
 class LogSource:
@@ -152,6 +154,7 @@ class LogSource:
         # are complete.
         was_final = self._execution_final()
         entries = await self.tail.poll()
-        if was_final and not self.tail.behind:
+        failure = self.tail.failure
+        if was_final and not self.tail.behind and failure is None:
             self.complete = True
-        return LogBatch(self, tuple(entries), self.complete)
+        return LogBatch(self, tuple(entries), self.complete, (failure,) if failure else ())

@@ -145,7 +145,7 @@ async def _overview_loaded(pilot: Pilot[None], app: FlowSynxApp) -> None:
     await wait_for(
         pilot,
         lambda: overview.index.loaded
-        and len(overview.index.workflow_of) == len(overview.index)
+        and overview.index.unmatched == 0
         and app.services.status.metrics is not None
         and app.approvals_swept,
         what="overview loaded",

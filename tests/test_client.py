@@ -228,7 +228,7 @@ async def test_list_executions_pages_every_id_once_oldest_first(seeded: Emulator
     assert paused.execution_end is not None and paused.effective_end is None  # quirk Q4
 
 
-async def test_read_newest_starts_from_the_last_page(seeded: EmulatorServer) -> None:
+async def test_read_newest_walks_back_from_the_last_page(seeded: EmulatorServer) -> None:
     emu = seeded.emulator
     async with connect(seeded) as client:
         oldest_first = await all_executions(client)
@@ -237,7 +237,8 @@ async def test_read_newest_starts_from_the_last_page(seeded: EmulatorServer) -> 
         def fetch(page: int, size: int) -> Any:
             return client.list_executions(NIGHTLY_FIRST[0], page, size)
 
-        for limit, expected_requests in ((2, 1), (7, 2), (100, 6)):
+        # Page 1 for the number of pages, then back from the last (27 items: 2 on page 6).
+        for limit, expected_requests in ((2, 2), (7, 3), (100, 6)):
             mark = len(emu.requests)
             items, total = await read_newest(fetch, limit, page_size=5)
             assert len(requests_after(emu, mark)) == expected_requests, limit

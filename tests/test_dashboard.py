@@ -67,7 +67,8 @@ async def test_enter_opens_executions_newest_first(emulator_server) -> None:
 async def test_task_goes_running_to_completed_and_logs_arrive(emulator_server) -> None:
     server = emulator_server(time_scale=1.0, seed=False)
     emulator = server.emulator
-    hints = {"emulator": {"seconds": 1.5, "logLines": 5}}
+    # 3 s a task: time to see the first one Running on a busy machine, however slow the start.
+    hints = {"emulator": {"seconds": 3, "logLines": 5}}
     workflow_id = emulator.add_workflow(
         {"Name": "chain", "Tasks": [
             {"Name": "ListFiles", "Type": "Demo:1.0", "Execution": {"Parameters": hints}},

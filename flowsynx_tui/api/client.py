@@ -60,9 +60,6 @@ DEFAULT_PAGE_SIZE = 25
 # hundreds of log lines does not stall the UI sharing this event loop.
 OFFLOAD_BYTES = 64 * 1024
 OFFLOAD_ITEMS = 200
-# The server clamps a page beyond the last one to the last page (reference 2.2), so
-# asking for the largest int32 page returns the newest items in one request.
-LAST_PAGE = 2_147_483_647
 
 # Which roles each group of routes accepts (reference 7.2); named in 403 messages.
 ROLES_WORKFLOWS = ("admin", "workflows")
@@ -490,15 +487,19 @@ async def read_newest(
 ) -> tuple[list[M], int]:
     """Up to ``limit`` newest items, newest first, and the total count.
 
-    Starts from the last page (one request when it is full enough) and walks back.
+    Reads page 1 for the number of pages, then walks back from the last one. (Asking for a
+    huge page to get the last one is not safe: v1.3.0 computes its offset in 32 bits.)
     """
-    last = await fetch(LAST_PAGE, page_size)
-    newest = list(reversed(last.items))
-    page = last.pagination.current_page - 1
+    first = await fetch(1, page_size)
+    pages = first.pagination.total_pages
+    if pages <= 1:
+        return list(reversed(first.items))[:limit], first.total_count
+    newest: list[M] = []
+    page = pages
     while len(newest) < limit and page >= 1:
-        result = await fetch(page, page_size)
+        result = first if page == 1 else await fetch(page, page_size)
         if result.pagination.current_page != page or not (result.items or result.problems):
             break  # not the page asked for: walking further back would repeat items or never end
         newest.extend(reversed(result.items))
         page -= 1
-    return newest[:limit], last.total_count
+    return newest[:limit], max(first.total_count, len(newest))

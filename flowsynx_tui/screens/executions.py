@@ -64,7 +64,7 @@ class ExecutionsScreen(FilterableScreen):
         waiting = {approval.execution_id for approval in overview.approvals.all()}
         cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]] = {}
         for summary in self.executions():
-            workflow_name = overview.workflow_name(overview.index.workflow_of.get(summary.id))
+            workflow_name = overview.workflow_of(summary.id)
             if not matches(f"{summary.id} {summary.status.value} {workflow_name}", self.filter_text):
                 continue
             live = summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
@@ -114,7 +114,7 @@ class ExecutionsScreen(FilterableScreen):
             title = f"Executions of {one_line(overview.workflow_name(self.workflow_id), 60)} ({shown})"
         if self.filter_text:
             title += f" · filter: {one_line(self.filter_text, 30)}"
-        unresolved = len(overview.index) - len(overview.index.workflow_of)
+        unresolved = overview.index.unmatched
         if self.workflow_id is not None and unresolved > 0:
             title += f" · {unresolved} executions not yet matched to a workflow"
         self.query_one("#title", Static).update(Text(title))
@@ -131,10 +131,18 @@ class ExecutionsScreen(FilterableScreen):
         execution_id = self.selected_execution_id()
         if execution_id is None:
             return None
-        workflow_id = self.services.overview.index.workflow_of.get(execution_id) or self.workflow_id
+        overview = self.services.overview
+        workflow_id = overview.index.workflow_of.get(execution_id) or self.workflow_id
         if workflow_id is None:
-            hidden = self.services.overview.workflows_hidden
-            if hidden:
+            hidden = overview.workflows_hidden
+            if execution_id in overview.index.orphans:
+                # Quirk Q11: a deleted workflow's runs stay listed, their details are gone.
+                self.notify(
+                    "Cannot open it: no workflow has this execution (its workflow was deleted?); "
+                    "the server answers 404 for its details under every workflow.",
+                    severity="warning",
+                )
+            elif hidden:
                 # The execution routes need its workflow id, found through the workflow list.
                 self.notify(f"Cannot open it: {one_line(hidden, 200)}.", severity="warning")
             else:

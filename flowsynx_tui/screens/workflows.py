@@ -89,7 +89,7 @@ class WorkflowsScreen(FilterableScreen):
             else f"Workflows ({shown} of {total}, filter: {one_line(self.filter_text, 30)})"
         )
         overview = self.services.overview
-        unresolved = len(overview.index) - len(overview.index.workflow_of)
+        unresolved = overview.index.unmatched
         if overview.workflows_hidden:
             title += f" · {one_line(overview.workflows_hidden, 120)}"
         elif unresolved > 0:

@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 SERVER_INFO_INTERVAL = 5.0
+EARLY_UPDATE_EVERY = 0.25
 
 
 @dataclass
@@ -78,8 +79,19 @@ class Services:
         overview = Overview(client)
         actions = ActionRunner(client, overview, host, read_only=settings.read_only)  # type: ignore[arg-type]
 
+        last_early = -EARLY_UPDATE_EVERY
+
+        def early(update: OverviewUpdate) -> None:
+            # A first read of a long history lands page by page: redraw a few times a
+            # second at most, not once per page.
+            nonlocal last_early
+            now = clock.monotonic()
+            if now - last_early >= EARLY_UPDATE_EVERY:
+                last_early = now
+                poller.publish("overview", update)
+
         async def overview_cycle() -> OverviewUpdate:
-            update = await overview.refresh(progress=lambda early: poller.publish("overview", early))
+            update = await overview.refresh(progress=early)
             status.approvals_waiting = len(overview.approvals.all())
             return update
 

@@ -15,6 +15,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from flowsynx_tui.api import (
     Approval,
@@ -23,14 +24,18 @@ from flowsynx_tui.api import (
     FlowSynxClient,
     FlowSynxError,
     NotFound,
+    Page,
     PermissionDenied,
     WorkflowSummary,
 )
 
 EXECUTION_PAGE_SIZE = 100
-#: Any well-formed id lists the caller's executions (quirk Q1), without knowing a workflow.
+#: A well-formed id that is no workflow's: v1.3.0 lists the caller's executions under it
+#: (quirk Q1), a server that lists per workflow has none (or answers 404).
 ANY_WORKFLOW_ID = "00000000-0000-0000-0000-000000000000"
 RESOLVE_CONCURRENCY = 4
+#: What lists show for an execution no workflow has (quirk Q11: its workflow was deleted).
+DELETED_WORKFLOW = "workflow unknown (deleted?)"
 
 
 @dataclass(frozen=True)
@@ -52,93 +57,230 @@ class WorkflowStats:
     last: ExecutionSummary | None = None
 
 
-class ExecutionIndex:
-    """Every execution the caller can see, oldest first.
+class ListMode(StrEnum):
+    """How this server's ``GET /workflows/{id}/executions`` lists."""
 
-    FlowSynx v1.3.0 lists all executions of the caller whatever workflow id is in the
-    path (quirk Q1), so the workflow of each execution comes from its details.
+    #: Not told apart yet (no execution visible): list per workflow, ask again each cycle.
+    UNKNOWN = "unknown"
+    #: FlowSynx v1.3.0 (quirk Q1): every execution of the caller, whatever id is in the path.
+    ALL = "all"
+    #: The original API page, and any release that fixes Q1: that workflow's executions.
+    BY_WORKFLOW = "by-workflow"
+
+
+class ExecutionList:
+    """One paged execution list on the server (oldest first), read as cheaply as it allows.
+
+    The first read takes page 1 (for the number of pages), then the pages from the newest
+    back, so the runs people look for come first; a page that fails is read again next
+    cycle, and what was read stays. After that a cycle reads only the pages that hold
+    unfinished executions, and the tail where new ones appear.
     """
 
-    def __init__(self, page_size: int = EXECUTION_PAGE_SIZE) -> None:
+    def __init__(self, via: str, page_size: int, workflow_id: str | None) -> None:
+        #: The workflow id in the route.
+        self.via = via
+        #: The workflow every listed execution belongs to; None when the list mixes them (Q1).
+        self.workflow_id = workflow_id
         self.page_size = page_size
-        self.by_id: dict[str, ExecutionSummary] = {}
-        self.order: list[str] = []
         self.position: dict[str, int] = {}
-        self.workflow_of: dict[str, str] = {}
+        self.at: dict[int, str] = {}
+        #: Positions seen so far, readable items or not.
+        self.end = 0
         self.loaded = False
-        self.problems: tuple[str, ...] = ()
-        self.requests = 0
+        self._first_read: list[int] | None = None
+        self._order: list[str] | None = None
 
-    def __len__(self) -> int:
-        return len(self.order)
+    def newest_first(self) -> list[str]:
+        if self._order is None:
+            self._order = sorted(self.position, key=self.position.__getitem__, reverse=True)
+        return self._order
 
-    def newest_first(self, workflow_id: str | None = None) -> list[ExecutionSummary]:
-        ids = reversed(self.order)
-        if workflow_id is None:
-            return [self.by_id[i] for i in ids]
-        return [self.by_id[i] for i in ids if self.workflow_of.get(i) == workflow_id]
+    def place(self, execution_id: str, position: int) -> bool:
+        """Note where an execution stands; True if it is new to this list."""
+        old = self.position.get(execution_id)
+        if old == position:
+            return False
+        if old is not None:
+            self.at.pop(old, None)
+        self.position[execution_id] = position
+        self.at[position] = execution_id
+        self._order = None
+        return old is None
 
-    def unfinished(self) -> list[str]:
-        return [i for i in self.order if not self.by_id[i].status.is_finished]
-
-    def paused(self) -> list[str]:
-        return [i for i in self.order if self.by_id[i].status is ExecutionStatus.PAUSED]
-
-    async def refresh(self, client: FlowSynxClient, via_workflow_id: str) -> set[str]:
-        """Re-read what may have changed; returns ids that are new or changed."""
-        problems: list[str] = []
-        if not self.loaded:
-            changed = await self._read_from(client, via_workflow_id, 1, problems)
-        else:
-            pages = sorted({self.position[i] // self.page_size + 1 for i in self.unfinished()})
-            tail_page = len(self.order) // self.page_size + 1
-            changed = set()
-            for page in pages:
-                if page >= tail_page:
-                    break
-                changed |= await self._read_from(client, via_workflow_id, page, problems, follow=False)
-            changed |= await self._read_from(client, via_workflow_id, tail_page, problems)
-        self.loaded = True
-        self.problems = tuple(problems)
-        return changed
-
-    async def _read_from(
-        self, client: FlowSynxClient, via: str, page: int, problems: list[str], *, follow: bool = True
-    ) -> set[str]:
-        """Read ``page`` and, when ``follow``, the pages after it."""
+    async def refresh(self, client: FlowSynxClient, index: ExecutionIndex, problems: list[str],
+                      progress: Callable[[set[str]], None]) -> set[str]:
         changed: set[str] = set()
+        if not self.loaded:
+            if self._first_read is None:
+                first = await self._read(client, 1, index, problems, changed)
+                self._first_read = list(range(first.pagination.total_pages, 1, -1))
+                progress(changed)
+            while self._first_read:
+                await self._read(client, self._first_read[0], index, problems, changed)
+                self._first_read.pop(0)
+                progress(changed)
+            self.loaded = True
+            return changed
+        tail = self.end // self.page_size + 1
+        unfinished = {self.position[i] // self.page_size + 1 for i in self.position if not index.by_id[i].status.is_finished}
+        for page in sorted(p for p in unfinished if p < tail):
+            await self._read(client, page, index, problems, changed)
+        page = tail
         while True:
-            result = await client.list_executions(via, page, self.page_size)
-            self.requests += 1
-            problems.extend(result.problems)
-            changed |= self._merge(result.items, (result.pagination.current_page - 1) * self.page_size)
+            result = await self._read(client, page, index, problems, changed)
             # A page number other than the one asked for means the list shrank or the
             # server is confused; following its "next page" could go on for ever.
-            if not follow or not result.pagination.has_next_page or result.pagination.current_page != page:
+            if not result.pagination.has_next_page or result.pagination.current_page != page:
                 break
             page += 1
         return changed
 
-    def _merge(self, items: Iterable[ExecutionSummary], first_position: int) -> set[str]:
-        changed: set[str] = set()
-        for offset, item in enumerate(items):
-            old = self.by_id.get(item.id)
-            if old is None:
-                self.position[item.id] = first_position + offset
-                self.order.append(item.id)
+    async def _read(
+        self, client: FlowSynxClient, page: int, index: ExecutionIndex, problems: list[str], changed: set[str]
+    ) -> Page[ExecutionSummary]:
+        result = await client.list_executions(self.via, page, self.page_size)
+        index.requests += 1
+        problems.extend(result.problems)
+        start = (result.pagination.current_page - 1) * self.page_size
+        for offset, item in result.placed:
+            if index.merge(item, self, start + offset):
                 changed.add(item.id)
-            elif old != item:
-                changed.add(item.id)
-            self.by_id[item.id] = item
-        return changed
+        self.end = max(self.end, start + result.size)
+        return result
+
+
+class ExecutionIndex:
+    """Every execution the caller can see, and which workflow each belongs to.
+
+    On a server that lists executions per workflow the route says the workflow. FlowSynx
+    v1.3.0 lists all executions of the caller whatever workflow id is in the path (quirk
+    Q1): there the workflow of each execution comes from its details, probed once; one
+    that no workflow has (a deleted workflow's, Q11) is remembered as such and probed
+    again only when the workflow list changes.
+    """
+
+    def __init__(self, page_size: int = EXECUTION_PAGE_SIZE) -> None:
+        self.page_size = page_size
+        self.mode = ListMode.UNKNOWN
+        self.lists: dict[str, ExecutionList] = {}
+        self.by_id: dict[str, ExecutionSummary] = {}
+        self.workflow_of: dict[str, str] = {}
+        #: Executions no workflow has (probed against each): their workflow was deleted.
+        self.orphans: set[str] = set()
+        self._orphans_among: frozenset[str] = frozenset()
+        self.loaded = False
+        self.problems: tuple[str, ...] = ()
+        self.requests = 0
+        self._newest: dict[str | None, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    @property
+    def unmatched(self) -> int:
+        """Executions whose workflow is still being looked for."""
+        return len(self.by_id) - len(self.workflow_of) - len(self.orphans)
+
+    def newest_first(self, workflow_id: str | None = None) -> list[ExecutionSummary]:
+        ids = self._newest.get(workflow_id)
+        if ids is None:
+            ids = self._newest[workflow_id] = self._newest_ids(workflow_id)
+        return [self.by_id[i] for i in ids]
+
+    def _newest_ids(self, workflow_id: str | None) -> list[str]:
+        if workflow_id is not None and workflow_id in self.lists:
+            return list(self.lists[workflow_id].newest_first())
+        if len(self.lists) == 1:
+            ids = next(iter(self.lists.values())).newest_first()
+        else:
+            # One list per workflow: newest first across them by start time.
+            ids = sorted(
+                self.by_id,
+                key=lambda i: (self.by_id[i].execution_start is not None, self.by_id[i].execution_start),
+                reverse=True,
+            )
+        if workflow_id is None:
+            return list(ids)
+        return [i for i in ids if self.workflow_of.get(i) == workflow_id]
+
+    def unfinished(self) -> list[str]:
+        return [i for i, summary in self.by_id.items() if not summary.status.is_finished]
+
+    def paused(self) -> list[str]:
+        return [i for i, summary in self.by_id.items() if summary.status is ExecutionStatus.PAUSED]
+
+    def merge(self, summary: ExecutionSummary, listed: ExecutionList, position: int) -> bool:
+        """Take one listed execution; True if it is new or changed."""
+        new = listed.place(summary.id, position)
+        if new:
+            self._newest.clear()
+        if listed.workflow_id is not None:
+            self.workflow_of[summary.id] = listed.workflow_id
+        old = self.by_id.get(summary.id)
+        self.by_id[summary.id] = summary
+        return old != summary
 
     def record(self, workflow_id: str, summary: ExecutionSummary) -> None:
         """Remember an execution this client just started, before the next list read."""
-        if summary.id not in self.by_id:
-            self.position[summary.id] = len(self.order)
-            self.order.append(summary.id)
+        listed = self.lists.get(workflow_id) or next(iter(self.lists.values()), None)
+        if listed is not None and summary.id not in listed.position:
+            listed.place(summary.id, listed.end)
         self.by_id[summary.id] = summary
         self.workflow_of[summary.id] = workflow_id
+        self._newest.clear()
+
+    def use_lists(self, mode: ListMode, workflow_ids: Iterable[str]) -> None:
+        """One list of everything (``ALL``), or one per workflow; drop what no longer fits."""
+        if mode is ListMode.ALL:
+            wanted = {ANY_WORKFLOW_ID: None}
+        else:
+            wanted = {w: w for w in workflow_ids}
+        if (mode is ListMode.ALL) != (self.mode is ListMode.ALL):
+            # What the other way of listing said about workflows is no evidence here.
+            self.lists.clear()
+            self.workflow_of.clear()
+            self.orphans.clear()
+            self.loaded = False
+        self.mode = mode
+        for via in list(self.lists):
+            if via not in wanted:
+                for execution_id in self.lists.pop(via).position:
+                    # A workflow that left the list: on this server its runs cannot be listed.
+                    self.by_id.pop(execution_id, None)
+                    self.workflow_of.pop(execution_id, None)
+        for via, workflow_id in wanted.items():
+            if via not in self.lists:
+                self.lists[via] = ExecutionList(via, self.page_size, workflow_id)
+        if mode is not ListMode.ALL:
+            listed = {i for listed in self.lists.values() for i in listed.position}
+            for execution_id in set(self.by_id) - listed:
+                self.by_id.pop(execution_id, None)
+        self._newest.clear()
+
+    async def refresh(
+        self, client: FlowSynxClient, failures: list[FlowSynxError], progress: Callable[[set[str]], None]
+    ) -> set[str]:
+        """Re-read what may have changed; returns ids that are new or changed.
+
+        One list failing costs only that list (its failure goes to ``failures``); when
+        every list failed, the first failure is raised.
+        """
+        problems: list[str] = []
+        changed: set[str] = set()
+        answered = not self.lists
+        for listed in list(self.lists.values()):
+            try:
+                changed |= await listed.refresh(client, self, problems, progress)
+            except FlowSynxError as error:
+                failures.append(error)
+            else:
+                answered = True
+        if not answered:
+            raise failures[-1]
+        self.loaded = all(listed.loaded for listed in self.lists.values())
+        self.problems = tuple(problems)
+        return changed
 
     async def resolve_workflows(
         self,
@@ -148,14 +290,20 @@ class ExecutionIndex:
         limit: int,
         failures: list[FlowSynxError],
     ) -> set[str]:
-        """Find the workflow of up to ``limit`` executions (newest first), once each.
+        """Find the workflow of up to ``limit`` executions (newest first), once each (Q1).
 
         Requests that fail (other than "not this workflow") go to ``failures``."""
-        # Once each: the caller's priority list may name an execution twice (paused and newest).
-        pending = list(dict.fromkeys(i for i in execution_ids if i not in self.workflow_of))[:limit]
-        if not pending:
-            return set()
         candidates = list(workflow_ids)
+        if self._orphans_among != frozenset(candidates):
+            # The workflow list changed: a run that matched none may match a new one.
+            self.orphans.clear()
+            self._orphans_among = frozenset(candidates)
+        # Once each: the caller's priority list may name an execution twice (paused and newest).
+        pending = list(
+            dict.fromkeys(i for i in execution_ids if i not in self.workflow_of and i not in self.orphans)
+        )[:limit]
+        if not pending or not candidates:
+            return set()
         semaphore = asyncio.Semaphore(RESOLVE_CONCURRENCY)
         resolved: set[str] = set()
 
@@ -172,19 +320,24 @@ class ExecutionIndex:
             if found:
                 self.workflow_of[execution_id] = found
                 resolved.add(execution_id)
+            else:
+                self.orphans.add(execution_id)
+                resolved.add(execution_id)
 
         await asyncio.gather(*(one(i) for i in pending))
+        if resolved:
+            self._newest.clear()
         return resolved
 
     def _neighbours_first(self, execution_id: str, candidates: list[str]) -> list[str]:
         """Runs started next to each other often belong to one workflow: try theirs first."""
-        position = self.position.get(execution_id)
-        if position is None:
+        listed = next(iter(self.lists.values()), None)
+        position = listed.position.get(execution_id) if listed else None
+        if listed is None or position is None:
             return candidates
         near = [
-            self.workflow_of.get(self.order[p])
+            self.workflow_of.get(listed.at.get(p, ""))
             for p in (position - 1, position + 1, position - 2, position + 2)
-            if 0 <= p < len(self.order)
         ]
         first = [w for w in dict.fromkeys(near) if w is not None and w in candidates]
         return first + [w for w in candidates if w not in first]
@@ -292,28 +445,36 @@ class Overview:
         workflow = self.workflows.get(workflow_id)
         return workflow.name if workflow else workflow_id[:8]
 
+    def workflow_of(self, execution_id: str) -> str:
+        """The name of an execution's workflow as lists show it."""
+        if execution_id in self.index.orphans:
+            return DELETED_WORKFLOW
+        return self.workflow_name(self.index.workflow_of.get(execution_id))
+
     def stats(self) -> dict[str, WorkflowStats]:
         stats: dict[str, WorkflowStats] = {wid: WorkflowStats() for wid in self.workflows}
-        for execution_id in self.index.order:
-            workflow_id = self.index.workflow_of.get(execution_id)
-            if workflow_id not in stats:
+        workflow_of = self.index.workflow_of
+        for summary in self.index.newest_first():
+            entry = stats.get(workflow_of.get(summary.id, ""))
+            if entry is None:
                 continue
-            summary = self.index.by_id[execution_id]
-            entry = stats[workflow_id]
             entry.counts[str(summary.status.value)] += 1
-            entry.last = summary
+            if entry.last is None:
+                entry.last = summary
         return stats
 
     async def refresh(self, progress: Callable[[OverviewUpdate], None] | None = None) -> OverviewUpdate:
         """One polling cycle.
 
-        ``progress`` gets the cheap steps (workflows, then executions) as they land, so the
-        screens can show them before the slower matching of executions to workflows.
+        ``progress`` gets the cheap steps (workflows, then each page of executions) as
+        they land, so the screens can show them before the slower matching of executions
+        to workflows.
 
         Each step keeps what it knew when its request fails and the cycle goes on: a
         dropped approvals request does not hide a new execution, nor the other way round.
         Only a cycle in which every request failed fails as a whole (and backs off).
         """
+        report = progress or (lambda _update: None)
         failures: list[FlowSynxError] = []
         answered = False
         workflow_problems: list[str] = []
@@ -336,24 +497,21 @@ class Overview:
         if not self.workflows and self.workflows_hidden is None:
             self.problems = tuple(workflow_problems)
             return OverviewUpdate(problems=self.problems, failures=tuple(failures))
-        if progress is not None:
-            progress(OverviewUpdate(complete=False))
+        report(OverviewUpdate(complete=False))
         changed: set[str] = set()
         try:
-            via = next(iter(self.workflows), ANY_WORKFLOW_ID)
-            changed = await self.index.refresh(self.client, via)
+            changed = await self._read_executions(failures, lambda early: report(OverviewUpdate(frozenset(early), complete=False)))
         except FlowSynxError as error:
             if not answered:
                 raise  # the workflows failed too: nothing of this cycle got through
             failures.append(error)
-        if progress is not None and changed:
-            progress(OverviewUpdate(changed=frozenset(changed), complete=False))
-        newest = list(reversed(self.index.order))
-        # Paused executions first: the approvals inbox needs their workflow.
-        priority = self.index.paused() + newest
-        changed |= await self.index.resolve_workflows(
-            self.client, priority, self._guess_order(), self.resolve_per_cycle, failures
-        )
+        if self.index.mode is ListMode.ALL:
+            newest = [summary.id for summary in self.index.newest_first()]
+            # Paused executions first: the approvals inbox needs their workflow.
+            priority = self.index.paused() + newest
+            changed |= await self.index.resolve_workflows(
+                self.client, priority, self._guess_order(), self.resolve_per_cycle, failures
+            )
         fresh = await self.approvals.refresh(self.client, self.index, failures)
         hidden = (self.workflows_hidden,) if self.workflows_hidden else ()
         self.problems = hidden + tuple(workflow_problems) + self.index.problems + self.approvals.problems
@@ -363,6 +521,39 @@ class Overview:
             problems=self.problems,
             failures=tuple(failures),
         )
+
+    async def _read_executions(self, failures: list[FlowSynxError], progress: Callable[[set[str]], None]) -> set[str]:
+        """Read the execution lists the way this server lists them, finding out how first."""
+        index = self.index
+        mode = index.mode
+        if mode is ListMode.UNKNOWN:
+            mode = await self._probe_list_mode()
+        if mode is not ListMode.ALL and self.workflows_hidden:
+            # Listed per workflow, and the workflow ids are not ours to read.
+            index.use_lists(mode, ())
+            return set()
+        index.use_lists(mode, self.workflows)
+        changed = await index.refresh(self.client, failures, progress)
+        if mode is ListMode.UNKNOWN:
+            # Asked again after the lists were read, so a run started in between cannot
+            # make a server that lists everything look like one that lists per workflow.
+            after = await self._probe_list_mode()
+            if after is ListMode.ALL:
+                index.use_lists(ListMode.ALL, self.workflows)
+                changed |= await index.refresh(self.client, failures, progress)
+            elif after is ListMode.BY_WORKFLOW or any(listed.position for listed in index.lists.values()):
+                index.mode = ListMode.BY_WORKFLOW
+        return changed
+
+    async def _probe_list_mode(self) -> ListMode:
+        """List through a well-formed id that is no workflow's: v1.3.0 answers with the
+        caller's executions, a server that lists per workflow with 404 or nothing."""
+        self.index.requests += 1
+        try:
+            probe = await self.client.list_executions(ANY_WORKFLOW_ID, 1, 1)
+        except NotFound:
+            return ListMode.BY_WORKFLOW
+        return ListMode.ALL if probe.total_count > 0 or probe.problems else ListMode.UNKNOWN
 
     def _guess_order(self) -> list[str]:
         counts = Counter(self.index.workflow_of.values())

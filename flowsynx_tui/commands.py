@@ -22,7 +22,7 @@ from flowsynx_tui.messages import (
     WorkflowsView,
 )
 from flowsynx_tui.screens.base import DashboardScreen
-from flowsynx_tui.text import markup_literal, one_line, short_id
+from flowsynx_tui.text import markup_literal, one_line
 
 MAX_EXECUTIONS = 2000
 
@@ -68,7 +68,7 @@ class JumpProvider(Provider):
             name = one_line(overview.workflow_name(workflow_id), 40)
             entries.append(
                 (
-                    f"execution {short_id(summary.id)} {name}",
+                    f"execution {overview.label(summary.id)} {name}",
                     f"{markup_literal(summary.status.value, 20)} · id {markup_literal(summary.id)}",
                     partial(go, ExecutionView(workflow_id, summary.id)),
                 )

@@ -21,7 +21,9 @@ space, a newline a visible ``⏎``) and :func:`log_line` for log rows (tabs expa
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
 
 from rich.text import Text
 
@@ -96,6 +98,23 @@ def safe(value: object, limit: int = 500, style: str = "") -> Text:
 def short_id(identifier: object) -> str:
     """The first eight characters of an id, as tables show it."""
     return one_line("" if identifier is None else str(identifier)[:8], 8)
+
+
+def unique_prefixes(identifiers: Iterable[str], minimum: int = 8) -> dict[str, str]:
+    """Each id's shortest prefix of at least ``minimum`` characters that no other id in
+    ``identifiers`` starts with (ids such as ``00000000-0000-0000-0000-00000000a001`` exist),
+    made safe to show."""
+    ordered = sorted(set(identifiers))
+    labels: dict[str, str] = {}
+    for index, identifier in enumerate(ordered):
+        length = minimum
+        # In sorted order the longest prefix shared with any id is shared with a neighbour.
+        for near in (index - 1, index + 1):
+            if 0 <= near < len(ordered):
+                shared = len(os.path.commonprefix((identifier, ordered[near])))
+                length = max(length, shared + 1)
+        labels[identifier] = one_line(identifier[:length], length)
+    return labels
 
 
 _GUID = re.compile(r"\b([0-9a-fA-F]{8})-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")

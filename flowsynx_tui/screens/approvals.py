@@ -69,7 +69,7 @@ class ApprovalInbox(FilterableScreen):
                     (
                         Text(busy or "⚑", style="bold yellow" if busy else "magenta"),
                         safe(workflow, 40, style="bold"),
-                        short_id(approval.execution_id),
+                        overview.label(approval.execution_id),
                         safe(approval.task_name, 40),
                         format_age(approval.requested_at, now),
                         safe(approval.comments or "", 60),
@@ -86,7 +86,8 @@ class ApprovalInbox(FilterableScreen):
         elif not overview.index.loaded:
             title += " · looking for paused executions…"
         elif total == 0:
-            title += " · nothing waits for a decision"
+            # Reference 7.1: the approval lookups filter by the execution's owner.
+            title += " · nothing waits for a decision (FlowSynx shows each user only the approvals of runs they started)"
         self.query_one("#title", Static).update(Text(title))
 
     def selected(self) -> Approval | None:

@@ -21,7 +21,7 @@ from flowsynx_tui.format import duration_between, format_duration, format_time, 
 from flowsynx_tui.messages import ExecutionChanged, LogsArrived, PollFailed, ProblemsFound
 from flowsynx_tui.screens.base import DashboardScreen, ServerActionBinding
 from flowsynx_tui.services import ExecutionSnapshot, ExecutionWatch, LogSource, PollJob, Services
-from flowsynx_tui.text import one_line, short_id
+from flowsynx_tui.text import one_line
 from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.task_tree import TaskTree
 
@@ -54,12 +54,16 @@ class ExecutionDetailScreen(DashboardScreen):
         return self.watch.snapshot
 
     @property
+    def label(self) -> str:
+        return self.services.overview.label(self.execution_id)
+
+    @property
     def logs_complete(self) -> bool:
         """True once the logs shown are all there will be (the execution ended and they were read)."""
         return self.log_source is not None and self.log_source.complete
 
     def compose_body(self) -> ComposeResult:
-        yield Static(Text(f"Execution {short_id(self.execution_id)} · loading…"), id="exec-info")
+        yield Static(Text(f"Execution {self.label} · loading…"), id="exec-info")
         with Container(id="detail-body"):
             yield TaskTree(id="tasks")
             yield LogPane(id="logs", retain_limit=self.services.log_retain_limit)
@@ -68,7 +72,7 @@ class ExecutionDetailScreen(DashboardScreen):
         return [self.watch.job()]
 
     def on_mount(self) -> None:
-        self._switch_logs(None, f"execution {short_id(self.execution_id)}")
+        self._switch_logs(None, f"execution {self.label}")
         self.query_one(TaskTree).focus()
 
     # ----------------------------------------------------------------- logs
@@ -97,7 +101,7 @@ class ExecutionDetailScreen(DashboardScreen):
 
     def action_back(self) -> None:
         if self.log_source is not None and self.log_source.task_id is not None:
-            self._switch_logs(None, f"execution {short_id(self.execution_id)}")
+            self._switch_logs(None, f"execution {self.label}")
             return
         super().action_back()
 
@@ -112,7 +116,7 @@ class ExecutionDetailScreen(DashboardScreen):
     def _execution_unreadable(self, message: PollFailed) -> None:
         if message.key == self.watch.key and self.snapshot.details is None:
             # Nothing to keep on screen yet: say why instead of "loading…" forever.
-            text = Text(f"Execution {short_id(self.execution_id)}: ", style="bold")
+            text = Text(f"Execution {self.label}: ", style="bold")
             text.append(one_line(str(message.error), 200), style="bold red")
             self.query_one("#exec-info", Static).update(text)
 
@@ -157,7 +161,7 @@ class ExecutionDetailScreen(DashboardScreen):
         duration = duration_between(details.execution_start, None if live else end, now)
         info.append(
             f" · started {format_time(details.execution_start)} · ended {format_time(end)}"
-            f" · duration {format_duration(duration)} · execution {short_id(self.execution_id)}"
+            f" · duration {format_duration(duration)} · execution {self.label}"
         )
         if snapshot.approvals:
             approval = snapshot.approvals[0]
@@ -175,6 +179,7 @@ class ExecutionDetailScreen(DashboardScreen):
             details.execution_start,
             now,
             execution_end=end if not live else None,
+            runs=snapshot.runs,
         )
 
     # --------------------------------------------------------------- actions

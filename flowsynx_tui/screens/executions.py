@@ -15,7 +15,7 @@ from flowsynx_tui.format import duration_between, format_duration, format_time, 
 from flowsynx_tui.messages import ActionFinished, ExecutionView, Navigate
 from flowsynx_tui.screens.base import FilterableScreen, ServerActionBinding
 from flowsynx_tui.services import PollJob, Services
-from flowsynx_tui.text import one_line, safe, short_id
+from flowsynx_tui.text import one_line, safe
 from flowsynx_tui.widgets.filter_bar import matches
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
@@ -72,11 +72,12 @@ class ExecutionsScreen(FilterableScreen):
             busy = self.services.actions.execution_busy(summary.id)
             # Rows of finished executions do not change between ticks: reuse their cells
             # (the same tuple object, which the table skips without comparing).
-            signature = (summary, workflow_name, flagged, busy, now if live else None)
+            label = overview.label(summary.id)
+            signature = (summary, label, workflow_name, flagged, busy, now if live else None)
             cached = self._row_cache.get(summary.id)
             cells = cached[1] if cached is not None and cached[0] == signature else None
             if cells is None:
-                cells = self._cells(summary, workflow_name, flagged, busy, live, now)
+                cells = self._cells(summary, label, workflow_name, flagged, busy, live, now)
             cache[summary.id] = (signature, cells)
             rows.append((summary.id, cells))
         self._row_cache = cache
@@ -87,9 +88,16 @@ class ExecutionsScreen(FilterableScreen):
         self._update_title(len(rows))
 
     def _cells(
-        self, summary: ExecutionSummary, workflow_name: str, flagged: bool, busy: str | None, live: bool, now: datetime
+        self,
+        summary: ExecutionSummary,
+        label: str,
+        workflow_name: str,
+        flagged: bool,
+        busy: str | None,
+        live: bool,
+        now: datetime,
     ) -> tuple[str | Text, ...]:
-        cells: list[str | Text] = [short_id(summary.id)]
+        cells: list[str | Text] = [label]
         if self.workflow_id is None:
             cells.append(safe(workflow_name, 24))
         end = summary.effective_end
@@ -114,6 +122,8 @@ class ExecutionsScreen(FilterableScreen):
             title = f"Executions of {one_line(overview.workflow_name(self.workflow_id), 60)} ({shown})"
         if self.filter_text:
             title += f" · filter: {one_line(self.filter_text, 30)}"
+        if overview.executions_hidden:
+            title += f" · {one_line(overview.executions_hidden, 160)}"
         unresolved = overview.index.unmatched
         if self.workflow_id is not None and unresolved > 0:
             title += f" · {unresolved} executions not yet matched to a workflow"

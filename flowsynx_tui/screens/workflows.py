@@ -14,7 +14,7 @@ from flowsynx_tui.messages import ExecutionsView, Navigate
 from flowsynx_tui.screens.base import FilterableScreen, ServerActionBinding
 from flowsynx_tui.services import PollJob
 from flowsynx_tui.services.overview import WorkflowStats
-from flowsynx_tui.text import one_line, safe, short_id
+from flowsynx_tui.text import one_line, safe, unique_prefixes
 from flowsynx_tui.widgets.filter_bar import matches
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
@@ -58,6 +58,7 @@ class WorkflowsScreen(FilterableScreen):
         overview = self.services.overview
         now = self.services.clock.now()
         stats = overview.stats()
+        labels = unique_prefixes(overview.workflows)
         rows: list[Row] = []
         for workflow in sorted(overview.workflows.values(), key=lambda w: w.name.lower()):
             if not matches(f"{workflow.name} {workflow.id}", self.filter_text):
@@ -72,7 +73,7 @@ class WorkflowsScreen(FilterableScreen):
                     workflow.id,
                     (
                         safe(workflow.name, 60, style="bold"),
-                        short_id(workflow.id),
+                        labels[workflow.id],
                         format_age(workflow.modified_date, now),
                         runs_text(entry),
                         last,

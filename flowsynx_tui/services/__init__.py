@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from flowsynx_tui.api import FlowSynxClient, FlowSynxError
+from flowsynx_tui.api import ApiError, FlowSynxClient
 from flowsynx_tui.config import Settings
 from flowsynx_tui.messages import OverviewChanged, ServerInfoChanged
 from flowsynx_tui.services.actions import ActionRunner
@@ -96,12 +96,21 @@ class Services:
             return update
 
         async def server_info() -> None:
+            # Optional routes: v1.3.0 answers /metrics 404 without an identity (Q14), a proxy
+            # may not forward them. An answer that refuses them is "unavailable", not the
+            # connection's state; no answer at all still is.
             if status.version is None:
                 try:
                     status.version = (await client.version()).version
-                except FlowSynxError:
+                except ApiError:
                     status.version = None
-            status.metrics = await client.metrics()
+            try:
+                status.metrics = await client.metrics()
+            except ApiError as error:
+                status.metrics = None
+                status.metrics_missing = error.message
+            else:
+                status.metrics_missing = None
 
         return cls(
             settings=settings,

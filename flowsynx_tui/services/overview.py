@@ -28,6 +28,7 @@ from flowsynx_tui.api import (
     PermissionDenied,
     WorkflowSummary,
 )
+from flowsynx_tui.text import short_id, unique_prefixes
 
 EXECUTION_PAGE_SIZE = 100
 #: A well-formed id that is no workflow's: v1.3.0 lists the caller's executions under it
@@ -172,6 +173,8 @@ class ExecutionIndex:
         self.loaded = False
         self.problems: tuple[str, ...] = ()
         self.requests = 0
+        #: Changes whenever an execution is added (labels, orders depend on the set of ids).
+        self.generation = 0
         self._newest: dict[str | None, list[str]] = {}
 
     def __len__(self) -> int:
@@ -215,6 +218,7 @@ class ExecutionIndex:
         new = listed.place(summary.id, position)
         if new:
             self._newest.clear()
+            self.generation += 1
         if listed.workflow_id is not None:
             self.workflow_of[summary.id] = listed.workflow_id
         old = self.by_id.get(summary.id)
@@ -229,6 +233,7 @@ class ExecutionIndex:
         self.by_id[summary.id] = summary
         self.workflow_of[summary.id] = workflow_id
         self._newest.clear()
+        self.generation += 1
 
     def use_lists(self, mode: ListMode, workflow_ids: Iterable[str]) -> None:
         """One list of everything (``ALL``), or one per workflow; drop what no longer fits."""
@@ -428,12 +433,19 @@ class Overview:
         self.problems: tuple[str, ...] = ()
         #: Why the workflow list cannot be shown (a missing role), or None.
         self.workflows_hidden: str | None = None
+        #: Why executions cannot be listed (a missing role, or no way on this server), or None.
+        self.executions_hidden: str | None = None
+        self._labels: dict[str, str] = {}
+        self._labelled: int = -1
 
     @property
     def approvals_hidden(self) -> str | None:
         """Why the approvals inbox cannot be trusted to be complete, or None."""
         if self.approvals.hidden:
             return self.approvals.hidden
+        if self.executions_hidden:
+            # Approvals are read per paused execution, and those cannot be listed.
+            return f"approvals unknown: {self.executions_hidden}"
         if self.workflows_hidden and self.index.paused():
             # Approvals are read per execution under its workflow, which is unknown here.
             return f"approvals unknown: {self.workflows_hidden}"
@@ -444,6 +456,14 @@ class Overview:
             return "…"
         workflow = self.workflows.get(workflow_id)
         return workflow.name if workflow else workflow_id[:8]
+
+    def label(self, execution_id: str) -> str:
+        """An execution's short id: the shortest prefix, 8 characters or more, that no
+        other known execution shares."""
+        if self._labelled != self.index.generation:
+            self._labels = unique_prefixes(self.index.by_id)
+            self._labelled = self.index.generation
+        return self._labels.get(execution_id) or short_id(execution_id)
 
     def workflow_of(self, execution_id: str) -> str:
         """The name of an execution's workflow as lists show it."""
@@ -500,7 +520,12 @@ class Overview:
         report(OverviewUpdate(complete=False))
         changed: set[str] = set()
         try:
-            changed = await self._read_executions(failures, lambda early: report(OverviewUpdate(frozenset(early), complete=False)))
+            changed = await self._read_executions(
+                failures, lambda early: report(OverviewUpdate(frozenset(early), complete=False))
+            )
+        except PermissionDenied as error:
+            # A missing role is not a connection problem: say once what it hides.
+            self.executions_hidden = f"executions hidden: {error.message}"
         except FlowSynxError as error:
             if not answered:
                 raise  # the workflows failed too: nothing of this cycle got through
@@ -513,7 +538,7 @@ class Overview:
                 self.client, priority, self._guess_order(), self.resolve_per_cycle, failures
             )
         fresh = await self.approvals.refresh(self.client, self.index, failures)
-        hidden = (self.workflows_hidden,) if self.workflows_hidden else ()
+        hidden = tuple(h for h in (self.workflows_hidden, self.executions_hidden) if h)
         self.problems = hidden + tuple(workflow_problems) + self.index.problems + self.approvals.problems
         return OverviewUpdate(
             changed=frozenset(changed),
@@ -530,8 +555,13 @@ class Overview:
             mode = await self._probe_list_mode()
         if mode is not ListMode.ALL and self.workflows_hidden:
             # Listed per workflow, and the workflow ids are not ours to read.
+            self.executions_hidden = (
+                "executions unknown: this server lists executions per workflow, "
+                f"and {self.workflows_hidden.removeprefix('workflows hidden: ')}"
+            )
             index.use_lists(mode, ())
             return set()
+        self.executions_hidden = None
         index.use_lists(mode, self.workflows)
         changed = await index.refresh(self.client, failures, progress)
         if mode is ListMode.UNKNOWN:

@@ -23,7 +23,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from flowsynx_tui.api import AuthenticationRequired, FlowSynxError
+from flowsynx_tui.api import AuthenticationRequired, FlowSynxError, PermissionDenied
 from flowsynx_tui.messages import ConnectionChanged, PollFailed
 from flowsynx_tui.services.clock import Clock
 from flowsynx_tui.services.status import ConnectionState, ServerStatus
@@ -204,7 +204,10 @@ class Poller:
 
     def _update_connection(self) -> None:
         """One indicator for every job: the latest failure while any job is failing, else ok."""
-        failing = [job for job in self.jobs.values() if job.error is not None]
+        # A missing role is not a connection problem: the screen that needs it says so.
+        failing = [
+            job for job in self.jobs.values() if job.error is not None and not isinstance(job.error, PermissionDenied)
+        ]
         if failing:
             latest = max(failing, key=lambda job: job.failed_at)
             error = latest.error

@@ -29,6 +29,8 @@ class ServerStatus:
     user: str = ""
     version: str | None = None
     metrics: Metrics | None = None
+    #: Why the metrics are not shown (an optional route that failed), or None.
+    metrics_missing: str | None = None
     connection: ConnectionState = field(default_factory=ConnectionState)
     approvals_waiting: int = 0
     badges: tuple[str, ...] = ()

@@ -6,7 +6,7 @@ No Textual widgets here; the jobs post typed messages to the screen that subscri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from flowsynx_tui.api import (
@@ -34,6 +34,9 @@ class ExecutionSnapshot:
     final: bool = False
     #: Requests of this refresh that failed; their part is as it was.
     failures: tuple[FlowSynxError, ...] = ()
+    #: Tasks seen starting more than once, by name: v1.3.0 runs the tasks before a gate
+    #: again once it is approved (quirk Q6).
+    runs: Mapping[str, int] = field(default_factory=dict)
 
 
 class ExecutionWatch:
@@ -82,6 +85,17 @@ class ExecutionWatch:
         definition = previous.definition
         if previous.details is None or not definition.tasks:
             definition = details.definition
+        runs = dict(previous.runs)
+        before = {task.name: task for task in previous.tasks}
+        for task in tasks:
+            earlier = before.get(task.name)
+            if (
+                earlier is not None
+                and earlier.start_time is not None
+                and earlier.status.is_finished
+                and task.start_time != earlier.start_time
+            ):
+                runs[task.name] = runs.get(task.name, 1) + 1
         self.snapshot = ExecutionSnapshot(
             details=details,
             definition=definition,
@@ -91,6 +105,7 @@ class ExecutionWatch:
             # final, but only when both were read in this refresh.
             final=details.status.is_finished and not failures,
             failures=tuple(failures),
+            runs=runs,
         )
         return self.snapshot
 

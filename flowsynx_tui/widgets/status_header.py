@@ -49,6 +49,8 @@ def render_header(info: ServerStatus, now: float) -> Text:
             f"completed today {metrics.completed_today} · failed {metrics.failed_workflows}",
             style="dim",
         )
+    elif info.metrics_missing:
+        line.append("metrics unavailable", style="dim")
     else:
         line.append("metrics –", style="dim")
     if info.approvals_waiting:

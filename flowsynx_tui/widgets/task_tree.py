@@ -8,7 +8,7 @@ comment while one is waiting.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -106,7 +106,7 @@ class TaskTree(KeyedTable):
         if width != self.gantt_width:
             self.gantt_width = width
             if self._last_show is not None:
-                self.show(*self._last_show)  # type: ignore[arg-type]
+                self.show(*self._last_show[0], **self._last_show[1])  # type: ignore[arg-type]
 
     def show(
         self,
@@ -116,8 +116,15 @@ class TaskTree(KeyedTable):
         execution_start: datetime | None,
         now: datetime,
         execution_end: datetime | None = None,
+        runs: Mapping[str, int] | None = None,
     ) -> None:
-        self._last_show = (definition, tasks, approvals, execution_start, now, execution_end)
+        """``execution_end`` is set once the execution ended; ``runs`` counts the starts of
+        tasks that ran more than once."""
+        self._last_show = (
+            (definition, tasks, approvals, execution_start, now),
+            {"execution_end": execution_end, "runs": runs},
+        )
+        runs = runs or {}
         ordered = order_tasks(definition, tasks)
         self.rows_by_name = {row.name: row for row in ordered}
         waiting = {a.task_name: a for a in approvals}
@@ -126,12 +133,23 @@ class TaskTree(KeyedTable):
             if row.execution and row.execution.end_time and row.execution.end_time > axis_end:
                 axis_end = row.execution.end_time
         rows: list[Row] = []
+        ended = execution_end is not None
         for row in ordered:
-            rows.append((row.name, self._row_cells(row, waiting.get(row.name), execution_start, axis_end, now)))
+            cells = self._row_cells(
+                row, waiting.get(row.name), execution_start, axis_end, now, runs.get(row.name, 1), ended
+            )
+            rows.append((row.name, cells))
         self.sync(rows)
 
     def _row_cells(
-        self, row: TaskRow, approval: Approval | None, start: datetime | None, axis_end: datetime, now: datetime
+        self,
+        row: TaskRow,
+        approval: Approval | None,
+        start: datetime | None,
+        axis_end: datetime,
+        now: datetime,
+        run: int,
+        execution_ended: bool,
     ) -> tuple[Text, Text, Text, Text]:
         name = Text(no_wrap=True, overflow="ellipsis")
         if row.depth:
@@ -146,8 +164,15 @@ class TaskTree(KeyedTable):
         if row.definition and len(row.definition.dependencies) > 1:
             # Fan-in: the indentation shows one parent, this says there are more.
             name.append(f" ←{len(row.definition.dependencies)}", style="dim")
+        if run > 1:
+            # Quirk Q6: after an approval v1.3.0 runs the tasks before the gate again; the
+            # bar shows this run.
+            name.append(f" ↻ run {run}", style="yellow")
         execution = row.execution
         status = status_text(execution.status if execution else None, width=11)
+        if execution_ended and execution is not None and execution.status in (TaskStatus.RUNNING, TaskStatus.RETRYING):
+            # Quirk Q7: a task whose plugin could not be loaded stays Running in a finished run.
+            status.append(" stale", style="bold yellow")
         duration = "–"
         if execution is not None and execution.start_time is not None:
             end = execution.end_time or (None if not execution.status.is_finished else execution.start_time)

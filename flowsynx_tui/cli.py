@@ -93,6 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--legacy-log-levels", action="store_true", help="send v1.2.4 log levels (Info/Warn/Fail)"
     )
     emulator.add_argument("--faults", metavar="SPEC", help="chaos mode, e.g. latency=2,error_rate=0.1 (see README)")
+    emulator.add_argument(
+        "--fidelity",
+        choices=("real", "friendly"),
+        default="real",
+        help="real (default): the v1.3.0 server's quirks, e.g. engine log lines invisible to callers; "
+        "friendly: the kinder behaviour of --demo (see README)",
+    )
+    emulator.add_argument(
+        "--execution-list",
+        choices=("all", "by-workflow"),
+        default="all",
+        help="all (default, as v1.3.0): GET /workflows/{id}/executions lists every execution; "
+        "by-workflow: only that workflow's, as the API docs describe",
+    )
     return parser
 
 
@@ -145,6 +159,8 @@ def _run_emulator(args: argparse.Namespace) -> int:
             seed=not args.no_seed,
             workers=args.workers,
             legacy_log_levels=args.legacy_log_levels,
+            fidelity=args.fidelity,
+            execution_list=args.execution_list,
         )
     except OSError as error:
         raise ConfigError(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}") from None
@@ -154,7 +170,7 @@ def _run_emulator(args: argparse.Namespace) -> int:
 def _run_demo(args: argparse.Namespace) -> int:
     from flowsynx_tui.emulator import Emulator, EmulatorServer
 
-    server = EmulatorServer(Emulator(auth="none", time_scale=1.0), host="127.0.0.1", port=0)
+    server = EmulatorServer(Emulator(auth="none", time_scale=1.0, fidelity="friendly"), host="127.0.0.1", port=0)
     server.start()
     try:
         settings = _settings(args, url=server.url)

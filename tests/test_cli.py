@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 import pytest
 
@@ -47,6 +51,8 @@ def test_version() -> None:
         (["--refresh", "-1"], "must be greater than 0"),
         (["emulator", "--port", "99999"], "must be between 0 and 65535"),
         (["emulator", "--auth", "magic"], "invalid choice"),
+        (["emulator", "--fidelity", "nonsense"], "argument --fidelity: invalid choice: 'nonsense'"),
+        (["emulator", "--execution-list", "sideways"], "argument --execution-list: invalid choice: 'sideways'"),
         (["--url", "ftp://example"], "bad URL"),
         (["--url", "http://admin:secret@example:6262"], "not in the URL"),
     ],
@@ -116,3 +122,69 @@ def test_bad_keymap_is_a_config_error(tmp_path: Path) -> None:
     config.write_text("[keys]\n'app.quit' = 3\n")
     with pytest.raises(ConfigError, match="binding ids"):
         resolve_settings(config_path=config, environ={})
+
+
+# -- emulator fidelity and execution-list flags --------------------------------------------------------------
+
+
+def test_emulator_help_names_fidelity_and_execution_list() -> None:
+    result = run_cli("emulator", "--help")
+    assert result.returncode == 0
+    for text in ("--fidelity {real,friendly}", "--execution-list {all,by-workflow}"):
+        assert text in result.stdout
+
+
+def test_emulator_flags_reach_the_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    import flowsynx_tui.emulator
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(flowsynx_tui.emulator, "run_emulator", lambda **kwargs: calls.append(kwargs))
+    assert main(["emulator"]) == 0
+    assert main(["emulator", "--fidelity", "friendly", "--execution-list", "by-workflow"]) == 0
+    assert [(call["fidelity"], call["execution_list"]) for call in calls] == [
+        ("real", "all"),
+        ("friendly", "by-workflow"),
+    ]
+
+
+def test_demo_keeps_the_friendly_profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import flowsynx_tui.cli
+    import flowsynx_tui.emulator
+
+    served: list[Any] = []
+
+    class FakeServer:
+        url = "http://127.0.0.1:1"
+
+        def __init__(self, emulator: Any, **_: Any) -> None:
+            served.append(emulator)
+
+        def start(self) -> None:
+            pass
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(flowsynx_tui.emulator, "EmulatorServer", FakeServer)
+    monkeypatch.setattr(flowsynx_tui.cli, "_run_dashboard", lambda settings, demo=False: 0)
+    assert main(["--demo", "--config", str(tmp_path / "none.toml")]) == 0
+    (emulator,) = served
+    assert (emulator.fidelity, emulator.execution_list) == ("friendly", "all")
+
+
+def test_emulator_command_serves_the_real_profile_by_default() -> None:
+    """End to end: the banner says so, and /metrics without credentials is the server's 404 (Q14)."""
+    command = [sys.executable, "-m", "flowsynx_tui", "emulator", "--port", "0", "--auth", "basic", "--no-seed"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        assert "fidelity real, execution list all" in banner, banner
+        match = re.search(r"on (http://127\.0\.0\.1:\d+) ", banner)
+        assert match, banner
+        response = httpx.get(f"{match[1]}/metrics", timeout=10)
+        assert response.status_code == 404
+        assert response.json()["messages"] == ["Access is denied. Please check and ensure you using a valid credentials."]
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

@@ -2,7 +2,9 @@
 
 It speaks the HTTP API described in the project's FlowSynx reference (envelopes, paging, errors,
 auth, approvals, quirks Q1, Q2, Q4, Q5, Q8), runs workflows on a simulated engine and can inject
-faults. It is independent of the rest of the package: no Textual, no ``flowsynx_tui.api``.
+faults. ``Emulator(fidelity="real")`` adds the server's unkind behaviours (Q3, Q6, Q10, Q11, Q14
+and more, see ``fidelity``); ``execution_list="by-workflow"`` makes the execution list filter by
+workflow. It is independent of the rest of the package: no Textual, no ``flowsynx_tui.api``.
 
 Typical use in tests::
 

@@ -22,9 +22,10 @@ Modes:
   ``roles``, ``exp``). Unlike ASP.NET's JwtBearer there is no 5 minute clock skew, so a token is
   rejected the moment it expires. Failures answer 401 with ``WWW-Authenticate: Bearer ...``.
 
-The original docs page names a role ``workflow`` (singular); the server has no such role, but the
-emulator accepts it as ``workflows`` + ``executions`` + ``approvals`` so clients written against
-that page work.
+The original docs page names a role ``workflow`` (singular); the server has no such role (reference
+7.2). The ``friendly`` fidelity profile accepts it as ``workflows`` + ``executions`` + ``approvals``
+so clients written against that page work; the ``real`` profile does not (a user holding only
+``workflow`` gets 403 everywhere, as on the server).
 """
 
 from __future__ import annotations
@@ -71,16 +72,18 @@ DEMO_USERS: dict[str, DemoUser] = {
 _ROLE_EXPANSION = {"workflow": ("workflows", "executions", "approvals")}
 
 
-def effective_roles(roles: Iterable[str]) -> set[str]:
+def effective_roles(roles: Iterable[str], legacy_workflow_role: bool = True) -> set[str]:
+    """Role names, lowercased (the server compares them case-insensitively)."""
     granted = {role.lower() for role in roles}
-    for role, implied in _ROLE_EXPANSION.items():
-        if role in granted:
-            granted.update(implied)
+    if legacy_workflow_role:
+        for role, implied in _ROLE_EXPANSION.items():
+            if role in granted:
+                granted.update(implied)
     return granted
 
 
-def has_any_role(user: User, required: Iterable[str]) -> bool:
-    return bool(effective_roles(user.roles) & {role.lower() for role in required})
+def has_any_role(user: User, required: Iterable[str], legacy_workflow_role: bool = True) -> bool:
+    return bool(effective_roles(user.roles, legacy_workflow_role) & {role.lower() for role in required})
 
 
 @dataclass(frozen=True)

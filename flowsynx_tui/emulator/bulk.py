@@ -203,7 +203,9 @@ def add_log_lines(emu: Emulator, execution_id: str, count: int, *, seed: int = 2
     """Append ``count`` plugin-chatter lines (about 5 % with an exception) to an execution.
 
     They belong to its first task and are spread evenly over the execution's run
-    time (or one second from its start when it has no end). Returns ``count``.
+    time (or one second from its start when it has no end). With the ``real``
+    fidelity profile they are stored under user ``System``, as the background
+    worker's lines are (quirk Q3). Returns ``count``.
     """
     rng = random.Random(seed)
     store = emu.store
@@ -214,6 +216,7 @@ def add_log_lines(emu: Emulator, execution_id: str, count: int, *, seed: int = 2
     task = tasks[0] if tasks else None
     task_name = task.name if task else "Task"
     plugin = PLUGIN
+    owner = emu.profile.engine_log_owner(execution.user_id)
     start = execution.start
     span = max((execution.end or start + seconds_to_ticks(1.0)) - start, 1)
     written = 0
@@ -225,7 +228,7 @@ def add_log_lines(emu: Emulator, execution_id: str, count: int, *, seed: int = 2
             lines.append(
                 LogRecord(
                     id=random_guid(rng),
-                    user_id=execution.user_id,
+                    user_id=owner,
                     workflow_id=execution.workflow_id,
                     execution_id=execution_id,
                     task_id=task.id if task else None,

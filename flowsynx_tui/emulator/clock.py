@@ -30,16 +30,22 @@ def seconds_to_ticks(seconds: float) -> int:
     return int(round(seconds * TICKS_PER_SECOND))
 
 
-def format_store(ticks: int) -> str:
-    """A timestamp as read back from the server's SQLite store: UTC but without offset."""
+def format_store(ticks: int, trim: bool = False) -> str:
+    """A timestamp as read back from the server's SQLite store: UTC but without offset.
+
+    ``trim`` writes it as System.Text.Json does (reference 2.2): trailing zeros of the fraction
+    dropped, and the fraction left out when it is zero. Without it there are always 7 digits.
+    """
     whole, fraction = divmod(ticks, TICKS_PER_SECOND)
     stamp = (_EPOCH + timedelta(seconds=whole)).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{fraction:07d}"
+    if not trim:
+        return f"{stamp}.{fraction:07d}"
+    return f"{stamp}.{fraction:07d}".rstrip("0") if fraction else stamp
 
 
-def format_utc(ticks: int) -> str:
+def format_utc(ticks: int, trim: bool = False) -> str:
     """A timestamp the server builds from ``DateTime.UtcNow`` (``generatedAtUtc``, ``startedAt``)."""
-    return format_store(ticks) + "Z"
+    return format_store(ticks, trim) + "Z"
 
 
 _CLIENT_STAMP = re.compile(

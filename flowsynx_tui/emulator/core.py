@@ -13,6 +13,7 @@ from .clock import Clock, format_utc
 from .definition import parse_definition, split_envelope
 from .engine import Engine
 from .faults import Faults
+from .fidelity import ALL, FRIENDLY, Profile, check_execution_list
 from .ids import IdSource
 from .middleware import ASGIApp, FaultInjector, Recorder, RequestLog
 from .routes import Api
@@ -25,6 +26,11 @@ class Emulator:
 
     ``frozen=True`` stops time and the engine, so responses are byte-identical between runs with
     the same ``base_time``; new executions stay ``Pending`` and ids come from a fixed-seed source.
+
+    ``fidelity`` is ``"friendly"`` (default) or ``"real"``, which reproduces the real server's
+    unkind behaviours (see ``fidelity``). ``execution_list`` is ``"all"`` (default, quirk Q1:
+    ``GET /workflows/{id}/executions`` lists every execution of the caller) or ``"by-workflow"``
+    (that workflow's only, 404 for an unknown workflow, as the original API page describes).
     """
 
     def __init__(
@@ -39,20 +45,29 @@ class Emulator:
         faults: Faults | None = None,
         health_check: bool = False,
         jwt_secret: bytes | None = None,
+        fidelity: str = FRIENDLY,
+        execution_list: str = ALL,
     ) -> None:
+        self.profile = Profile.named(fidelity)
+        self.fidelity = fidelity
+        self.execution_list = check_execution_list(execution_list)
         self.authenticator = Authenticator(auth, jwt_secret or secrets.token_bytes(32))
         self.auth = auth
         self.time_scale = time_scale
         self.legacy_log_levels = legacy_log_levels
         self.health_check = health_check
+        #: What ``GET /version`` reports; tests may set any text (a hostile server's, say).
+        self.version = "1.3.0"
         self.clock = Clock(base_time, frozen)
         self.store = Store()
         self.ids = IdSource("frozen" if frozen else None)
-        self.engine = Engine(self.store, self.clock, self.ids, time_scale=time_scale, workers=workers, frozen=frozen)
+        self.engine = Engine(
+            self.store, self.clock, self.ids, time_scale=time_scale, workers=workers, frozen=frozen, profile=self.profile
+        )
         self.faults = faults if faults is not None else Faults()
         self.requests = RequestLog()
         if seed:
-            seed_store(self.store, self.admin.id, self.clock.base_ticks)
+            seed_store(self.store, self.admin.id, self.clock.base_ticks, self.profile)
         self.app: ASGIApp = Recorder(
             FaultInjector(Api(self), lambda: self.faults, lambda: self.auth == "bearer", self._now_utc),
             self.requests,
@@ -68,7 +83,7 @@ class Emulator:
         return self.authenticator.admin
 
     def _now_utc(self) -> str:
-        return format_utc(self.clock.now())
+        return format_utc(self.clock.now(), self.profile.trim_timestamps)
 
     # -- auth ----------------------------------------------------------------------------------
 
@@ -107,6 +122,14 @@ class Emulator:
         )
         self.store.add_workflow(record)
         return record.id
+
+    def delete_workflow(self, workflow_id: str) -> None:
+        """Soft-delete a workflow, as ``DELETE /workflows/{id}`` does: it leaves the workflow list,
+        its executions stay in the execution list (Q11)."""
+        workflow = self._workflow_any_user(workflow_id)
+        with self.store.lock:
+            workflow.deleted = True
+            workflow.modified = self.clock.now()
 
     def start_execution(self, workflow_id: str) -> str:
         """Queue a run of a workflow, as ``POST …/executions`` does; returns the execution id."""

@@ -7,10 +7,15 @@ other threads can read state at any time.
 
 Behaviour follows sections 8 and 9 of the API reference, including the quirks that clients must
 cope with: an approve resumes the run *inside* the HTTP request and the execution stays ``Paused``
-while the rest runs (Q5); ``executionEnd`` is written when an execution pauses (Q4). Not
-reproduced: Q3 (engine logs stored under user ``System`` so callers could not read them, which
-would leave every log view empty) and Q6 (tasks completed before a pause running again after
-approval); here completed tasks stay completed.
+while the rest runs (Q5); ``executionEnd`` is written when an execution pauses (Q4).
+
+The ``real`` fidelity profile (see ``fidelity``) adds the unkind ones: engine lines of queued runs
+stored under user ``System`` (Q3), tasks finished before a gate running again after approval
+(Q6), and the server's cancellation registry (Q10): a run registers ``(user, workflow,
+execution)`` when it starts and removes it when it completes or fails, but not when it pauses;
+cancel signals and removes the entry; a restart (a new event loop) empties the registry. The
+``friendly`` profile keeps every log line readable and finished tasks finished, and cancels any
+``Paused`` execution with success.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from enum import Enum
 from . import logtext
 from .clock import TICKS_PER_SECOND, Clock
 from .definition import ABORT, SKIP, TaskSpec, WorkflowSpec, parse_definition
+from .fidelity import FRIENDLY_PROFILE, SYSTEM_USER_ID, Profile
 from .ids import IdSource
 from .logtext import Line
 from .store import (
@@ -64,6 +70,8 @@ class _Run:
     """An execution currently driven by the engine: what ``cancel`` can reach."""
 
     execution_id: str
+    #: Who the log lines of this run belong to (``real`` profile: ``System`` in the background).
+    log_user: str
     cancel_requested: bool = False
     handles: set[asyncio.Task[TaskOutcome]] = field(default_factory=set)
     driver: asyncio.Task[object] | None = None
@@ -87,8 +95,10 @@ class Engine:
         time_scale: float = 1.0,
         workers: int = 1,
         frozen: bool = False,
+        profile: Profile = FRIENDLY_PROFILE,
     ) -> None:
         self._store = store
+        self.profile = profile
         self._clock = clock
         self._ids = ids
         self._time_scale = max(time_scale, 0.0)
@@ -100,6 +110,8 @@ class Engine:
         self._queued: set[str] = set()
         self._workers: list[asyncio.Task[None]] = []
         self._active: dict[str, _Run] = {}
+        # The server's cancellation registry, (user id, workflow id, execution id); ``real`` only.
+        self._registry: set[tuple[str, str, str]] = set()
         self._stopped = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -122,6 +134,7 @@ class Engine:
         if self._loop is loop:
             return
         self._loop = loop
+        self._registry.clear()  # a new loop is a restarted server: its registry is in memory
         if self.frozen:
             return
         self._queue = asyncio.Queue()
@@ -206,52 +219,90 @@ class Engine:
         self.enqueue(execution.id)
         return execution
 
-    def cancel(self, user_id: str, execution_id: str) -> bool:
-        """Cancel a run the engine is driving; a ``Paused`` execution reports success untouched."""
+    def cancel(self, user_id: str, workflow_id: str, execution_id: str) -> bool:
+        """Cancel a run; False is the server's FSX2435.
+
+        ``friendly``: any run the engine is driving, and any ``Paused`` execution (untouched).
+        ``real``: only with a registry entry for exactly this user, workflow and execution (Q10);
+        the entry is removed, so a second cancel of a paused execution is 404 again.
+        """
+        if self.profile.cancel_registry:
+            key = (user_id, workflow_id, execution_id)
+            if key not in self._registry:
+                return False
+            self._registry.discard(key)
+            run = self._active.get(execution_id)
+            if run is not None:
+                self._signal(run)
+            return True
         execution = self._store.execution(user_id, execution_id)
         if execution is None:
             return False
         run = self._active.get(execution_id)
         if run is not None:
-            run.cancel_requested = True
-            for handle in list(run.handles):
-                handle.cancel()
+            self._signal(run)
             return True
         return execution.status == PAUSED
 
-    def decide(self, user_id: str, execution_id: str, approve: bool) -> Decision:
-        """Approve/reject bookkeeping. Like the server, it looks only at the first approval row (Q2)."""
+    @staticmethod
+    def _signal(run: _Run) -> None:
+        run.cancel_requested = True
+        for handle in list(run.handles):
+            handle.cancel()
+
+    def decide(self, user_id: str, workflow_id: str, execution_id: str, approve: bool) -> Decision:
+        """Approve/reject bookkeeping. Like the server, it looks only at the first approval row (Q2).
+
+        ``real`` also matches the workflow id (FSX2440 otherwise) and, on approve, marks the
+        approval Approved before finding the execution is not ``Paused`` (FSX2439).
+        """
         with self._store.lock:
             execution = self._store.execution(user_id, execution_id)
+            if execution is not None and self.profile.approval_by_workflow and execution.workflow_id != workflow_id:
+                execution = None
             approvals = self._store.approvals(execution_id) if execution else []
             if execution is None or not approvals:
                 return Decision(None, "[FSX2440] Approval request not found.")
             first = approvals[0]
             if first.status != PENDING:
                 return Decision(None, "[FSX2441] Already approved or rejected.")
-            if approve and execution.status != PAUSED:
-                return Decision(
-                    None,
-                    f"[FSX2439] No workflow execution with Id '{execution_id}' found for resumning.",
-                )
+            not_paused = Decision(
+                None, f"[FSX2439] No workflow execution with Id '{execution_id}' found for resumning."
+            )
+            if approve and execution.status != PAUSED and not self.profile.approve_uses_up:
+                return not_paused
             now = self._clock.now()
             first.status = APPROVED if approve else REJECTED
             first.approver = user_id
             first.decided_at = now
+            if approve and execution.status != PAUSED:
+                return not_paused  # real: the approval is used up all the same
             if not approve:
-                self._write(execution, None, logtext.execution_rejected(first.task_name))
+                self._write(execution, None, logtext.execution_rejected(first.task_name), user_id=user_id)
                 self._store.set_status(execution, FAILED, end=now)
             return Decision(execution)
 
-    async def resume(self, execution: ExecutionRecord) -> str | None:
+    async def resume(self, execution: ExecutionRecord, user_id: str | None = None) -> str | None:
         """Run the rest of an approved execution in the caller's task; returns where it stopped.
 
-        ``None`` when frozen: the approval is recorded but nothing runs.
+        ``user_id`` is the caller: lines written here carry it (they are written inside the
+        request, Q3). ``None`` when frozen: the approval is recorded but nothing runs.
         """
         if self.frozen:
             return None
-        self._write(execution, None, logtext.resuming(execution.workflow_id, execution.id))
-        return await self._drive(execution)
+        caller = user_id or execution.user_id
+        self._write(execution, None, logtext.resuming(execution.workflow_id, execution.id), user_id=caller)
+        if self.profile.rerun_after_resume:
+            self._rebuild_task_set(execution)
+        return await self._drive(execution, log_user=caller)
+
+    def _rebuild_task_set(self, execution: ExecutionRecord) -> None:
+        """Q6: the resumed scheduler starts from the full task set, so finished tasks run again."""
+        with self._store.lock:
+            for row in self._store.tasks(execution.id):
+                if row.status != PENDING:
+                    row.status, row.start, row.end = PENDING, None, None
+            self._store.changed.notify_all()
 
     # -- running -------------------------------------------------------------------------------
 
@@ -273,12 +324,19 @@ class Engine:
         decisions = {approval.status for approval in self._store.approvals(execution.id)}
         return decisions == {APPROVED}
 
-    async def _drive(self, execution: ExecutionRecord) -> str:
-        run = _Run(execution.id, driver=asyncio.current_task())
+    async def _drive(self, execution: ExecutionRecord, log_user: str | None = None) -> str:
+        owner = log_user or self.profile.engine_log_owner(execution.user_id)
+        run = _Run(execution.id, owner, driver=asyncio.current_task())
         self._active[execution.id] = run
+        key = (execution.user_id, execution.workflow_id, execution.id)
+        if self.profile.cancel_registry:
+            self._registry.add(key)
         try:
             spec = parse_definition(execution.definition)
-            return await self._schedule(execution, spec, run)
+            status = await self._schedule(execution, spec, run)
+            if status != PAUSED:  # Q10: a pausing run returns without removing its entry
+                self._registry.discard(key)
+            return status
         finally:
             if self._active.get(execution.id) is run:
                 del self._active[execution.id]
@@ -478,14 +536,26 @@ class Engine:
                 row.end = end
             self._store.changed.notify_all()
 
-    def _write(self, execution: ExecutionRecord, row: TaskRecord | None, *lines: Line) -> None:
+    def _log_user(self, execution: ExecutionRecord, user_id: str | None) -> str:
+        if not self.profile.system_logs:
+            return execution.user_id
+        if user_id is not None:
+            return user_id
+        run = self._active.get(execution.id)
+        return run.log_user if run is not None else SYSTEM_USER_ID
+
+    def _write(
+        self, execution: ExecutionRecord, row: TaskRecord | None, *lines: Line, user_id: str | None = None
+    ) -> None:
+        """Store log lines; ``user_id`` names the HTTP caller when written inside a request (Q3)."""
         now = self._clock.now()
+        owner = self._log_user(execution, user_id)
         self._store.add_logs(
             execution.id,
             [
                 LogRecord(
                     id=self._ids.new(),
-                    user_id=execution.user_id,
+                    user_id=owner,
                     workflow_id=execution.workflow_id,
                     execution_id=execution.id,
                     task_id=row.id if row else None,

@@ -3,6 +3,9 @@
 Routing is hand-rolled rather than Starlette's router because the server matches paths
 case-insensitively and validates ids inside handlers (malformed GUIDs are 400/500 with bodies, not
 404s from the router).
+
+Where the ``friendly`` and ``real`` fidelity profiles differ, handlers ask ``api.profile`` (see
+``fidelity`` for the list); ``api.emu.execution_list`` chooses the execution list's semantics.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .envelope import (
     result,
 )
 from .auth import User, has_any_role
+from .fidelity import BY_WORKFLOW
 from .logtext import level_name, normalise_level
 from .middleware import USER_KEY, Receive, Scope, Send, normalised_path
 from .store import COMPLETED, FAILED, PAUSED, PENDING, RUNNING, WorkflowRecord
@@ -116,6 +120,8 @@ class Api:
         self.store = emulator.store
         self.engine = emulator.engine
         self.clock = emulator.clock
+        self.profile = emulator.profile
+        self._trim = emulator.profile.trim_timestamps
 
     # -- ASGI entry --------------------------------------------------------------------------
 
@@ -171,17 +177,28 @@ class Api:
             return None
         if user is None:
             if route.access == IDENTIFIED:
-                message = "[FSX1550] Access is denied. Please check and ensure you using a valid credentials."
-                return pascal_error(401, message, self.now_utc())
+                message = "Access is denied. Please check and ensure you using a valid credentials."
+                if self.profile.metrics_404:  # Q14: no authorization attribute, the handler fails
+                    return self.not_found(message)
+                return pascal_error(401, f"[FSX1550] {message}", self.now_utc())
             return empty_response(401, {"www-authenticate": challenge} if challenge else None)
-        if route.access != IDENTIFIED and not has_any_role(user, route.access):
+        legacy = self.profile.legacy_workflow_role
+        if route.access != IDENTIFIED and not has_any_role(user, route.access, legacy):
             return empty_response(403)
         return None
 
     # -- helpers -------------------------------------------------------------------------------
 
     def now_utc(self) -> str:
-        return format_utc(self.clock.now())
+        return format_utc(self.clock.now(), self._trim)
+
+    def stamp(self, ticks: int | None) -> str | None:
+        """A stored timestamp (no offset), in the profile's precision."""
+        return format_store(ticks, self._trim) if ticks is not None else None
+
+    def stamp_utc(self, ticks: int) -> str:
+        """A timestamp built from ``DateTime.UtcNow`` (ends in ``Z``), in the profile's precision."""
+        return format_utc(ticks, self._trim)
 
     def ok(self, data: Any, *messages: str) -> Response:
         return json_response(result(data, messages, True, self.now_utc()))
@@ -243,72 +260,96 @@ def _paging(request: Request) -> tuple[int, int]:
 # -- renderers (called under the store lock) ---------------------------------------------------------
 
 
-def _workflow_item(workflow: WorkflowRecord) -> dict[str, Any]:
-    return {
-        "id": workflow.id,
-        "name": workflow.name,
-        "modifiedDate": format_store(workflow.modified),
-        "schemaUrl": workflow.schema_url,
-    }
+def _workflow_renderer(api: Api) -> Callable[[WorkflowRecord], dict[str, Any]]:
+    # The server lists ``LastModifiedOn ?? UtcNow``: never-edited workflows read "now" (real).
+    now = api.stamp_utc(api.clock.now()) if api.profile.modified_is_now else None
+
+    def render(workflow: WorkflowRecord) -> dict[str, Any]:
+        return {
+            "id": workflow.id,
+            "name": workflow.name,
+            "modifiedDate": now if now is not None and not workflow.edited else api.stamp(workflow.modified),
+            "schemaUrl": workflow.schema_url,
+        }
+
+    return render
 
 
-def _stamp(ticks: int | None) -> str | None:
-    return format_store(ticks) if ticks is not None else None
+def _execution_renderer(api: Api) -> Callable[[Any], dict[str, Any]]:
+    stamp = api.stamp
+
+    def render(execution: Any) -> dict[str, Any]:
+        return {
+            "id": execution.id,
+            "status": execution.status,
+            "executionStart": stamp(execution.start),
+            "executionEnd": stamp(execution.end),
+        }
+
+    return render
 
 
-def _execution_item(execution: Any) -> dict[str, Any]:
-    return {
-        "id": execution.id,
-        "status": execution.status,
-        "executionStart": format_store(execution.start),
-        "executionEnd": _stamp(execution.end),
-    }
+def _task_renderer(api: Api) -> Callable[[Any], dict[str, Any]]:
+    stamp = api.stamp
+
+    def render(task: Any) -> dict[str, Any]:
+        return {
+            "id": task.id,
+            "name": task.name,
+            "workflowId": task.workflow_id,
+            "workflowExecutionId": task.execution_id,
+            "status": task.status,
+            "message": task.message,
+            "startTime": stamp(task.start),
+            "endTime": stamp(task.end),
+        }
+
+    return render
 
 
-def _task_item(task: Any) -> dict[str, Any]:
-    return {
-        "id": task.id,
-        "name": task.name,
-        "workflowId": task.workflow_id,
-        "workflowExecutionId": task.execution_id,
-        "status": task.status,
-        "message": task.message,
-        "startTime": _stamp(task.start),
-        "endTime": _stamp(task.end),
-    }
+def _approval_renderer(api: Api) -> Callable[[Any], dict[str, Any]]:
+    def render(approval: Any) -> dict[str, Any]:
+        return {
+            "id": approval.id,
+            "workflowId": approval.workflow_id,
+            "executionId": approval.execution_id,
+            "taskName": approval.task_name,
+            "requestedBy": approval.requested_by,
+            "requestedAt": api.stamp(approval.requested_at),
+            "status": approval.status,
+            "comments": approval.comments,
+        }
 
-
-def _approval_item(approval: Any) -> dict[str, Any]:
-    return {
-        "id": approval.id,
-        "workflowId": approval.workflow_id,
-        "executionId": approval.execution_id,
-        "taskName": approval.task_name,
-        "requestedBy": approval.requested_by,
-        "requestedAt": format_store(approval.requested_at),
-        "status": approval.status,
-        "comments": approval.comments,
-    }
+    return render
 
 
 def _log_renderer(api: Api) -> Callable[[Any], dict[str, Any]]:
+    stamp = api.stamp
+
     def render(log: Any) -> dict[str, Any]:
         return {
             "id": log.id,
             "message": log.message,
             "level": api.level(log.level),
-            "timeStamp": format_store(log.timestamp),
+            "timeStamp": stamp(log.timestamp),
             "exception": log.exception,
         }
 
     return render
 
 
+def _readable_logs(api: Api, call: Call, logs: list[Any]) -> list[Any]:
+    """Q3 (real): log queries filter by the caller's user id, and queued runs wrote as ``System``."""
+    if not api.profile.system_logs:
+        return logs
+    return [log for log in logs if log.user_id == call.user.id]
+
+
 # -- workflows ----------------------------------------------------------------------------------------
 
 
 async def list_workflows(api: Api, call: Call) -> Response:
-    return api.page(call, api.store.workflows(call.user.id), _workflow_item)
+    return api.page(call, api.store.workflows(call.user.id), _workflow_renderer(api))
 
 
 async def add_workflow(api: Api, call: Call) -> Response:
@@ -355,6 +396,7 @@ async def update_workflow(api: Api, call: Call) -> Response:
         workflow.name = spec.name
         workflow.schema_url = schema_url
         workflow.modified = api.clock.now()
+        workflow.edited = True
     return api.ok({}, "The workflow has been updated successfully.")
 
 
@@ -373,9 +415,15 @@ async def delete_workflow(api: Api, call: Call) -> Response:
 
 
 async def list_executions(api: Api, call: Call) -> Response:
-    api.validated(call, "workflowId")
-    # Quirk Q1: the workflow id is ignored; every execution of the caller is listed.
-    return api.page(call, api.store.executions(call.user.id), _execution_item)
+    (workflow_id,) = api.validated(call, "workflowId")
+    executions = api.store.executions(call.user.id)
+    if api.emu.execution_list == BY_WORKFLOW:  # as the original page describes, and a fixed release
+        if api.store.workflow(call.user.id, workflow_id) is None:
+            message = f"[FSX2401] The workflow with id '{workflow_id}' not found."
+            return json_response(failed_page(message, api.now_utc()), 404)
+        executions = [execution for execution in executions if execution.workflow_id == workflow_id]
+    # Otherwise quirk Q1: the workflow id is ignored; every execution of the caller is listed.
+    return api.page(call, executions, _execution_renderer(api))
 
 
 async def execute(api: Api, call: Call) -> Response:
@@ -389,12 +437,12 @@ async def execute(api: Api, call: Call) -> Response:
         execution = api.engine.create_execution(workflow)
     except DefinitionError as error:
         return api.not_found(f"[FSX2432] Failed to start workflow execution. Meesage: {error.args[0]}")
-    data = {"workflowId": workflow_id, "executionId": execution.id, "startedAt": format_utc(execution.start)}
+    data = {"workflowId": workflow_id, "executionId": execution.id, "startedAt": api.stamp_utc(execution.start)}
     return api.ok(data, f"Workflow '{workflow_id}' executed successfully!")
 
 
-def _execution(api: Api, call: Call, workflow_id: str, execution_id: str) -> Any:
-    execution = api.store.execution(call.user.id, execution_id)
+def _execution(api: Api, call: Call, workflow_id: str, execution_id: str, any_user: bool = False) -> Any:
+    execution = api.store.execution(None if any_user else call.user.id, execution_id)
     if execution is None or execution.workflow_id != workflow_id:
         return None
     return execution
@@ -403,6 +451,8 @@ def _execution(api: Api, call: Call, workflow_id: str, execution_id: str) -> Any
 async def execution_details(api: Api, call: Call) -> Response:
     workflow_id, execution_id = api.validated(call, "workflowId", "executionId")
     execution = _execution(api, call, workflow_id, execution_id)
+    if execution is not None and api.profile.hide_deleted and api.store.workflow(None, workflow_id) is None:
+        execution = None  # Q11: the workflow was (soft-)deleted
     if execution is None:
         return api.not_found(f"[FSX2436] The execution with id '{execution_id}' not found.")
     with api.store.lock:
@@ -411,15 +461,19 @@ async def execution_details(api: Api, call: Call) -> Response:
             "executionId": execution.id,
             "workflow": json.dumps(execution.definition),
             "status": execution.status,
-            "executionStart": format_store(execution.start),
-            "executionEnd": _stamp(execution.end),
+            "executionStart": api.stamp(execution.start),
+            "executionEnd": api.stamp(execution.end),
         }
     return api.ok(data)
 
 
 async def cancel_execution(api: Api, call: Call) -> Response:
-    workflow_id, execution_id = api.validated(call, "workflowId", "executionId")
-    if not api.engine.cancel(call.user.id, execution_id):
+    if api.profile.cancel_parses_ids:  # the validator checks only the execution id; the handler parses
+        (execution_id,) = api.validated(call, "executionId")
+        workflow_id = api.parsed(call, "workflowId")
+    else:
+        workflow_id, execution_id = api.validated(call, "workflowId", "executionId")
+    if not api.engine.cancel(call.user.id, workflow_id, execution_id):
         return api.not_found(f"[FSX2435] The workflow execution '{execution_id}' not found.")
     return api.ok({}, f"Workflow '{workflow_id}' cancelled successfully!")
 
@@ -427,7 +481,7 @@ async def cancel_execution(api: Api, call: Call) -> Response:
 async def execution_logs(api: Api, call: Call) -> Response:
     workflow_id, execution_id = api.validated(call, "workflowId", "executionId")
     execution = _execution(api, call, workflow_id, execution_id)
-    logs = api.store.logs(execution_id) if execution is not None else []
+    logs = _readable_logs(api, call, api.store.logs(execution_id)) if execution is not None else []
     return api.page(call, logs, _log_renderer(api))
 
 
@@ -436,15 +490,16 @@ async def execution_logs(api: Api, call: Call) -> Response:
 
 async def list_tasks(api: Api, call: Call) -> Response:
     workflow_id, execution_id = api.validated(call, "workflowId", "executionId")
-    execution = _execution(api, call, workflow_id, execution_id)
+    # real: the task queries filter by workflow and execution only, not by user (reference 7.1)
+    execution = _execution(api, call, workflow_id, execution_id, any_user=not api.profile.tasks_by_user)
     tasks = api.store.tasks(execution_id) if execution is not None else []
-    return api.page(call, tasks, _task_item)
+    return api.page(call, tasks, _task_renderer(api))
 
 
-def _task(api: Api, call: Call) -> tuple[str, Any]:
+def _task(api: Api, call: Call, any_user: bool = False) -> tuple[str, Any]:
     workflow_id, execution_id = api.validated(call, "workflowId", "executionId")
     task_id = api.parsed(call, "taskId")
-    execution = _execution(api, call, workflow_id, execution_id)
+    execution = _execution(api, call, workflow_id, execution_id, any_user)
     task = api.store.task(task_id) if execution is not None else None
     if task is not None and task.execution_id != execution_id:
         task = None
@@ -452,18 +507,18 @@ def _task(api: Api, call: Call) -> tuple[str, Any]:
 
 
 async def task_details(api: Api, call: Call) -> Response:
-    workflow_id, task = _task(api, call)
+    workflow_id, task = _task(api, call, any_user=not api.profile.tasks_by_user)
     if task is None:  # quirk Q8: the message names the workflow id
         return api.not_found(f"[FSX2437] The task execution with id '{workflow_id}' not found.")
     with api.store.lock:
-        item = _task_item(task)
+        item = _task_renderer(api)(task)
     return api.ok({key: item[key] for key in ("id", "status", "message", "startTime", "endTime")})
 
 
 async def task_logs(api: Api, call: Call) -> Response:
     _, task = _task(api, call)
     logs = [log for log in api.store.logs(task.execution_id) if log.task_id == task.id] if task else []
-    return api.page(call, logs, _log_renderer(api))
+    return api.page(call, _readable_logs(api, call, logs), _log_renderer(api))
 
 
 # -- approvals ----------------------------------------------------------------------------------------
@@ -473,18 +528,18 @@ async def list_approvals(api: Api, call: Call) -> Response:
     workflow_id, execution_id = api.validated(call, "workflowId", "executionId")
     execution = _execution(api, call, workflow_id, execution_id)
     approvals = api.store.approvals(execution_id) if execution is not None else []
-    return api.page(call, [a for a in approvals if a.status == PENDING], _approval_item)
+    return api.page(call, [a for a in approvals if a.status == PENDING], _approval_renderer(api))
 
 
 async def approve(api: Api, call: Call) -> Response:
     api.validated(call, "executionId", "approvalId")
     workflow_id = api.parsed(call, "workflowId")
     execution_id = canonical_guid(call.params["executionId"]) or ""
-    decision = api.engine.decide(call.user.id, execution_id, approve=True)
+    decision = api.engine.decide(call.user.id, workflow_id, execution_id, approve=True)
     if decision.error is not None or decision.execution is None:
         return api.not_found(decision.error or "")
     # The rest of the run happens inside this request, as on the real server.
-    status = await api.engine.resume(decision.execution)
+    status = await api.engine.resume(decision.execution, call.user.id)
     if status == PAUSED:
         return api.ok({}, f"Workflow '{workflow_id}' paused for manual approval.")
     return api.ok({}, f"Workflow '{workflow_id}' resumed and executed successfully!")
@@ -492,9 +547,9 @@ async def approve(api: Api, call: Call) -> Response:
 
 async def reject(api: Api, call: Call) -> Response:
     _, approval_id = api.validated(call, "executionId", "approvalId")
-    api.parsed(call, "workflowId")
+    workflow_id = api.parsed(call, "workflowId")
     execution_id = canonical_guid(call.params["executionId"]) or ""
-    decision = api.engine.decide(call.user.id, execution_id, approve=False)
+    decision = api.engine.decide(call.user.id, workflow_id, execution_id, approve=False)
     if decision.error is not None:
         return api.not_found(decision.error)
     return api.ok({}, f"The workflow approval with id '{approval_id}' is rejected.")
@@ -515,7 +570,7 @@ async def search_logs(api: Api, call: Call) -> Response:
     needle = text.lower() if isinstance(text, str) and text else None
     matches = [
         log
-        for log in api.store.all_logs(call.user.id)
+        for log in api.store.all_logs(call.user.id, by_writer=api.profile.system_logs)
         if (wanted_level is None or log.level == wanted_level)
         and (start is None or log.timestamp >= start)
         and (end is None or log.timestamp <= end)
@@ -547,7 +602,7 @@ async def metrics(api: Api, call: Call) -> Response:
 
 
 async def version(api: Api, call: Call) -> Response:
-    return api.ok({"version": "1.3.0"})
+    return api.ok({"version": api.emu.version})
 
 
 async def health(api: Api, call: Call) -> Response:
@@ -555,7 +610,7 @@ async def health(api: Api, call: Call) -> Response:
         return empty_response(404)
     checks = [
         {"Component": component, "Status": "Healthy", "Description": None}
-        for component in ("Plugins service", "Logger service", "Database service")
+        for component in api.profile.health_components
     ]
     return json_response({"Status": "Healthy", "HealthChecks": checks, "HealthCheckDuration": "00:00:00.0012345"})
 

@@ -20,6 +20,11 @@ Workflows (ids are ``stable_id("workflow", name)``):
   continues unless frozen.
 * ``customer-onboarding``: diamond CreateAccount -> (VerifyIdentity gated, SetupBilling) ->
   ActivateAccount. Runs: approved, rejected, approved, and one where SetupBilling failed.
+
+With the ``real`` fidelity profile the history is what a real server would have left: lines
+written by the background worker belong to user ``System`` (Q3; only lines from an approve-resume
+or a reject onwards belong to the owner), and after an approval the tasks that ran before the gate
+run again (Q6). Ids of workflows, executions, tasks and approvals are the same in both profiles.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from . import logtext
 from .clock import TICKS_PER_SECOND, datetime_from_ticks, seconds_to_ticks, ticks_from_datetime
 from .definition import TaskSpec, WorkflowSpec, parse_definition
 from .engine import TaskOutcome, conclusion, failure_of, give_up, ready_tasks, retry_lines
+from .fidelity import FRIENDLY_PROFILE, Profile
 from .ids import random_guid, stable_id
 from .logtext import Line
 from .store import (
@@ -41,6 +47,7 @@ from .store import (
     COMPLETED,
     FAILED,
     PAUSED,
+    PENDING,
     REJECTED,
     RETRYING,
     RUNNING,
@@ -242,7 +249,7 @@ PLANS: tuple[RunPlan, ...] = (
 )
 
 
-def seed_store(store: Store, owner: str, base_ticks: int) -> None:
+def seed_store(store: Store, owner: str, base_ticks: int, profile: Profile = FRIENDLY_PROFILE) -> None:
     """Fill ``store`` with the demo workflows and their history, owned by user id ``owner``."""
     rng = random.Random(SEED_RANDOM)
     workflows = {}
@@ -257,7 +264,7 @@ def seed_store(store: Store, owner: str, base_ticks: int) -> None:
         )
         store.add_workflow(record)
         workflows[record.name] = record
-    writer = _HistoryWriter(store, base_ticks, rng)
+    writer = _HistoryWriter(store, base_ticks, rng, profile)
     counters: dict[str, int] = {}
     for plan in sorted(PLANS, key=lambda p: _start_ticks(p, base_ticks)):
         counters[plan.workflow] = counters.get(plan.workflow, 0) + 1
@@ -278,10 +285,11 @@ _GAP = seconds_to_ticks(0.05)  # bookkeeping time between scheduler steps
 class _HistoryWriter:
     """Replays a run at simulated time with the engine's rules, producing rows and logs."""
 
-    def __init__(self, store: Store, base_ticks: int, rng: random.Random) -> None:
+    def __init__(self, store: Store, base_ticks: int, rng: random.Random, profile: Profile) -> None:
         self._store = store
         self._base = base_ticks
         self._rng = rng
+        self._profile = profile
 
     def write(self, workflow: WorkflowRecord, plan: RunPlan, index: int) -> None:
         spec = _with_plan(parse_definition(workflow.definition), plan)
@@ -301,6 +309,7 @@ class _HistoryWriter:
         self._store.add_execution(execution, rows.values())
         self._logs: list[LogRecord] = []
         self._execution = execution
+        self._log_user = self._profile.engine_log_owner(execution.user_id)
         cut = start + seconds_to_ticks(plan.cut_after) if plan.cut_after is not None else None
         now = start + seconds_to_ticks(0.2)
         self._log(None, now, logtext.execution_started(execution.id, workflow.id))
@@ -321,6 +330,10 @@ class _HistoryWriter:
                 if self._execution.status != RUNNING:
                     return
                 approved.add(gate.name)
+                if self._profile.rerun_after_resume:  # Q6: the resumed run starts from all tasks
+                    for row in rows.values():
+                        row.status, row.start, row.end = PENDING, None, None
+                    aborting = False
                 continue
             outcomes, now = self._batch(spec, batch, rows, now, cut)
             if outcomes is None:  # base time reached mid-batch: the run is still going
@@ -359,6 +372,7 @@ class _HistoryWriter:
         decided = now + seconds_to_ticks(plan.approval_wait) + self._rng.randrange(TICKS_PER_SECOND)
         approval.status = APPROVED if decision == "approved" else REJECTED
         approval.approver, approval.decided_at = execution.user_id, decided
+        self._log_user = execution.user_id  # from here on, lines are written inside a request (Q3)
         if decision == "rejected":
             self._log(None, decided, logtext.execution_rejected(gate.name))
             execution.status, execution.end = FAILED, decided
@@ -435,7 +449,7 @@ class _HistoryWriter:
         self._logs.append(
             LogRecord(
                 id=random_guid(self._rng),
-                user_id=execution.user_id,
+                user_id=self._log_user,
                 workflow_id=execution.workflow_id,
                 execution_id=execution.id,
                 task_id=row.id if row else None,

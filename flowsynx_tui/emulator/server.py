@@ -156,7 +156,10 @@ def banner(emulator: Emulator, url: str) -> str:
         auth = "auth bearer (tokens below; demo users " + ", ".join(DEMO_USERS) + ")"
     else:
         auth = "auth none (everyone is admin)"
-    return f"FlowSynx emulator 1.3.0 on {url} - {auth} - faults: {emulator.faults.describe()}"
+    return (
+        f"FlowSynx emulator 1.3.0 on {url} - {auth} - fidelity {emulator.fidelity}, "
+        f"execution list {emulator.execution_list} - faults: {emulator.faults.describe()}"
+    )
 
 
 def run_emulator(
@@ -172,10 +175,16 @@ def run_emulator(
     legacy_log_levels: bool = False,
     workers: int = 1,
     health_check: bool = False,
+    fidelity: str = "friendly",
+    execution_list: str = "all",
     log_level: str = "warning",
     out: TextIO | None = None,
 ) -> None:
-    """Serve an emulator in the foreground until Ctrl-C. ``faults`` may be a ``Faults.parse`` spec."""
+    """Serve an emulator in the foreground until Ctrl-C. ``faults`` may be a ``Faults.parse`` spec.
+
+    ``fidelity`` and ``execution_list`` are ``Emulator``'s (the ``emulator`` command passes
+    ``fidelity="real"`` unless told otherwise).
+    """
     out = out or sys.stdout
     emulator = Emulator(
         auth=auth,
@@ -187,6 +196,8 @@ def run_emulator(
         workers=workers,
         faults=Faults.parse(faults) if isinstance(faults, str) else faults,
         health_check=health_check,
+        fidelity=fidelity,
+        execution_list=execution_list,
     )
     sock = _bind(host, port)
     url = f"http://{host}:{sock.getsockname()[1]}"

@@ -34,6 +34,8 @@ class WorkflowRecord:
     schema_url: str | None
     modified: int
     deleted: bool = False
+    #: Set by an update: the real server lists ``LastModifiedOn``, which only an update writes.
+    edited: bool = False
 
 
 @dataclass
@@ -188,8 +190,11 @@ class Store:
         with self.lock:
             self._executions[execution_id].logs.sort(key=lambda log: log.timestamp)
 
-    def all_logs(self, user_id: str) -> list[LogRecord]:
+    def all_logs(self, user_id: str, by_writer: bool = False) -> list[LogRecord]:
+        """Log lines of ``user_id``'s executions, or (``by_writer``) lines stored under that user id."""
         with self.lock:
+            if by_writer:
+                return [log for data in self._executions.values() for log in data.logs if log.user_id == user_id]
             return [
                 log
                 for data in self._executions.values()

@@ -99,7 +99,7 @@ class ExecutionsScreen(FilterableScreen):
     ) -> tuple[str | Text, ...]:
         cells: list[str | Text] = [label]
         if self.workflow_id is None:
-            cells.append(safe(workflow_name, 24))
+            cells.append(safe(workflow_name, 28))
         end = summary.effective_end
         duration = duration_between(summary.execution_start, end if not live else None, now)
         status = status_text(summary.status, width=11)

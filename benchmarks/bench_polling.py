@@ -25,6 +25,15 @@ fewer pages, so the steady ratio is not comparable to the full run's):
   in steady cycles, plus finished executions whose details were read successfully
   more than once over all cycles. Must be 0.
 
+``polling.by_workflow``: the same histories on a server that lists executions per
+workflow (``Emulator(execution_list="by-workflow")``, the original API page): a list per
+workflow, the workflow from the route, no lookups; steady(10k) / steady(1k) as above.
+
+``polling.deleted_workflow``: 200 runs of a deleted workflow among 1k (quick: 20 among
+100) on the ``real`` emulator, which keeps them listed and answers 404 for their details
+under every workflow (quirk Q11): lookups to find that out (one per live workflow each)
+and lookups per steady cycle afterwards (goal 0).
+
 ``polling.detail_finished``: the app (headless, refresh 0.2 s) opens a finished
 execution with 1,200 log lines; requests for it until everything is loaded, then per
 polling cycle afterwards (goal 0).
@@ -75,9 +84,9 @@ def _breakdown(requests: Sequence[RecordedRequest]) -> Counter[str]:
 
 
 class _Run:
-    def __init__(self, count: int, workflows: int) -> None:
+    def __init__(self, count: int, workflows: int, execution_list: str = "all") -> None:
         self.count = count
-        self.emulator = Emulator(seed=False)
+        self.emulator = Emulator(seed=False, execution_list=execution_list)
         self.population: Population = populate(self.emulator, workflows=workflows, finished=count, paused=PAUSED)
         self.finished = set(self.population.finished_ids)
         self.cycles: list[list[RecordedRequest]] = []
@@ -90,8 +99,8 @@ class _Run:
         return requests
 
 
-async def _measure(count: int, workflows: int, resolve_per_cycle: int) -> dict[str, float]:
-    run = _Run(count, workflows)
+async def _measure(count: int, workflows: int, resolve_per_cycle: int, execution_list: str = "all") -> dict[str, float]:
+    run = _Run(count, workflows, execution_list)
     out: dict[str, float] = {}
     with EmulatorServer(run.emulator) as server:
         async with FlowSynxClient(server.url) as client:
@@ -128,6 +137,7 @@ async def _measure(count: int, workflows: int, resolve_per_cycle: int) -> dict[s
                 steady.append(await run.cycle(overview))
             out["steady_cycle"] = max(len(requests) for requests in steady)
             steady_kinds = _breakdown([r for requests in steady for r in requests])
+            out["steady_cycle.lookups"] = (steady_kinds["details"] + steady_kinds["details_miss"]) / STEADY_CYCLES
             out["steady_cycle.list_pages"] = steady_kinds["list_page"] / STEADY_CYCLES
             out["steady_cycle.approvals"] = steady_kinds["approvals"] / STEADY_CYCLES
 
@@ -186,6 +196,76 @@ async def overview_cycles(quick: bool) -> list[Result]:
         Result(f"{prefix}.first_sweep.{ll}_vs_{ls}", l["first_sweep"], "req", s["first_sweep"]),
     ]
     return results
+
+
+@benchmark("polling.by_workflow")
+async def by_workflow_cycles(quick: bool) -> list[Result]:
+    """The same histories on a server that lists executions per workflow (the original API
+    page): one list per workflow, the workflow taken from the route, no lookups."""
+    small, large = (100, 1_000) if quick else (1_000, 10_000)
+    workflows = 5 if quick else 50
+    measured = {count: await _measure(count, workflows, _APP_RESOLVE_PER_CYCLE, "by-workflow") for count in (small, large)}
+    s, l = measured[small], measured[large]
+    ls, ll = _label(small), _label(large)
+    prefix = f"polling.by_workflow.w{workflows}"
+    results: list[Result] = []
+    for count, m in ((small, s), (large, l)):
+        label = _label(count)
+        results += [
+            Result(f"{prefix}.first_sweep.{label}", m["first_sweep"], "req"),
+            Result(f"{prefix}.first_sweep.{label}.lookups", m["first_sweep.lookups"], "req"),
+            Result(f"{prefix}.approvals_found.{label}", m["approvals_found"], "count", PAUSED),
+            Result(f"{prefix}.steady_cycle.{label}.lookups", m["steady_cycle.lookups"], "req"),
+            Result(f"{prefix}.refetched_finished.{label}", m["refetched_finished"], "req"),
+        ]
+    results += [
+        Result(f"{prefix}.steady_cycle.{ls}", s["steady_cycle"], "req"),
+        # ratio = steady(large) / steady(small); goal <= 1.1
+        Result(f"{prefix}.steady_cycle.{ll}", l["steady_cycle"], "req", s["steady_cycle"]),
+    ]
+    return results
+
+
+@benchmark("polling.deleted_workflow")
+async def deleted_workflow(quick: bool) -> list[Result]:
+    """200 executions of a deleted workflow among 1k (v1.3.0 keeps them listed, quirk Q11,
+    and answers 404 for their details under every workflow): lookups to find that out
+    once, then lookups per steady cycle (goal 0)."""
+    orphans, count = (20, 100) if quick else (200, 1_000)
+    workflows = 5 if quick else 50
+    emulator = Emulator(seed=False, fidelity="real")
+    gone = populate(emulator, workflows=1, finished=orphans, paused=0, seed=7)
+    population = populate(emulator, workflows=workflows, finished=count, paused=PAUSED)
+    emulator.delete_workflow(gone.workflow_ids[0])
+    run = _Run.__new__(_Run)
+    run.emulator, run.cycles = emulator, []
+    with EmulatorServer(emulator) as server:
+        async with FlowSynxClient(server.url) as client:
+            overview = Overview(client)
+            await run.cycle(overview)
+            # Fast-forward the runs of live workflows: what is left to probe is the orphans.
+            overview.index.workflow_of.update(population.workflow_of)
+            for _ in range(math.ceil(orphans / overview.resolve_per_cycle) + 1):
+                await run.cycle(overview)
+            orphan_ids = set(gone.finished_ids)
+            lookups = sum(
+                1
+                for requests in run.cycles
+                for request in requests
+                for kind, execution in [_kind(request)]
+                if kind in ("details", "details_miss") and execution in orphan_ids
+            )
+            found = len(overview.index.orphans)
+            steady = [await run.cycle(overview) for _ in range(STEADY_CYCLES)]
+            steady_kinds = _breakdown([r for requests in steady for r in requests])
+    prefix = f"polling.deleted_workflow.w{workflows}.{orphans}_of_{_label(count + orphans)}"
+    return [
+        Result(f"{prefix}.orphans_found", found, "count", orphans),
+        # One lookup per live workflow each: the baseline is exactly that.
+        Result(f"{prefix}.lookups_to_find_them", lookups, "req", orphans * workflows),
+        Result(f"{prefix}.steady_cycle.lookups", (steady_kinds["details"] + steady_kinds["details_miss"]) / STEADY_CYCLES, "req"),
+        Result(f"{prefix}.steady_cycle", max(len(r) for r in steady), "req"),
+    ]
 
 
 # -- execution detail of a finished execution ---------------------------------------------------------

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import stat
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from flowsynx_tui.api.models import LogEntry
-from flowsynx_tui.widgets.logview.pane import LogPane
+from flowsynx_tui.widgets.logview import pane as pane_module
+from flowsynx_tui.widgets.logview.model import LogModel
+from flowsynx_tui.widgets.logview.pane import LogPane, write_log_file
 
 ZONE = timezone(timedelta(hours=2))
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -60,7 +67,7 @@ def entry(
     seconds: float | None = None,
 ) -> LogEntry:
     return LogEntry(
-        id=f"e{n}",
+        id=str(uuid.UUID(int=n)),  # LogEntry ids are GUIDs
         message=f"message {n}" if message is None else message,
         level=level,
         time_stamp=T0 + timedelta(seconds=n if seconds is None else seconds),
@@ -404,3 +411,94 @@ def test_message_column_reads_and_searches_like_a_plain_list(monkeypatch: Any) -
             for needle in needles:
                 found = [key for key in column.find(needle, start) if key >= first]
                 assert found == [k for k in range(start, end) if needle.lower() in lines[k].lower()], needle
+
+
+# -- reactive state, toasts, file modes -------------------------------------------------------------
+
+
+def shown_status(pane: LogPane) -> str:
+    """The status bar as drawn (not ``status_text``, which is computed on demand)."""
+    return str(pane.query_one(".log-pane--status", Static).content)
+
+
+async def test_status_bar_redraws_when_follow_live_or_new_count_change() -> None:
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(n) for n in range(100)])
+        await pilot.pause()
+        assert "following" in shown_status(pane)
+        pane.follow = False  # whoever changes it, the bar says so at once
+        assert "paused · 0 new" in shown_status(pane)
+        pane.append_entries([entry(n) for n in range(100, 105)])
+        assert pane.new_since_pause == 5 and "paused · 5 new" in shown_status(pane)
+        pane.new_since_pause = 7
+        assert "paused · 7 new" in shown_status(pane)
+        pane.new_since_pause = 0
+        pane.live = False
+        assert "follow off" in shown_status(pane)
+        pane.set_live(True)  # five lines came below while paused: not at the end, still paused
+        assert not pane.follow and "paused · 0 new" in shown_status(pane)
+        await pilot.press("end")
+        assert "following" in shown_status(pane)
+        await pilot.press("f")
+        assert "paused · 0 new" in shown_status(pane)
+        pane.set_live(False)
+        assert "follow off" in shown_status(pane)
+        assert shown_status(pane) == pane.status_text
+
+
+async def test_save_toasts_are_plain_one_line_text(tmp_path: Path, monkeypatch: Any) -> None:
+    toasts: list[tuple[str, dict[str, Any]]] = []
+
+    def failing(*_: Any) -> None:
+        raise OSError("[Errno 28] disk [bold]full\x1b[2J\nsecond line")
+
+    async with running() as (app, pilot, pane):
+        monkeypatch.setattr(app, "notify", lambda message, **options: toasts.append((message, options)))
+        monkeypatch.setattr(pane_module, "write_log_file", failing)
+        pane.save_dir = tmp_path
+        pane.append_entries([entry(1)])
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        monkeypatch.setattr(pane_module, "write_log_file", write_log_file)
+        pane.save_dir = tmp_path / "[b]x[/b]"
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.failures == ["[Errno 28] disk [bold]full\x1b[2J\nsecond line"]  # the message keeps it all
+    (failed, failed_options), (saved, saved_options) = toasts
+    assert failed == "Could not save the log: [Errno 28] disk [bold]full␛[2J ⏎ second line"
+    assert failed_options["markup"] is False and failed_options["severity"] == "error"
+    assert saved.startswith("Saved 1 log lines to ") and "/[b]x[/b]/flowsynx-" in saved
+    assert saved_options["markup"] is False
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+async def test_saved_log_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    old_umask = os.umask(0)  # so that it is not the umask that takes the other bits away
+    try:
+        async with running() as (app, pilot, pane):
+            pane.save_dir = tmp_path
+            pane.append_entries([entry(n) for n in range(3)])
+            await pilot.press("s")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+    finally:
+        os.umask(old_umask)
+    (saved,) = app.saved
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert len(saved.read_text(encoding="utf-8").splitlines()) == 3
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_saving_never_overwrites_a_file_nor_writes_through_a_link(tmp_path: Path) -> None:
+    model = LogModel(10, ZONE)
+    model.append([(T0.timestamp(), 2, "Information", "hello", None)])
+    (tmp_path / "log.log").write_text("mine", encoding="utf-8")
+    target = tmp_path / "elsewhere"
+    (tmp_path / "log-1.log").symlink_to(target)  # a planted link, dangling
+    result = write_log_file(model.snapshot(), tmp_path, "log")
+    assert result.path.name == "log-2.log" and result.lines == 1
+    assert (tmp_path / "log.log").read_text(encoding="utf-8") == "mine"
+    assert not target.exists()
+    assert result.path.read_text(encoding="utf-8") == "2024-05-01 14:00:00.000 INF hello\n"

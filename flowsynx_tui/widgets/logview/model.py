@@ -228,15 +228,16 @@ class LogModel:
         # 2. forget what the retain cap dropped.
         dropped_visible = self._drop_visible_below(store.origin, old_origin)
         dropped_rows = self.layout.drop_front(dropped_visible)
-        # 3. add the lines from the changed key on.
+        # 3. add the lines from the changed key on; a key that now holds another line
+        #    is no longer expanded (before the heights are computed).
         start = max(result.changed_from, store.origin)
-        self._extend_visible(start)
-        self._update_matches(start)
         if result.reordered:
             self.toggled = {key for key in self.toggled if key < start}
             self.generation += 1
         if result.dropped:
             self.toggled = {key for key in self.toggled if key >= store.origin}
+        self._extend_visible(start)
+        self._update_matches(start)
         if self._refresh_date_column():
             self._relayout()
         new_lines = self.visible_count - old_visible + dropped_visible

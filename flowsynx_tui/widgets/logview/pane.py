@@ -11,6 +11,7 @@ markup) after ``text.sanitize`` made every control character visible.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
@@ -21,12 +22,13 @@ from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
@@ -34,6 +36,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
+from flowsynx_tui.text import one_line
 from flowsynx_tui.widgets.logview.model import LineStyles, LogModel, SearchJob
 from flowsynx_tui.widgets.logview.store import Record
 from flowsynx_tui.widgets.logview.text import sanitize, slug
@@ -239,6 +242,16 @@ class LogPane(Widget):
     refresh_interval: float = 0.1
     """Least time between two screen updates caused by appends (at most ~10 Hz)."""
 
+    # The state the status bar shows besides the model's: each change redraws it (the
+    # watchers), whoever makes it. Not at construction (``init=False``): the status bar
+    # is drawn on mount.
+    follow: var[bool] = var(False, init=False)
+    """Keep the newest line in view as lines arrive."""
+    live: var[bool] = var(False, init=False)
+    """The source still runs, so more lines may come."""
+    new_since_pause: var[int] = var(0, init=False)
+    """Lines that arrived (and pass the filter) since following paused."""
+
     class Saved(Message):
         """The filtered log was written to ``path``."""
 
@@ -266,9 +279,6 @@ class LogPane(Widget):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.save_dir: Path = Path.cwd()
         self.source_label = ""
-        self.live = False
-        self.follow = False
-        self.new_since_pause = 0
         self._model = LogModel(retain_limit, local_tz)
         self._view = LogLines(self._model, self._user_scrolled)
         self._search_input = _SearchInput(placeholder="search (enter: find, escape: close)", compact=True)
@@ -342,8 +352,10 @@ class LogPane(Widget):
         outcome = self._model.append(records)
         if not outcome.new_lines and not outcome.dropped_lines and not outcome.reordered:
             return
-        if not self.follow:
-            self.new_since_pause += outcome.new_lines
+        if not self.follow and outcome.new_lines:
+            # Not through the watcher: batches come many times a second, and the paced
+            # flush below redraws the status bar (line counts change too).
+            self.set_reactive(LogPane.new_since_pause, self.new_since_pause + outcome.new_lines)
         self._dropped_rows_pending += outcome.dropped_rows
         self._schedule_flush()
 
@@ -377,7 +389,6 @@ class LogPane(Widget):
         if live and not self.live and self._view.is_vertical_scroll_end:
             self.follow = True
         self.live = live
-        self._update_status()
 
     # -- refresh pacing ------------------------------------------------------------------
 
@@ -438,17 +449,18 @@ class LogPane(Widget):
 
     def _user_scrolled(self, at_end: bool) -> None:
         if not at_end and self.follow:
-            self.follow = False
-            self.new_since_pause = 0
-            self._update_status()
+            self._pause_follow()
         elif at_end and not self.follow and self.live:
             self._resume_follow()
+
+    def _pause_follow(self) -> None:
+        self.follow = False
+        self.new_since_pause = 0
 
     def _resume_follow(self) -> None:
         self.follow = True
         self.new_since_pause = 0
         self._view.scroll_to_tail()
-        self._update_status()
 
     def _jump_to_key(self, key: int) -> None:
         self.follow = False
@@ -472,9 +484,7 @@ class LogPane(Widget):
 
     def action_toggle_follow(self) -> None:
         if self.follow:
-            self.follow = False
-            self.new_since_pause = 0
-            self._update_status()
+            self._pause_follow()
         else:
             self._resume_follow()
 
@@ -526,9 +536,8 @@ class LogPane(Widget):
 
     # -- search ------------------------------------------------------------------------------------
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input is not self._search_input:
-            return
+    @on(Input.Submitted, "_SearchInput")
+    def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         needle = event.value
         self._close_search(clear=not needle)
@@ -564,29 +573,50 @@ class LogPane(Widget):
         if key is not None:
             self._jump_to_key(key)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group == "log-search":
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "log-search":
             event.stop()
-            if event.state is WorkerState.SUCCESS and isinstance(worker.result, SearchJob):
-                if self._model.finish_search(worker.result):
-                    current = self._model.current_match
-                    if current is not None:
-                        self._jump_to_key(current)
-                    self._view.refresh()
-                    self._update_status()
-        elif worker.group == "log-save":
+            self._search_worker_changed(event.worker, event.state)
+        elif event.worker.group == "log-save":
             event.stop()
-            if event.state is WorkerState.SUCCESS and isinstance(worker.result, SaveResult):
-                result = worker.result
-                self.post_message(self.Saved(result.path))
-                self.notify(f"Saved {result.lines:,} log lines to {result.path}", title="Log saved")
-            elif event.state is WorkerState.ERROR:
-                reason = str(worker.error) or type(worker.error).__name__
-                self.post_message(self.SaveFailed(reason))
-                self.notify(f"Could not save the log: {reason}", severity="error")
+            self._save_worker_changed(event.worker, event.state)
+
+    def _search_worker_changed(self, worker: Worker[object], state: WorkerState) -> None:
+        if state is not WorkerState.SUCCESS or not isinstance(worker.result, SearchJob):
+            return
+        if self._model.finish_search(worker.result):
+            current = self._model.current_match
+            if current is not None:
+                self._jump_to_key(current)
+            self._view.refresh()
+            self._update_status()
+
+    def _save_worker_changed(self, worker: Worker[object], state: WorkerState) -> None:
+        # Toasts are plain text (markup=False): a path or an error text may hold "[".
+        if state is WorkerState.SUCCESS and isinstance(worker.result, SaveResult):
+            result = worker.result
+            self.post_message(self.Saved(result.path))
+            self.notify(
+                f"Saved {result.lines:,} log lines to {one_line(str(result.path))}",
+                title="Log saved",
+                markup=False,
+            )
+        elif state is WorkerState.ERROR:
+            reason = str(worker.error) or type(worker.error).__name__
+            self.post_message(self.SaveFailed(reason))
+            self.notify(f"Could not save the log: {one_line(reason)}", severity="error", markup=False)
 
     # -- status ------------------------------------------------------------------------------------
+
+    def watch_follow(self) -> None:
+        self._update_status()
+
+    def watch_live(self) -> None:
+        self._update_status()
+
+    def watch_new_since_pause(self) -> None:
+        self._update_status()
 
     def _update_status(self) -> None:
         if self.is_mounted:
@@ -637,8 +667,13 @@ class SaveResult:
         self.lines = lines
 
 
+_NEW_FILE_FLAGS = os.O_CREAT | os.O_EXCL | os.O_WRONLY
+_NEW_FILE_MODE = 0o600
+"""Files the app writes are the user's alone: logs can hold secrets."""
+
+
 def write_log_file(snapshot: ExportSnapshot, directory: Path, stem: str) -> SaveResult:
-    """Write the snapshot's lines to a new file in ``directory``; never overwrites.
+    """Write the snapshot's lines to a new file (mode 0600) in ``directory``; never overwrites.
 
     Runs in a worker thread: formatting a million lines takes seconds.
     """
@@ -646,12 +681,19 @@ def write_log_file(snapshot: ExportSnapshot, directory: Path, stem: str) -> Save
     for attempt in range(1000):
         path = directory / (f"{stem}.log" if attempt == 0 else f"{stem}-{attempt}.log")
         try:
-            # "x" fails if the file exists: no race with another save of the same second.
-            with path.open("x", encoding="utf-8", newline="\n") as handle:
-                for line in snapshot.lines():
-                    handle.write(line)
-                    handle.write("\n")
+            # O_EXCL fails if the name exists (a symlink too): no race with another save
+            # of the same second, and never a write through a planted link.
+            descriptor = os.open(path, _NEW_FILE_FLAGS, _NEW_FILE_MODE)
         except FileExistsError:
             continue
+        try:
+            handle = open(descriptor, "w", encoding="utf-8", newline="\n")
+        except BaseException:
+            os.close(descriptor)
+            raise
+        with handle:
+            for line in snapshot.lines():
+                handle.write(line)
+                handle.write("\n")
         return SaveResult(path.resolve(), snapshot.lines_written)
     raise FileExistsError(f"too many log files named {stem}*.log in {directory}")

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from rich.cells import chop_cells, set_cell_size
 
-from flowsynx_tui.text import log_line
+from flowsynx_tui.text import is_safe, log_line
 
 CUT_CHARS = 10_000
 """Messages longer than this are cut: a 1 MB line would make every render slow."""
@@ -111,7 +111,8 @@ _STYLE_BY_SEVERITY = ("trace", "debug", "info", "warning", "error", "critical")
 def unknown_level(name: str, severity: int) -> Level:
     """A level this client does not know: shown by its own name, ranked as told."""
     severity = min(5, max(0, severity))
-    short = sanitize(name.strip()[:3].upper())
+    # Three cells: a control or bidi character is one "?", not a stand-in cut in half.
+    short = "".join(c if is_safe(c) else "?" for c in name.strip()[:3].upper())
     label = set_cell_size(short, 3) if short else "???"
     return Level(label, severity, _STYLE_BY_SEVERITY[severity])
 

@@ -83,8 +83,25 @@ class ExecutionDetailScreen(DashboardScreen):
             self.workflow_id, self.execution_id, task_id, label, execution_final=lambda: self.snapshot.final
         )
         self.log_source = source
-        self.query_one(LogPane).reset(label, live=not self.snapshot.final)
+        pane = self.query_one(LogPane)
+        pane.reset(label, live=not self.snapshot.final)
+        pane.empty_note = ""
         self.subscribe(source.job())
+
+    def _why_no_logs(self) -> str:
+        # Quirk Q3: the engine runs queued executions outside any request, so its lines
+        # are stored under the user System, and the log routes return the caller's only.
+        credentials = self.services.client.credentials
+        who = (
+            f"you are signed in as {one_line(credentials.who, 40)}"
+            if credentials is not None
+            else "without credentials the server serves you as its built-in admin user, not System either"
+        )
+        return (
+            "No log lines from the server. FlowSynx v1.3.0 files the lines its engine writes while "
+            "running a queued execution under its own user, System, and returns only the signed-in "
+            f"user's lines ({who}): only lines written while an approval resumed the run show up here."
+        )
 
     def action_show_task_logs(self) -> None:
         row = self.query_one(TaskTree).selected_task()
@@ -134,8 +151,10 @@ class ExecutionDetailScreen(DashboardScreen):
     def on_logs_arrived(self, message: LogsArrived) -> None:
         if message.source is not self.log_source:
             return  # a late answer for the source the user just left
+        pane = self.query_one(LogPane)
         if message.entries:
-            self.query_one(LogPane).append_entries(message.entries)
+            pane.append_entries(message.entries)
+        pane.empty_note = "" if pane.line_count else self._why_no_logs()
         if message.source.problems:
             # Entries that could not be read were skipped; name them, as list screens do.
             self.post_message(ProblemsFound(message.source.problems))

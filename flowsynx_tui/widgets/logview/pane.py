@@ -82,6 +82,9 @@ class LogLines(ScrollView, can_focus=True):
         self._generation = -1
         self._styles: LineStyles | None = None
         self._programmatic = 0
+        #: Shown where the lines would be while there are none (why there are none).
+        self.empty_note = ""
+        self._note: tuple[tuple[str, int], list[Strip]] | None = None
 
     # -- scrolling -------------------------------------------------------------
 
@@ -150,8 +153,21 @@ class LogLines(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
+        if self.empty_note and not len(self._model.store):
+            return self._note_row(y, width)
         strip = self.row_strip(scroll_y + y)
         return strip.crop_extend(scroll_x, scroll_x + width, self.line_styles().base)
+
+    def _note_row(self, y: int, width: int) -> Strip:
+        """A row of ``empty_note``, wrapped to the width, where log lines would be."""
+        key = (self.empty_note, width)
+        if self._note is None or self._note[0] != key:
+            style = self.line_styles().marker
+            lines = Text(self.empty_note, style=style).wrap(self.app.console, max(10, width - 1))
+            self._note = (key, [Strip(line.render(self.app.console), line.cell_len) for line in lines])
+        rows = self._note[1]
+        base = self.line_styles().base
+        return (rows[y] if y < len(rows) else Strip.blank(0)).crop_extend(0, width, base)
 
     def row_strip(self, row: int) -> Strip:
         """The whole (uncropped) strip of a row of the log."""
@@ -251,6 +267,8 @@ class LogPane(Widget):
     """The source still runs, so more lines may come."""
     new_since_pause: var[int] = var(0, init=False)
     """Lines that arrived (and pass the filter) since following paused."""
+    empty_note: var[str] = var("", init=False)
+    """Why there are no lines, shown in their place while there are none (plain text)."""
 
     class Saved(Message):
         """The filtered log was written to ``path``."""
@@ -611,6 +629,10 @@ class LogPane(Widget):
 
     def watch_follow(self) -> None:
         self._update_status()
+
+    def watch_empty_note(self, note: str) -> None:
+        self._view.empty_note = note
+        self._view.refresh()
 
     def watch_live(self) -> None:
         self._update_status()

@@ -235,9 +235,12 @@ def explain_failure(verb: str, error: FlowSynxError) -> str:
         return f"Permission denied: {verb} needs the role {' or '.join(error.required_roles)}."
     if isinstance(error, NotFound):
         text = " ".join(error.server_messages) or error.message
-        if "FSX2441" in text:
+        # The server's own code opens a message; the same letters inside one are quoted
+        # text (a task name, say) and must not choose what the user is told.
+        codes = {message.lstrip()[:9] for message in error.server_messages}
+        if "[FSX2441]" in codes:
             return f"Someone else decided first: {one_line(text, 200)}"
-        if "FSX2435" in text:
+        if "[FSX2435]" in codes:
             return f"The server did not cancel it: only running executions can be cancelled. {one_line(text, 200)}"
         return one_line(text, 300)
     return one_line(str(error), 300)

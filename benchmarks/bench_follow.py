@@ -118,6 +118,7 @@ def _emulator_thread_id() -> int | None:
 @benchmark("follow.burst")
 async def burst(quick: bool) -> list[Result]:
     """Follow an execution writing ~5k lines/s: lost/duplicated lines, UI lag, CPU."""
+    from flowsynx_tui.messages import ExecutionView
     from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
     from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
     from flowsynx_tui.widgets.logview import LogPane

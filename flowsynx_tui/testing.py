@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from rich.cells import cell_len
 from textual.pilot import Pilot
 
 from flowsynx_tui.api.auth import Credentials
@@ -118,19 +119,36 @@ async def settle(pilot: Pilot[None], app: FlowSynxApp) -> None:
     await pilot.pause()
 
 
-_SVG_TEXT = re.compile(r'<text [^>]*?clip-path="url\(#[\w-]*?-line-(\d+)\)"[^>]*>(.*?)</text>', re.S)
+_SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)"[^>]*?clip-path="url\(#[\w-]*?-line-(\d+)\)"[^>]*>(.*?)</text>', re.S)
+_CELL_WIDTH = 12.2  # Rich's SVG export: 0.61 of its 20 px font per terminal cell
+
+
+def screen_rows(app: FlowSynxApp) -> list[list[str]]:
+    """The screen as rows of cells, read from Textual's SVG screenshot, each segment at its
+    column, so a widget's part can be cut out. A wide character takes its first cell and
+    leaves the next one empty. Every character a segment would send to the terminal is in
+    there, control characters included, so tests can assert none reached it. (Toasts are
+    drawn only in ``run_test(notifications=True)``.)"""
+    width, height = app.size
+    grid = [[" "] * width for _ in range(height)]
+    for x, line, content in _SVG_TEXT.findall(app.export_screenshot()):
+        row, column = int(line), round(float(x) / _CELL_WIDTH)
+        if row >= height:
+            continue
+        for character in html.unescape(content).replace("\xa0", " "):
+            if character == "\n":
+                continue
+            cells = max(cell_len(character), 1)
+            for offset in range(cells):
+                if column + offset < width:
+                    grid[row][column + offset] = "" if offset else character
+            column += cells
+    return grid
 
 
 def screen_text(app: FlowSynxApp) -> str:
-    """What the terminal shows now, line by line, read from Textual's SVG screenshot.
-
-    Every character a segment would send to the terminal is in there, control
-    characters included, so tests can assert none reached it.
-    """
-    rows: dict[int, list[str]] = {}
-    for line, content in _SVG_TEXT.findall(app.export_screenshot()):
-        rows.setdefault(int(line), []).append(html.unescape(content).replace("\xa0", " "))
-    return "\n".join("".join(rows.get(line, ())) for line in range(max(rows, default=-1) + 1))
+    """What the terminal shows now, line by line (see ``screen_rows``)."""
+    return "\n".join("".join(row).rstrip() for row in screen_rows(app))
 
 
 # ------------------------------------------------------------------ scenes

@@ -25,7 +25,6 @@ so every string reaches every screen in four visits. Fields the engine fills in 
 
 from __future__ import annotations
 
-import html
 import re
 import time
 from collections.abc import Iterator
@@ -35,7 +34,6 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rich.cells import cell_len
 from textual.command import CommandPalette
 from textual.content import Content
 from textual.pilot import Pilot
@@ -53,7 +51,7 @@ from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.help import HelpScreen
 from flowsynx_tui.services.status import ServerStatus
-from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
+from flowsynx_tui.testing import make_app, screen_rows, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.status_header import render_header
@@ -464,31 +462,6 @@ def test_every_version_string_reads_literally_in_the_header(raw: str) -> None:
 
 #: Wide enough for every column of the inbox, and for the task tree's status column beside a cut 100 KB name.
 SIZE = (270, 62)
-_SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)"[^>]*?clip-path="url\(#[\w-]*?-line-(\d+)\)"[^>]*>(.*?)</text>', re.S)
-_CELL_WIDTH = 12.2  # Rich's SVG export: 0.61 of its 20 px font per terminal cell
-
-
-def screen_rows(app: FlowSynxApp) -> list[list[str]]:
-    """The screen as rows of cells, read from Textual's SVG screenshot as ``screen_text``
-    reads it, but with each segment at its column, so a widget's part can be cut out.
-    A wide character takes its first cell and leaves the next one empty."""
-    width, height = app.size
-    grid = [[" "] * width for _ in range(height)]
-    for x, line, content in _SVG_TEXT.findall(app.export_screenshot()):
-        row, column = int(line), round(float(x) / _CELL_WIDTH)
-        if row >= height:
-            continue
-        for character in html.unescape(content).replace("\xa0", " "):
-            if character == "\n":
-                continue
-            cells = max(cell_len(character), 1)
-            for offset in range(cells):
-                if column + offset < width:
-                    grid[row][column + offset] = "" if offset else character
-            column += cells
-    return grid
-
-
 def region_text(app: FlowSynxApp, widget: Widget | None = None) -> str:
     """What the screen shows (inside ``widget``'s border and padding, if given), row by row."""
     grid = screen_rows(app)

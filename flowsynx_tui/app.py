@@ -159,8 +159,8 @@ class FlowSynxApp(App[None]):
 
     def on_action_finished(self, message: ActionFinished) -> None:
         outcome = message.outcome
-        self.notify(outcome.text, title=outcome.title, severity="information" if outcome.ok else "error",
-                    timeout=8 if outcome.ok else 12)
+        self.notify(outcome.text, title=outcome.title, severity=outcome.severity,  # type: ignore[arg-type]
+                    timeout=8 if outcome.severity == "information" else 12)
         self.services.poller.refresh()
         started = outcome.started
         if started is not None and not isinstance(self.screen, ExecutionsScreen):

@@ -51,7 +51,8 @@ async def test_inbox_approve_runs_the_workflow_to_completed(emulator_server) -> 
         assert app.screen.focused.id == "no"
         await pilot.press("y")
         await wait_for(pilot, lambda: emulator.execution_status(PAUSED) == "Completed", what="Completed")
-        await wait_for(pilot, lambda: "resumed and executed successfully" in notifications(app), what="server message")
+        # The state read again, not the server's sentence (which says "successfully" whatever happened).
+        await wait_for(pilot, lambda: "Approved; the run is now Completed" in notifications(app), what="the outcome")
         await wait_for(pilot, lambda: table.row_count == 0, what="the inbox to empty")
     assert len(posts(emulator, "/approve")) == 1
 
@@ -65,6 +66,7 @@ async def test_reject_from_the_inbox_fails_the_execution(emulator_server) -> Non
         await wait_for_screen(pilot, app, ConfirmDialog)
         await pilot.press("y")
         await wait_for(pilot, lambda: server.emulator.execution_status(PAUSED) == "Failed", what="Failed")
+        await wait_for(pilot, lambda: "Rejected; the run is now Failed" in notifications(app), what="the outcome")
     assert len(posts(server.emulator, "/reject")) == 1
 
 

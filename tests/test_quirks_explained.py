@@ -138,3 +138,94 @@ def test_ids_that_share_their_first_characters_get_longer_labels() -> None:
     labels = unique_prefixes(ids)
     assert labels[ids[0]] != labels[ids[1]]
     assert labels["7f3c2b10-aaaa"] == "7f3c2b10"
+
+
+# ------------------------------------------------------------------ actions on v1.3.0
+
+
+def gate(name: str, after: str | None = None, **execution: object) -> dict:
+    task: dict = {"Name": name, "Type": "Demo:1.0", "ManualApproval": {"Enabled": True, "Comment": f"check {name}"}}
+    if after:
+        task["FlowControl"] = {"Dependencies": [after]}
+    if execution:
+        task["Execution"] = {"Parameters": {"emulator": execution}}
+    return task
+
+
+def step(name: str, after: str, **hints: object) -> dict:
+    return {"Name": name, "Type": "Demo:1.0", "Execution": {"Parameters": {"emulator": {"seconds": 0.5, **hints}}},
+            "FlowControl": {"Dependencies": [after]}}
+
+
+def toasts(app) -> str:  # noqa: ANN001
+    return " | ".join(n.message for n in app.notices)
+
+
+async def decide_in_inbox(pilot, app, key: str, rows: int = 1) -> None:  # noqa: ANN001
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    await pilot.press("3")
+    await wait_for_screen(pilot, app, ApprovalInbox)
+    inbox = app.screen.query_one("KeyedTable")
+    await wait_for(pilot, lambda: inbox.row_count == rows, timeout=20, what="the pending approval")
+    await pilot.press(key)
+    await wait_for_screen(pilot, app, ConfirmDialog)
+    await pilot.press("y")
+
+
+async def test_cancel_of_a_paused_run_says_it_is_still_paused(emulator_server) -> None:
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    server = emulator_server(time_scale=0.05, seed=False, fidelity="real")
+    emulator = server.emulator
+    workflow_id = emulator.add_workflow({"Name": "held", "Tasks": [gate("Hold")]})
+    execution_id = emulator.start_execution(workflow_id)
+    app = make_app(server.url, refresh=0.3)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Paused", what="the run at its gate")
+        app.navigate(ExecutionView(workflow_id, execution_id))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.snapshot.details and screen.snapshot.details.status.value == "Paused")
+        await pilot.press("c")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        asked = " ".join(screen_text(app).split())
+        assert "leaves it paused" in asked and "Rejecting its approval (d)" in asked
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "still Paused" in toasts(app), what="the outcome")
+        assert "Reject its approval (d)" in toasts(app)
+        assert emulator.execution_status(execution_id) == "Paused"
+    cancels = [r for r in emulator.requests if r.method == "POST" and r.path.endswith("/cancel")]
+    assert len(cancels) == 1 and cancels[0].status == 200
+
+
+async def test_a_second_gate_that_cannot_be_decided_is_explained(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05, seed=False, fidelity="real")
+    emulator = server.emulator
+    workflow_id = emulator.add_workflow({"Name": "two-gates", "Tasks": [gate("First"), gate("Second", after="First")]})
+    execution_id = emulator.start_execution(workflow_id)
+    app = make_app(server.url, refresh=0.3)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await decide_in_inbox(pilot, app, "a")
+        await wait_for(pilot, lambda: "paused again" in toasts(app), timeout=20, what="paused at the second gate")
+        approvals = app.services.overview.approvals
+        await wait_for(pilot, lambda: [a.task_name for a in approvals.all()] == ["Second"], timeout=20)
+        await decide_in_inbox(pilot, app, "a")
+        await wait_for(pilot, lambda: "first approval of an execution" in toasts(app), timeout=20, what="Q2 explained")
+        assert "Someone else decided first" not in toasts(app)
+        assert emulator.execution_status(execution_id) == "Paused"
+
+
+async def test_an_approved_run_that_then_fails_is_reported_failed(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05, seed=False, fidelity="real")
+    emulator = server.emulator
+    workflow_id = emulator.add_workflow(
+        {"Name": "doomed", "Tasks": [gate("Check"), step("Boom", after="Check", fail=True, failMessage="disk full")]}
+    )
+    execution_id = emulator.start_execution(workflow_id)
+    app = make_app(server.url, refresh=0.3)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await decide_in_inbox(pilot, app, "a")
+        await wait_for(pilot, lambda: "the run then failed" in toasts(app), timeout=20, what="Failed reported")
+        assert "executed successfully" not in toasts(app)
+        assert emulator.execution_status(execution_id) == "Failed"

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from rich.text import Text
 from textual.message_pump import MessagePump
 
 from flowsynx_tui.api import (
-    ActionResult,
+    ApiError,
     Approval,
     ConnectionFailed,
     ExecutionStatus,
@@ -46,6 +47,18 @@ class Started:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What a sent action came back with."""
+
+    messages: tuple[str, ...] = ()
+    started: Started | None = None
+    #: What the state re-read after the answer says, told instead of the server's sentence
+    #: (v1.3.0's sentences say "successfully" whatever happened: Q10, Q12).
+    note: str | None = None
+    warning: bool = False
+
+
+@dataclass(frozen=True)
 class PendingAction:
     """An action ready to be confirmed: what the dialog says, and how to send it."""
 
@@ -54,9 +67,11 @@ class PendingAction:
     title: Text
     lines: tuple[Text, ...]
     busy_label: str
-    #: Sends the request once; returns the server's messages and, for start, the new run.
-    send: Callable[[], Awaitable[tuple[tuple[str, ...], Started | None]]]
+    #: Sends the request once (never again by itself), then may re-read the state.
+    send: Callable[[], Awaitable[Answer]]
     danger: bool = False
+    #: Explains a failure in words, reading more state if that tells the cause apart.
+    explain: Callable[[FlowSynxError], Awaitable[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,7 @@ class ActionOutcome:
     #: What to tell the user, already made safe for the screen.
     text: str
     started: Started | None = None
+    severity: str = "information"  # information | warning | error
 
 
 class ActionRunner:
@@ -91,13 +107,13 @@ class ActionRunner:
     def start(self, workflow_id: str) -> PendingAction | Refusal:
         name = self.overview.workflow_name(workflow_id)
 
-        async def send() -> tuple[tuple[str, ...], Started | None]:
+        async def send() -> Answer:
             result, messages = await self.client.start_execution(workflow_id)
             summary = ExecutionSummary(
                 id=result.execution_id, status=ExecutionStatus.PENDING, execution_start=result.started_at
             )
             self.overview.index.record(workflow_id, summary)
-            return messages, Started(workflow_id, result.execution_id)
+            return Answer(messages, Started(workflow_id, result.execution_id))
 
         return self._check(
             PendingAction(
@@ -117,7 +133,15 @@ class ActionRunner:
     def cancel(self, workflow_id: str, execution_id: str, status: ExecutionStatus | None) -> PendingAction | Refusal:
         name = self.overview.workflow_name(workflow_id)
         lines = [Text(f"Workflow: {one_line(name, 60)}"), Text(f"Execution: {one_line(execution_id, 40)}")]
-        if status is not None and status is not ExecutionStatus.RUNNING:
+        if status is ExecutionStatus.PAUSED:
+            lines.append(
+                Text(
+                    "It is Paused: FlowSynx v1.3.0 answers that it cancelled a paused run but leaves it "
+                    "paused. Rejecting its approval (d) is what ends it.",
+                    style="yellow",
+                )
+            )
+        elif status is not None and status is not ExecutionStatus.RUNNING:
             lines.append(
                 Text(
                     f"It is {one_line(status.value, 20)}: the server cancels only running executions "
@@ -132,7 +156,7 @@ class ActionRunner:
                 title=Text("Cancel this execution?", style="bold"),
                 lines=tuple(lines),
                 busy_label="cancelling…",
-                send=lambda: _messages_of(self.client.cancel_execution(workflow_id, execution_id)),
+                send=partial(self._cancel, workflow_id, execution_id),
                 danger=True,
             )
         )
@@ -140,7 +164,6 @@ class ActionRunner:
     def decide(self, approval: Approval, *, approve: bool) -> PendingAction | Refusal:
         name = self.overview.workflow_name(approval.workflow_id)
         verb = "approve" if approve else "reject"
-        client = self.client
         lines = [
             Text(f"Workflow: {one_line(name, 60)}"),
             Text(f"Execution: {one_line(approval.execution_id, 40)}"),
@@ -155,10 +178,6 @@ class ActionRunner:
                 else "Rejecting fails the execution at once; no further task runs."
             )
         )
-        decide = client.approve if approve else client.reject
-
-        def send() -> Awaitable[tuple[tuple[str, ...], Started | None]]:
-            return _messages_of(decide(approval.workflow_id, approval.execution_id, approval.id))
 
         title = Text(f"{verb.capitalize()} task {one_line(approval.task_name, 40)}?", style="bold")
         return self._check(
@@ -168,10 +187,64 @@ class ActionRunner:
                 title=title,
                 lines=tuple(lines),
                 busy_label="approving…" if approve else "rejecting…",
-                send=send,
+                send=partial(self._decide, approval, approve),
                 danger=not approve,
+                explain=partial(self._explain_decision, approval, verb),
             )
         )
+
+    # ------------------------------------------------------------- requests
+    async def _cancel(self, workflow_id: str, execution_id: str) -> Answer:
+        result = await self.client.cancel_execution(workflow_id, execution_id)
+        if await self._status_now(workflow_id, execution_id) is ExecutionStatus.PAUSED:
+            # Quirk Q10: the run that paused left its cancellation token behind.
+            return Answer(
+                result.messages,
+                note=(
+                    "The server answered that it cancelled the execution, but it is still Paused: "
+                    "FlowSynx v1.3.0 does not cancel a paused run. Reject its approval (d) to end it."
+                ),
+                warning=True,
+            )
+        return Answer(result.messages)
+
+    async def _decide(self, approval: Approval, approve: bool) -> Answer:
+        decide = self.client.approve if approve else self.client.reject
+        result = await decide(approval.workflow_id, approval.execution_id, approval.id)
+        # The server's sentence is the same whatever became of the run (quirk Q12): say
+        # what the run is now instead.
+        status = await self._status_now(approval.workflow_id, approval.execution_id)
+        if status is None:
+            return Answer(result.messages)
+        done = "Approved" if approve else "Rejected"
+        if approve and status is ExecutionStatus.FAILED:
+            return Answer(result.messages, note=f"{done}, but the run then failed: it is Failed.", warning=True)
+        if approve and status is ExecutionStatus.PAUSED:
+            return Answer(result.messages, note=f"{done}; the run is paused again, at its next approval gate.")
+        return Answer(result.messages, note=f"{done}; the run is now {one_line(status.value, 20)}.")
+
+    async def _explain_decision(self, approval: Approval, verb: str, error: FlowSynxError) -> str:
+        if isinstance(error, NotFound) and "[FSX2441]" in _codes(error):
+            try:
+                pending = (await self.client.list_approvals(approval.workflow_id, approval.execution_id)).items
+            except FlowSynxError:
+                pending = ()
+            if pending:
+                # Quirk Q2: approve and reject look up the first approval row of the
+                # execution, whatever approval id the request names.
+                return (
+                    f"The server would not {verb} it: FlowSynx v1.3.0 decides only the first approval of an "
+                    "execution, and that one is decided already. This gate can be neither approved nor "
+                    f"rejected, so the run stays paused. {one_line(' '.join(error.server_messages), 200)}"
+                )
+        return explain_failure(verb, error)
+
+    async def _status_now(self, workflow_id: str, execution_id: str) -> ExecutionStatus | None:
+        """The execution's status read again after an action (a GET: safe to repeat)."""
+        try:
+            return (await self.client.get_execution(workflow_id, execution_id)).status
+        except FlowSynxError:
+            return None
 
     # ------------------------------------------------------------- running
     def busy_label(self, target: str) -> str | None:
@@ -204,15 +277,22 @@ class ActionRunner:
     async def _send(self, action: PendingAction, reply_to: MessagePump) -> None:
         self.sent.append((action.verb, action.target))
         try:
-            messages, started = await action.send()
+            answer = await action.send()
         except FlowSynxError as error:
+            text = await action.explain(error) if action.explain else explain_failure(action.verb, error)
             outcome = ActionOutcome(
-                action.verb, action.target, ok=False, title=f"{action.verb} failed", text=explain_failure(action.verb, error)
+                action.verb, action.target, ok=False, title=f"{action.verb} failed", text=text, severity="error"
             )
         else:
-            text = " ".join(one_line(m, 200) for m in messages) or f"{action.verb} done."
+            text = answer.note or " ".join(one_line(m, 200) for m in answer.messages) or f"{action.verb} done."
             outcome = ActionOutcome(
-                action.verb, action.target, ok=True, title=f"{action.verb.capitalize()} sent", text=text, started=started
+                action.verb,
+                action.target,
+                ok=True,
+                title=f"{action.verb.capitalize()} sent",
+                text=text,
+                started=answer.started,
+                severity="warning" if answer.warning else "information",
             )
         finally:
             self.in_flight.pop(action.target, None)
@@ -221,8 +301,10 @@ class ActionRunner:
             self.host.post_message(ActionFinished(outcome))
 
 
-async def _messages_of(request: Awaitable[ActionResult]) -> tuple[tuple[str, ...], Started | None]:
-    return (await request).messages, None
+def _codes(error: ApiError) -> set[str]:
+    """The server's codes: only where a message starts; the same letters inside one are
+    quoted text (a task name, say) and must not choose what the user is told."""
+    return {message.lstrip()[:9] for message in error.server_messages}
 
 
 def explain_failure(verb: str, error: FlowSynxError) -> str:
@@ -235,12 +317,18 @@ def explain_failure(verb: str, error: FlowSynxError) -> str:
         return f"Permission denied: {verb} needs the role {' or '.join(error.required_roles)}."
     if isinstance(error, NotFound):
         text = " ".join(error.server_messages) or error.message
-        # The server's own code opens a message; the same letters inside one are quoted
-        # text (a task name, say) and must not choose what the user is told.
-        codes = {message.lstrip()[:9] for message in error.server_messages}
+        codes = _codes(error)
         if "[FSX2441]" in codes:
             return f"Someone else decided first: {one_line(text, 200)}"
         if "[FSX2435]" in codes:
             return f"The server did not cancel it: only running executions can be cancelled. {one_line(text, 200)}"
+        if "[FSX2439]" in codes:
+            # The approval row is marked Approved before the status check fails.
+            return (
+                "The execution was no longer paused when the approval arrived; FlowSynx v1.3.0 counts the "
+                f"approval as used anyway. {one_line(text, 200)}"
+            )
+        if "[FSX2440]" in codes:
+            return f"The server found no pending approval for this execution under this workflow. {one_line(text, 200)}"
         return one_line(text, 300)
     return one_line(str(error), 300)

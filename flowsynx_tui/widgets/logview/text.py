@@ -117,26 +117,24 @@ def unknown_level(name: str, severity: int) -> Level:
     return Level(label, severity, _STYLE_BY_SEVERITY[severity])
 
 
+def _moment(epoch: float, zone: tzinfo | None, *, utc: bool) -> datetime:
+    if utc:
+        return datetime.fromtimestamp(epoch, UTC)
+    if zone is not None:
+        return datetime.fromtimestamp(epoch, zone)
+    # No tzinfo: the OS converts, which follows daylight saving per timestamp.
+    return datetime.fromtimestamp(epoch)
+
+
 def format_time(epoch: float, zone: tzinfo | None, *, utc: bool, with_date: bool) -> str:
     """``HH:MM:SS.mmm`` (optionally preceded by the date) in UTC, ``zone`` or local time."""
-    if utc:
-        moment = datetime.fromtimestamp(epoch, UTC)
-    elif zone is not None:
-        moment = datetime.fromtimestamp(epoch, zone)
-    else:
-        # No tzinfo: the OS converts, which follows daylight saving per timestamp.
-        moment = datetime.fromtimestamp(epoch)
+    moment = _moment(epoch, zone, utc=utc)
     clock = f"{moment:%H:%M:%S}.{moment.microsecond // 1000:03d}"
     return f"{moment:%Y-%m-%d} {clock}" if with_date else clock
 
 
 def day_of(epoch: float, zone: tzinfo | None, *, utc: bool) -> tuple[int, int, int]:
-    if utc:
-        moment = datetime.fromtimestamp(epoch, UTC)
-    elif zone is not None:
-        moment = datetime.fromtimestamp(epoch, zone)
-    else:
-        moment = datetime.fromtimestamp(epoch)
+    moment = _moment(epoch, zone, utc=utc)
     return moment.year, moment.month, moment.day
 
 

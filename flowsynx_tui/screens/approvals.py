@@ -87,7 +87,10 @@ class ApprovalInbox(FilterableScreen):
             title += " · looking for paused executions…"
         elif total == 0:
             # Reference 7.1: the approval lookups filter by the execution's owner.
-            title += " · nothing waits for a decision (FlowSynx shows each user only the approvals of runs they started)"
+            title += (
+                " · nothing waits for a decision"
+                " (FlowSynx shows each user only the approvals of runs they started)"
+            )
         self.query_one("#title", Static).update(Text(title))
 
     def selected(self) -> Approval | None:

@@ -74,7 +74,11 @@ class Services:
             settings.url, credentials=settings.credentials, verify=settings.verify, transport=transport
         )
         # The demo's emulator is the friendly one: say so, it is kinder than a real server.
-        flags = (("demo · friendly emulator", demo), ("read-only", settings.read_only), ("TLS NOT VERIFIED", settings.insecure))
+        flags = (
+            ("demo · friendly emulator", demo),
+            ("read-only", settings.read_only),
+            ("TLS NOT VERIFIED", settings.insecure),
+        )
         badges = [badge for badge, on in flags if on]
         status = ServerStatus(url=settings.url, user=settings.user_label, badges=tuple(badges))
         poller = Poller(host, settings.refresh, clock, status)

@@ -109,8 +109,13 @@ class ExecutionList:
         self._order = None
         return old is None
 
-    async def refresh(self, client: FlowSynxClient, index: ExecutionIndex, problems: list[str],
-                      progress: Callable[[set[str]], None]) -> set[str]:
+    async def refresh(
+        self,
+        client: FlowSynxClient,
+        index: ExecutionIndex,
+        problems: list[str],
+        progress: Callable[[set[str]], None],
+    ) -> set[str]:
         changed: set[str] = set()
         if not self.loaded:
             if self._first_read is None:
@@ -124,7 +129,11 @@ class ExecutionList:
             self.loaded = True
             return changed
         tail = self.end // self.page_size + 1
-        unfinished = {self.position[i] // self.page_size + 1 for i in self.position if not index.by_id[i].status.is_finished}
+        unfinished = {
+            position // self.page_size + 1
+            for execution_id, position in self.position.items()
+            if not index.by_id[execution_id].status.is_finished
+        }
         for page in sorted(p for p in unfinished if p < tail):
             await self._read(client, page, index, problems, changed)
         page = tail

@@ -62,6 +62,7 @@ class ExecutionsScreen(FilterableScreen):
         now = self.services.clock.now()
         rows: list[Row] = []
         waiting = {approval.execution_id for approval in overview.approvals.all()}
+        busy_now = self.services.actions.busy_executions()
         cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]] = {}
         for summary in self.executions():
             workflow_name = overview.workflow_of(summary.id)
@@ -69,7 +70,7 @@ class ExecutionsScreen(FilterableScreen):
                 continue
             live = summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
             flagged = summary.id in waiting or summary.status is ExecutionStatus.PAUSED
-            busy = self.services.actions.execution_busy(summary.id)
+            busy = busy_now.get(summary.id)
             # Rows of finished executions do not change between ticks: reuse their cells
             # (the same tuple object, which the table skips without comparing).
             label = overview.label(summary.id)

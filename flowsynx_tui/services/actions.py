@@ -253,6 +253,14 @@ class ActionRunner:
     def execution_busy(self, execution_id: str) -> str | None:
         return self.in_flight.get(f"execution:{execution_id}")
 
+    def busy_executions(self) -> dict[str, str]:
+        """Execution id to what is being done to it, for every action in flight on one."""
+        return {
+            target.removeprefix("execution:"): label
+            for target, label in self.in_flight.items()
+            if target.startswith("execution:")
+        }
+
     def _check(self, action: PendingAction) -> PendingAction | Refusal:
         if self.read_only:
             return Refusal(f"Read-only session: {action.verb} is disabled.")

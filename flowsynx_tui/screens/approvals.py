@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from flowsynx_tui.api import Approval
 from flowsynx_tui.format import format_age, format_time
 from flowsynx_tui.messages import ExecutionView, Navigate
-from flowsynx_tui.screens.base import FilterableScreen, ServerActionBinding
+from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionBinding
 from flowsynx_tui.services import PollJob
 from flowsynx_tui.text import one_line, safe, short_id
 from flowsynx_tui.widgets.filter_bar import matches
@@ -92,6 +92,18 @@ class ApprovalInbox(FilterableScreen):
                 " (FlowSynx shows each user only the approvals of runs they started)"
             )
         self.query_one("#title", Static).update(Text(title))
+
+    def selection(self) -> Selection | None:
+        approval = self.selected()
+        if approval is None:
+            return None
+        return Selection(
+            "approval",
+            approval.workflow_id,
+            approval.execution_id,
+            task_name=approval.task_name,
+            approval_id=approval.id,
+        )
 
     def selected(self) -> Approval | None:
         key = self.query_one(KeyedTable).selected_key

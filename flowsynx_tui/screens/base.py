@@ -10,6 +10,7 @@ second if it shows times that move (``LIVE_CLOCK``).
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -20,12 +21,52 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from flowsynx_tui.api import BasicCredentials, BearerCredentials, Credentials
 from flowsynx_tui.messages import ActionFinished, ConnectionChanged, OverviewChanged, PollFailed, ServerInfoChanged
 from flowsynx_tui.screens.confirm import ConfirmDialog
 from flowsynx_tui.services import PollJob, Services
 from flowsynx_tui.services.actions import PendingAction, Refusal
+from flowsynx_tui.text import one_line
 from flowsynx_tui.widgets.filter_bar import FilterBar
 from flowsynx_tui.widgets.status_header import StatusHeader
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the cursor is on, as the keys that act on "the selected item" need it."""
+
+    kind: str  # workflow | execution | task | approval
+    workflow_id: str | None
+    execution_id: str | None = None
+    task_id: str | None = None  # a task execution's id
+    task_name: str | None = None
+    approval_id: str | None = None
+
+    @property
+    def item_id(self) -> str | None:
+        """The full id of the item itself."""
+        return {
+            "workflow": self.workflow_id,
+            "execution": self.execution_id,
+            "task": self.task_id,
+            "approval": self.approval_id,
+        }.get(self.kind)
+
+    def route(self) -> str | None:
+        """The API route that reads this item (GET), or None while its ids are not known."""
+        workflow, execution = self.workflow_id, self.execution_id
+        if workflow is None:
+            return None
+        if self.kind == "workflow":
+            return f"/workflows/{workflow}"
+        if execution is None:
+            return None
+        base = f"/workflows/{workflow}/executions/{execution}"
+        if self.kind == "execution":
+            return base
+        if self.kind == "task":
+            return f"{base}/tasks/{self.task_id}" if self.task_id else None
+        return f"{base}/approvals"
 
 
 @dataclass(frozen=True)
@@ -34,10 +75,24 @@ class ServerActionBinding(Binding):
     word, in a read-only session."""
 
 
+def curl_command(base_url: str, route: str, credentials: Credentials | None) -> str:
+    """A ready command that reads ``route`` as the dashboard does, never with a secret in it:
+    curl asks for the password; a token is taken from the environment."""
+    parts = ["curl", "-sS"]
+    if isinstance(credentials, BasicCredentials):
+        parts += ["-u", shlex.quote(credentials.username)]
+    elif isinstance(credentials, BearerCredentials):
+        parts += ["-H", '"Authorization: Bearer $FLOWSYNX_TOKEN"']
+    parts.append(shlex.quote(base_url.rstrip("/") + route))
+    return " ".join(parts)
+
+
 class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="screen.back"),
         Binding("r", "refresh", "Refresh", id="screen.refresh"),
+        Binding("y", "copy_id", "Copy id", show=False, id="screen.copy_id"),
+        Binding("Y", "copy_curl", "Copy curl", show=False, id="screen.copy_curl"),
     ]
     #: Shown in the help screen.
     TITLE_TEXT = ""
@@ -177,6 +232,32 @@ class DashboardScreen(Screen[None]):
         if binding is not None:
             event.stop()
             self.notify(f"Read-only session: {binding.description.lower()} is disabled.", severity="warning")
+
+    # ------------------------------------------------------------ the selected item
+    def selection(self) -> Selection | None:
+        """What the cursor is on; screens that have a cursor say."""
+        return None
+
+    def action_copy_id(self) -> None:
+        selection = self.selection()
+        item_id = selection.item_id if selection else None
+        if selection is None or item_id is None:
+            self.notify("Nothing selected to copy.", severity="warning")
+            return
+        # OSC 52: works over SSH and inside tmux (with set-clipboard on).
+        self.app.copy_to_clipboard(item_id)
+        self.notify(f"Copied the {selection.kind} id {one_line(item_id, 40)}.", title="Copied")
+
+    def action_copy_curl(self) -> None:
+        selection = self.selection()
+        route = selection.route() if selection else None
+        if selection is None or route is None:
+            self.notify("Nothing selected to build a command for.", severity="warning")
+            return
+        self.app.copy_to_clipboard(curl_command(self.services.settings.url, route, self.services.client.credentials))
+        self.notify(
+            f"Copied a curl command that reads this {selection.kind} (no secret in it).", title="Copied"
+        )
 
     # ------------------------------------------------------------ keys
     def can_go_back(self) -> bool:

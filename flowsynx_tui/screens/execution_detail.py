@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static
 from flowsynx_tui.api import Approval, ExecutionStatus
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
 from flowsynx_tui.messages import ExecutionChanged, LogsArrived, PollFailed, ProblemsFound
-from flowsynx_tui.screens.base import DashboardScreen, ServerActionBinding
+from flowsynx_tui.screens.base import DashboardScreen, Selection, ServerActionBinding
 from flowsynx_tui.services import ExecutionSnapshot, ExecutionWatch, LogSource, PollJob, Services
 from flowsynx_tui.text import one_line
 from flowsynx_tui.widgets.logview import LogPane
@@ -121,6 +121,20 @@ class ExecutionDetailScreen(DashboardScreen):
             self._switch_logs(None, f"execution {self.label}")
             return
         super().action_back()
+
+    def selection(self) -> Selection:
+        """The task under the cursor while the task tree has focus, else the execution."""
+        tree = self.query_one(TaskTree)
+        row = tree.selected_task() if tree.has_focus else None
+        if row is not None:
+            return Selection(
+                "task",
+                self.workflow_id,
+                self.execution_id,
+                task_id=row.execution.id if row.execution else None,
+                task_name=row.name,
+            )
+        return Selection("execution", self.workflow_id, self.execution_id)
 
     def action_focus_tasks(self) -> None:
         self.query_one(TaskTree).focus()

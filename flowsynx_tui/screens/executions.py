@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from flowsynx_tui.api import ExecutionStatus, ExecutionSummary
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
 from flowsynx_tui.messages import ActionFinished, ExecutionView, Navigate
-from flowsynx_tui.screens.base import FilterableScreen, ServerActionBinding
+from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionBinding
 from flowsynx_tui.services import PollJob, Services
 from flowsynx_tui.text import one_line, safe
 from flowsynx_tui.widgets.filter_bar import matches
@@ -136,6 +136,13 @@ class ExecutionsScreen(FilterableScreen):
 
     def selected_execution_id(self) -> str | None:
         return self.query_one(KeyedTable).selected_key
+
+    def selection(self) -> Selection | None:
+        execution_id = self.selected_execution_id()
+        if execution_id is None:
+            return None
+        workflow_id = self.services.overview.index.workflow_of.get(execution_id) or self.workflow_id
+        return Selection("execution", workflow_id, execution_id)
 
     def _selected_with_workflow(self) -> tuple[str, str] | None:
         """The selected execution and its workflow, once the workflow is known."""

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 from flowsynx_tui.format import STATUS_LOOK, format_age, status_text
 from flowsynx_tui.messages import ExecutionsView, Navigate
-from flowsynx_tui.screens.base import FilterableScreen, ServerActionBinding
+from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionBinding
 from flowsynx_tui.services import PollJob
 from flowsynx_tui.services.overview import WorkflowStats
 from flowsynx_tui.text import one_line, safe, unique_prefixes
@@ -99,6 +99,10 @@ class WorkflowsScreen(FilterableScreen):
 
     def selected_workflow_id(self) -> str | None:
         return self.query_one(KeyedTable).selected_key
+
+    def selection(self) -> Selection | None:
+        workflow_id = self.selected_workflow_id()
+        return Selection("workflow", workflow_id) if workflow_id else None
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -1,0 +1,68 @@
+"""Keys an operator expects on day one: copy ids and ready commands (`y`, `Y`), rerun (`R`),
+jump to any execution, quit that asks only when something is in flight. Pilot over real HTTP."""
+
+from __future__ import annotations
+
+from flowsynx_tui.api import BasicCredentials, BearerCredentials
+from flowsynx_tui.emulator import seed
+from flowsynx_tui.messages import ExecutionView
+from flowsynx_tui.screens.approvals import ApprovalInbox
+from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
+from flowsynx_tui.widgets.keyed_table import KeyedTable
+from flowsynx_tui.widgets.task_tree import TaskTree
+
+NIGHTLY = seed.workflow_id("nightly-csv-export")
+INVOICE = seed.workflow_id("invoice-approval")
+PAUSED = seed.execution_id("invoice-approval", 5)
+
+
+async def test_y_copies_the_full_id_and_Y_a_curl_command_without_the_secret(emulator_server) -> None:
+    server = emulator_server(frozen=True, auth="basic")
+    app = make_app(server.url, credentials=BasicCredentials("admin", "admin"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5, what="the workflows")
+        table.select_key(NIGHTLY)
+        await pilot.press("y")
+        assert app.clipboard == NIGHTLY
+        assert any("Copied the workflow id" in n.message for n in app.notices)
+        await pilot.press("Y")
+        assert app.clipboard == f"curl -sS -u admin {server.url}/workflows/{NIGHTLY}"
+        assert "admin:admin" not in app.clipboard and "YWRtaW46YWRtaW4" not in app.clipboard  # nor base64
+
+
+async def test_curl_for_a_bearer_session_takes_the_token_from_the_environment(emulator_server) -> None:
+    server = emulator_server(frozen=True, auth="bearer")
+    token = server.emulator.issue_token("admin", 3600)
+    app = make_app(server.url, credentials=BearerCredentials(token))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        inbox = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: inbox.row_count == 1, what="the approval")
+        await pilot.press("Y")
+        assert app.clipboard == (
+            f'curl -sS -H "Authorization: Bearer $FLOWSYNX_TOKEN" '
+            f"{server.url}/workflows/{INVOICE}/executions/{PAUSED}/approvals"
+        )
+        assert token not in app.clipboard
+        await pilot.press("y")
+        assert app.clipboard == inbox.selected_key  # the approval's own id
+
+
+async def test_y_on_a_task_copies_the_task_execution_id(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    execution_id = seed.execution_id("nightly-csv-export", 1)
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.navigate(ExecutionView(NIGHTLY, execution_id))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        tree = app.screen.query_one(TaskTree)
+        await wait_for(pilot, lambda: tree.row_count > 0 and tree.selected_task(), what="the tasks")
+        task = tree.selected_task()
+        assert task is not None and task.execution is not None
+        await pilot.press("y")
+        assert app.clipboard == task.execution.id
+        await pilot.press("o", "Y")  # from the log pane: the execution itself
+        assert app.clipboard.endswith(f"/workflows/{NIGHTLY}/executions/{execution_id}")

@@ -163,7 +163,9 @@ class FlowSynxApp(App[None]):
                     timeout=8 if outcome.severity == "information" else 12)
         self.services.poller.refresh()
         started = outcome.started
-        if started is not None and not isinstance(self.screen, ExecutionsScreen):
+        if started is not None and outcome.verb == "rerun":
+            self.navigate(ExecutionView(started.workflow_id, started.execution_id))
+        elif started is not None and not isinstance(self.screen, ExecutionsScreen):
             # The new run on top of its workflow's executions, with the cursor on it.
             self.navigate(ExecutionsView(started.workflow_id, select_execution=started.execution_id), top_level=True)
 

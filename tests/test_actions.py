@@ -52,7 +52,12 @@ async def test_inbox_approve_runs_the_workflow_to_completed(emulator_server) -> 
         await pilot.press("y")
         await wait_for(pilot, lambda: emulator.execution_status(PAUSED) == "Completed", what="Completed")
         # The state read again, not the server's sentence (which says "successfully" whatever happened).
-        await wait_for(pilot, lambda: "Approved; the run is now Completed" in notifications(app), what="the outcome")
+        await wait_for(
+            pilot,
+            lambda: f"Approved PublishInvoices of run {PAUSED[:8]} of invoice-approval; the run is now Completed"
+            in notifications(app),
+            what="the outcome, in the dashboard's words",
+        )
         await wait_for(pilot, lambda: table.row_count == 0, what="the inbox to empty")
     assert len(posts(emulator, "/approve")) == 1
 
@@ -66,7 +71,8 @@ async def test_reject_from_the_inbox_fails_the_execution(emulator_server) -> Non
         await wait_for_screen(pilot, app, ConfirmDialog)
         await pilot.press("y")
         await wait_for(pilot, lambda: server.emulator.execution_status(PAUSED) == "Failed", what="Failed")
-        await wait_for(pilot, lambda: "Rejected; the run is now Failed" in notifications(app), what="the outcome")
+        await wait_for(pilot, lambda: "; the run is now Failed" in notifications(app), what="the outcome")
+        assert "Rejected PublishInvoices of run" in notifications(app)
     assert len(posts(server.emulator, "/reject")) == 1
 
 

@@ -66,3 +66,32 @@ async def test_y_on_a_task_copies_the_task_execution_id(emulator_server) -> None
         assert app.clipboard == task.execution.id
         await pilot.press("o", "Y")  # from the log pane: the execution itself
         assert app.clipboard.endswith(f"/workflows/{NIGHTLY}/executions/{execution_id}")
+
+
+async def test_R_runs_an_execution_again_as_a_new_run_and_opens_it(emulator_server) -> None:
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+    from flowsynx_tui.screens.executions import ExecutionsScreen
+    from flowsynx_tui.testing import screen_text
+
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = app.screen.query_one(KeyedTable)
+        old = seed.execution_id("nightly-csv-export", 2)
+        await wait_for(pilot, lambda: old in table.keys and app.services.overview.index.workflow_of.get(old))
+        table.select_key(old)
+        before = {e.id for e in emulator.store.executions()}
+        await pilot.press("R")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        asked = " ".join(screen_text(app).split())
+        assert "Run it again?" in asked and "FlowSynx has no rerun" in asked
+        await pilot.press("y")
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        (new_id,) = {e.id for e in emulator.store.executions()} - before
+        assert app.screen.execution_id == new_id and app.screen.workflow_id == NIGHTLY
+        assert any(f"Started run {new_id[:8]} of nightly-csv-export." == n.message for n in app.notices)
+    starts = [r for r in emulator.requests if r.method == "POST" and r.path.endswith("/executions")]
+    assert len(starts) == 1

@@ -93,6 +93,7 @@ class DashboardScreen(Screen[None]):
         Binding("r", "refresh", "Refresh", id="screen.refresh"),
         Binding("y", "copy_id", "Copy id", show=False, id="screen.copy_id"),
         Binding("Y", "copy_curl", "Copy curl", show=False, id="screen.copy_curl"),
+        ServerActionBinding("R", "rerun", "Run again", show=False, id="screen.rerun"),
     ]
     #: Shown in the help screen.
     TITLE_TEXT = ""
@@ -223,6 +224,12 @@ class DashboardScreen(Screen[None]):
             return self.can_go_back()
         if self.services.settings.read_only and action in {b.action for b in self._server_action_bindings().values()}:
             return False  # off the footer; the key is answered in on_key
+        if action == "rerun":
+            try:
+                selection = self.selection()
+            except NoMatches:
+                return False  # not composed yet
+            return selection is not None and selection.kind != "workflow"
         return True
 
     def on_key(self, event: events.Key) -> None:
@@ -247,6 +254,16 @@ class DashboardScreen(Screen[None]):
         # OSC 52: works over SSH and inside tmux (with set-clipboard on).
         self.app.copy_to_clipboard(item_id)
         self.notify(f"Copied the {selection.kind} id {one_line(item_id, 40)}.", title="Copied")
+
+    def action_rerun(self) -> None:
+        selection = self.selection()
+        if selection is None or selection.kind == "workflow" or selection.execution_id is None:
+            self.notify("Select an execution to run again.", severity="warning")
+            return
+        if selection.workflow_id is None:
+            self.notify("Still looking up which workflow this execution belongs to; try again in a moment.")
+            return
+        self.ask(self.services.actions.start(selection.workflow_id, again=selection.execution_id))
 
     def action_copy_curl(self) -> None:
         selection = self.selection()

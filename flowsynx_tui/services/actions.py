@@ -104,7 +104,9 @@ class ActionRunner:
         self.sent: list[tuple[str, str]] = []
 
     # ------------------------------------------------------------ builders
-    def start(self, workflow_id: str) -> PendingAction | Refusal:
+    def start(self, workflow_id: str, *, again: str | None = None) -> PendingAction | Refusal:
+        """Start a run of a workflow; ``again``: the execution the user wants run again
+        (FlowSynx has no rerun: it is a new execution of the same workflow)."""
         name = self.overview.workflow_name(workflow_id)
 
         async def send() -> Answer:
@@ -113,18 +115,24 @@ class ActionRunner:
                 id=result.execution_id, status=ExecutionStatus.PENDING, execution_start=result.started_at
             )
             self.overview.index.record(workflow_id, summary)
-            return Answer(messages, Started(workflow_id, result.execution_id))
+            note = f"Started run {self.overview.label(result.execution_id)} of {one_line(name, 60)}."
+            return Answer(messages, Started(workflow_id, result.execution_id), note=note)
 
+        lines = [Text(f"Workflow: {one_line(name, 60)}"), Text(f"Id: {one_line(workflow_id, 40)}")]
+        if again is not None:
+            lines.append(
+                Text(
+                    f"FlowSynx has no rerun: this starts a new execution of the same workflow "
+                    f"(as run {self.overview.label(again)} was), with the workflow's definition as it is now."
+                )
+            )
+        lines.append(Text("POST /workflows/{id}/executions"))
         return self._check(
             PendingAction(
-                verb="start",
+                verb="rerun" if again is not None else "start",
                 target=f"workflow:{workflow_id}",
-                title=Text("Start a new execution?", style="bold"),
-                lines=(
-                    Text(f"Workflow: {one_line(name, 60)}"),
-                    Text(f"Id: {one_line(workflow_id, 40)}"),
-                    Text("POST /workflows/{id}/executions"),
-                ),
+                title=Text("Run it again?" if again is not None else "Start a new execution?", style="bold"),
+                lines=tuple(lines),
                 busy_label="starting…",
                 send=send,
             )
@@ -196,7 +204,9 @@ class ActionRunner:
     # ------------------------------------------------------------- requests
     async def _cancel(self, workflow_id: str, execution_id: str) -> Answer:
         result = await self.client.cancel_execution(workflow_id, execution_id)
-        if await self._status_now(workflow_id, execution_id) is ExecutionStatus.PAUSED:
+        run = self._run_words(workflow_id, execution_id)
+        status = await self._status_now(workflow_id, execution_id)
+        if status is ExecutionStatus.PAUSED:
             # Quirk Q10: the run that paused left its cancellation token behind.
             return Answer(
                 result.messages,
@@ -206,7 +216,16 @@ class ActionRunner:
                 ),
                 warning=True,
             )
-        return Answer(result.messages)
+        if status is ExecutionStatus.RUNNING:
+            return Answer(result.messages, note=f"Cancel sent for {run}: it ends Failed once its running tasks stop.")
+        if status is not None:
+            return Answer(result.messages, note=f"Cancelled {run}: it is now {one_line(status.value, 20)}.")
+        return Answer(result.messages, note=f"Cancel sent for {run}.")
+
+    def _run_words(self, workflow_id: str, execution_id: str) -> str:
+        """``run 0b4c8ed0 of nightly-csv-export``: how the dashboard names an execution."""
+        name = self.overview.workflow_name(workflow_id)
+        return f"run {self.overview.label(execution_id)} of {one_line(name, 60)}"
 
     async def _decide(self, approval: Approval, approve: bool) -> Answer:
         decide = self.client.approve if approve else self.client.reject
@@ -214,9 +233,10 @@ class ActionRunner:
         # The server's sentence is the same whatever became of the run (quirk Q12): say
         # what the run is now instead.
         status = await self._status_now(approval.workflow_id, approval.execution_id)
+        run = self._run_words(approval.workflow_id, approval.execution_id)
+        done = f"{'Approved' if approve else 'Rejected'} {one_line(approval.task_name, 40)} of {run}"
         if status is None:
-            return Answer(result.messages)
-        done = "Approved" if approve else "Rejected"
+            return Answer(result.messages, note=f"{done}.")
         if approve and status is ExecutionStatus.FAILED:
             return Answer(result.messages, note=f"{done}, but the run then failed: it is Failed.", warning=True)
         if approve and status is ExecutionStatus.PAUSED:

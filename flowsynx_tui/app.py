@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from flowsynx_tui.api import Approval, Credentials
+from flowsynx_tui.api import Approval, Credentials, FlowSynxError, as_guid
 from flowsynx_tui.commands import JumpProvider
 from flowsynx_tui.config import Settings
 from flowsynx_tui.messages import (
@@ -29,6 +29,7 @@ from flowsynx_tui.messages import (
     Destination,
     ExecutionsView,
     ExecutionView,
+    FindExecution,
     Navigate,
     OverviewChanged,
     ProblemsFound,
@@ -171,6 +172,30 @@ class FlowSynxApp(App[None]):
 
     def on_navigate(self, message: Navigate) -> None:
         self.navigate(message.destination, top_level=message.top_level)
+
+    def on_find_execution(self, message: FindExecution) -> None:
+        self.open_execution_by_id(message.execution_id)
+
+    def open_execution_by_id(self, execution_id: str) -> None:
+        """Open any execution by its full id, also one no list shows yet."""
+        guid = as_guid(execution_id)
+        if guid is None:
+            self.notify("That is not an execution id (a GUID).", severity="warning")
+            return
+        self.run_worker(self._find_and_open(guid), group=f"find:{guid}", exclusive=True, exit_on_error=False)
+
+    async def _find_and_open(self, execution_id: str) -> None:
+        label = execution_id[:8]
+        self.notify(f"Looking up execution {label}…", timeout=3)
+        try:
+            workflow_id = await self.services.overview.find_workflow_of(execution_id)
+        except FlowSynxError as error:
+            self.notify(f"Cannot open execution {label}: {error}", severity="error")
+            return
+        if workflow_id is None:
+            self.notify(f"No workflow of this server has execution {execution_id}.", severity="warning")
+            return
+        self.navigate(ExecutionView(workflow_id, execution_id))
 
     def navigate(self, destination: Destination, *, top_level: bool = False) -> None:
         """Open a view; a top-level one (the number keys) replaces the stack above the start screen."""

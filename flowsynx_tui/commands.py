@@ -13,11 +13,13 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
+from flowsynx_tui.api import as_guid
 from flowsynx_tui.messages import (
     ApprovalsView,
     Destination,
     ExecutionsView,
     ExecutionView,
+    FindExecution,
     Navigate,
     WorkflowsView,
 )
@@ -82,6 +84,11 @@ class JumpProvider(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         needle = query.strip().lower()
+        guid = as_guid(needle)
+        if guid is not None:
+            # A full id opens that execution, listed or not (its workflow is looked up).
+            yield Hit(1.0, Content(f"open execution {guid}"), partial(self.screen.post_message, FindExecution(guid)),
+                      help="looks up its workflow, then opens it")
         for title, help_text, callback in self._entries():
             # An id prefix matches the full id shown in the help text.
             score = matcher.match(title)

@@ -120,6 +120,14 @@ class ApprovalsView:
 Destination = WorkflowsView | ExecutionsView | ExecutionView | ApprovalsView
 
 
+class FindExecution(Message):
+    """Open an execution known only by its full id (its workflow is looked up first)."""
+
+    def __init__(self, execution_id: str) -> None:
+        super().__init__()
+        self.execution_id = execution_id
+
+
 class Navigate(Message):
     """Open a view. ``top_level`` views replace the stack above the start screen."""
 

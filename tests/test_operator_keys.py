@@ -95,3 +95,32 @@ async def test_R_runs_an_execution_again_as_a_new_run_and_opens_it(emulator_serv
         assert any(f"Started run {new_id[:8]} of nightly-csv-export." == n.message for n in app.notices)
     starts = [r for r in emulator.requests if r.method == "POST" and r.path.endswith("/executions")]
     assert len(starts) == 1
+
+
+async def test_the_palette_opens_an_execution_by_its_full_id_even_one_not_listed_yet(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = make_app(server.url, refresh=60.0)  # nothing is re-read while the test runs
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5 and app.services.overview.index.loaded)
+        new_run = emulator.start_execution(NIGHTLY)
+        assert new_run not in app.services.overview.index.by_id
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*new_run)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        assert (app.screen.workflow_id, app.screen.execution_id) == (NIGHTLY, new_run)
+
+
+async def test_an_unknown_execution_id_is_said_not_opened(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5)
+        app.open_execution_by_id("0b4c8ed0-0000-4000-8000-000000000000")
+        await wait_for(pilot, lambda: any("No workflow of this server has" in n.message for n in app.notices))
+        assert not isinstance(app.screen, ExecutionDetailScreen)

@@ -474,6 +474,21 @@ class Overview:
             self._labelled = self.index.generation
         return self._labels.get(execution_id) or short_id(execution_id)
 
+    async def find_workflow_of(self, execution_id: str) -> str | None:
+        """The workflow of any execution, also one not listed yet: the details route answers
+        under its own workflow only (one request per workflow tried, known ones first)."""
+        known = self.index.workflow_of.get(execution_id)
+        if known is not None:
+            return known
+        for workflow_id in self._guess_order():
+            try:
+                details = await self.client.get_execution(workflow_id, execution_id)
+            except NotFound:
+                continue
+            self.index.workflow_of[execution_id] = details.workflow_id
+            return details.workflow_id
+        return None
+
     def workflow_of(self, execution_id: str) -> str:
         """The name of an execution's workflow as lists show it."""
         if execution_id in self.index.orphans:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import httpx
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -36,6 +37,7 @@ from flowsynx_tui.messages import (
     WorkflowsView,
 )
 from flowsynx_tui.screens.approvals import ApprovalInbox
+from flowsynx_tui.screens.confirm import ConfirmDialog
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.help import HelpScreen, help_rows
@@ -100,6 +102,7 @@ class FlowSynxApp(App[None]):
         self.approvals_swept = False
         self._login_open = False
         self._login_declined = False
+        self._quit_asked = False
         self._reported_problems: set[str] = set()
         self._event_loop: asyncio.AbstractEventLoop | None = None
         if settings.keymap:
@@ -256,7 +259,27 @@ class FlowSynxApp(App[None]):
         self.push_screen(LoginDialog(reason, services.client.credentials), done)
 
     def action_quit_app(self) -> None:
-        self.exit()
+        """Quit at once, unless an action waits for its answer: then ask."""
+        waiting = list(self.services.actions.in_flight.values())
+        if not waiting or self._quit_asked:
+            self.exit()  # nothing to wait for, or q again in the question: quit anyway
+            return
+        self._quit_asked = True
+        lines = [
+            Text(f"Still waiting for an answer: {', '.join(one_line(label, 40) for label in waiting)}"),
+            Text(
+                "Quitting now, you will not see what became of it: the server may still apply it. "
+                "It is not sent again either way."
+            ),
+        ]
+        dialog = ConfirmDialog(Text("Quit with an action in flight?", style="bold"), lines, yes_label="Quit", danger=True)
+
+        def answered(yes: bool | None) -> None:
+            self._quit_asked = False
+            if yes:
+                self.exit()
+
+        self.push_screen(dialog, answered)
 
     def action_help(self) -> None:
         title = getattr(self.screen, "TITLE_TEXT", "") or "flowsynx-tui"

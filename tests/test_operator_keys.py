@@ -124,3 +124,29 @@ async def test_an_unknown_execution_id_is_said_not_opened(emulator_server) -> No
         app.open_execution_by_id("0b4c8ed0-0000-4000-8000-000000000000")
         await wait_for(pilot, lambda: any("No workflow of this server has" in n.message for n in app.notices))
         assert not isinstance(app.screen, ExecutionDetailScreen)
+
+
+async def test_q_asks_first_only_while_an_action_waits_for_its_answer(emulator_server) -> None:
+    from flowsynx_tui.emulator import Faults
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    server = emulator_server(time_scale=0.05)
+    server.emulator.faults = Faults.parse("latency=3,only=/approve$")
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        inbox = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: inbox.row_count == 1, what="the approval")
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.services.actions.in_flight, what="the approve in flight")
+        await pilot.press("q")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("n")
+        assert app.is_running
+        await wait_for(pilot, lambda: not app.services.actions.in_flight, timeout=20, what="the answer")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, what="quit at once")
+    assert len([r for r in server.emulator.requests if r.path.endswith("/approve")]) == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import httpx
@@ -20,13 +20,14 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from flowsynx_tui.api import Approval, Credentials, FlowSynxError, as_guid
+from flowsynx_tui.api import Approval, BasicCredentials, Credentials, FlowSynxError, as_guid
 from flowsynx_tui.commands import JumpProvider
-from flowsynx_tui.config import Settings
+from flowsynx_tui.config import ConfigError, Settings, resolve_settings
 from flowsynx_tui.messages import (
     ActionFinished,
     ApprovalsView,
     ConnectionChanged,
+    DefinitionView,
     Destination,
     ExecutionsView,
     ExecutionView,
@@ -34,14 +35,18 @@ from flowsynx_tui.messages import (
     Navigate,
     OverviewChanged,
     ProblemsFound,
+    SwitchServer,
+    TaskView,
     WorkflowsView,
 )
 from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.confirm import ConfirmDialog
+from flowsynx_tui.screens.definition import DefinitionScreen
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.help import HelpScreen, help_rows
 from flowsynx_tui.screens.login import LoginDialog
+from flowsynx_tui.screens.task_details import TaskDetailsScreen
 from flowsynx_tui.screens.workflows import WorkflowsScreen
 from flowsynx_tui.services import Clock, Services
 from flowsynx_tui.text import lines, one_line
@@ -53,9 +58,17 @@ SCREENS: dict[type, Callable[[Services, Destination], Screen[None]]] = {
         services, to.workflow_id, select=to.select_execution  # type: ignore[union-attr]
     ),
     ExecutionView: lambda services, to: ExecutionDetailScreen(
-        services, to.workflow_id, to.execution_id, select_task=to.select_task  # type: ignore[union-attr]
+        services, to.workflow_id, to.execution_id,  # type: ignore[union-attr]
+        select_task=to.select_task, task_logs=to.task_logs,  # type: ignore[union-attr]
     ),
     ApprovalsView: lambda services, _: ApprovalInbox(services),
+    TaskView: lambda services, to: TaskDetailsScreen(
+        services, to.workflow_id, to.execution_id, to.task_name, task_id=to.task_id  # type: ignore[union-attr]
+    ),
+    DefinitionView: lambda services, to: DefinitionScreen(
+        services, to.workflow_id,  # type: ignore[union-attr]
+        execution_id=to.execution_id, task_name=to.task_name,  # type: ignore[union-attr]
+    ),
 }
 
 
@@ -90,9 +103,13 @@ class FlowSynxApp(App[None]):
         clock: Clock | None = None,
         log_retain_limit: int = 200_000,
         transport: httpx.AsyncBaseTransport | None = None,
+        open_execution: str | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        #: An execution to open once the first screen is up (``--execution``).
+        self.open_execution = open_execution
+        self._transport = transport
         self.services = Services.connect(
             settings, self, clock=clock, transport=transport, log_retain_limit=log_retain_limit, demo=demo
         )
@@ -113,12 +130,68 @@ class FlowSynxApp(App[None]):
         self._event_loop = asyncio.get_running_loop()
         for warning in self.settings.warnings:
             self.notify(warning, severity="warning", timeout=10)
+        self._begin()
+
+    def _begin(self) -> None:
         services = self.services
         self.push_screen(WorkflowsScreen(services))
         services.poller.listen(self)
         services.poller.subscribe(services.overview_job, self)
         services.poller.subscribe(services.server_job, self)
         services.poller.start()
+        if self.open_execution is not None:
+            self.open_execution_by_id(self.open_execution)
+
+    # ------------------------------------------------------------ servers
+    def on_switch_server(self, message: SwitchServer) -> None:
+        self.switch_server(message.profile)
+
+    def switch_server(self, profile: str) -> None:
+        """Connect to another profile's server in place, like a k9s context: new client, new
+        polling, screens from the start; credentials asked if the profile holds none."""
+        try:
+            # The profile as the file says it: flags and environment named the old server.
+            settings = resolve_settings(profile=profile, config_path=self.settings.config_path, environ={})
+        except ConfigError as error:
+            self.notify(f"Cannot switch to {one_line(profile, 40)}: {error}", severity="error")
+            return
+        settings = replace(settings, keymap=self.settings.keymap, bell=self.settings.bell)
+        credentials = settings.credentials
+        missing = (credentials is None and settings.auth in ("basic", "bearer")) or (
+            isinstance(credentials, BasicCredentials) and not credentials.password
+        )
+        if not missing:
+            self._connect(settings)
+            return
+
+        def signed_in(given: Credentials | None) -> None:
+            self._login_open = False
+            if given is None:
+                self.notify(f"Not switched: {one_line(profile, 40)} needs credentials.", severity="warning")
+                return
+            self._connect(replace(settings, credentials=given))
+
+        self._login_open = True
+        reason = f"Sign in to {one_line(profile, 40)} ({one_line(settings.url, 80)})."
+        self.push_screen(LoginDialog(reason, credentials), signed_in)
+
+    def _connect(self, settings: Settings) -> None:
+        old = self.services
+        old.poller.stop()
+        self.run_worker(old.aclose(), exit_on_error=False)
+        self.settings = settings
+        self.services = Services.connect(
+            settings, self, clock=old.clock, transport=self._transport, log_retain_limit=old.log_retain_limit
+        )
+        self.approvals_swept = False
+        self._reported_problems.clear()
+        self._login_declined = False
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self._begin()
+        self.notify(f"Connected to {one_line(settings.profile or settings.url, 60)}.", title="Server")
+        for warning in settings.warnings:
+            self.notify(warning, severity="warning", timeout=10)
 
     async def on_unmount(self) -> None:
         await self.services.aclose()

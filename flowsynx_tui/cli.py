@@ -1,5 +1,6 @@
 """Command line: ``flowsynx-tui [options]`` opens the dashboard, ``flowsynx-tui emulator``
-serves the FlowSynx-compatible emulator, ``flowsynx-tui --demo`` does both at once.
+serves the FlowSynx-compatible emulator, ``flowsynx-tui --demo`` does both at once,
+``flowsynx-tui watch EXECUTION_ID`` follows one execution without a UI (``watch``).
 
 Heavy imports (Textual, uvicorn) are deferred so that ``--help``, ``--version`` and
 argument errors answer at once.
@@ -48,6 +49,15 @@ def _port(text: str) -> int:
     return value
 
 
+def _execution_id(text: str) -> str:
+    from flowsynx_tui.api.models import as_guid
+
+    guid = as_guid(text)
+    if guid is None:
+        raise argparse.ArgumentTypeError(f"{text[:60]!r} is not an execution id (a GUID)")
+    return guid
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -73,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ca-cert", metavar="PATH", help="CA bundle for a server with a private CA")
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (shown as a badge)")
     parser.add_argument("--demo", action="store_true", help="start the built-in emulator with demo data and open it")
+    parser.add_argument(
+        "--execution",
+        metavar="ID",
+        type=_execution_id,
+        help="open this execution at start (its full id; found through the details route if no list shows it)",
+    )
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     emulator = commands.add_parser(
@@ -107,7 +123,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="all (default, as v1.3.0): GET /workflows/{id}/executions lists every execution; "
         "by-workflow: only that workflow's, as the API docs describe",
     )
+    _add_watch_command(commands)
     return parser
+
+
+def _add_watch_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    watch = commands.add_parser(
+        "watch",
+        help="follow one execution until it ends; the exit code says how (for scripts and CI)",
+        description="Print a line per status change of an execution and its tasks until it ends. "
+        "Exit codes: 0 Completed, 1 Failed, 2 bad usage or no such execution, 3 --timeout passed "
+        "(server unreachable, or the execution still running), 130 interrupted.",
+    )
+    watch.add_argument("execution_id", metavar="EXECUTION_ID", help="the execution's id (a GUID)")
+    watch.add_argument(
+        "--workflow",
+        metavar="ID",
+        help="its workflow's id (default: found by trying each workflow; needs the workflows role)",
+    )
+    watch.add_argument(
+        "--interval", metavar="SECONDS", type=_positive_float, default=2.0, help="polling interval (default 2)"
+    )
+    watch.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_positive_float,
+        help="give up with exit code 3 after this long, unreachable server or not (default: wait for ever)",
+    )
+    # The dashboard's connection options, accepted after ``watch`` too. SUPPRESS keeps an
+    # option given before ``watch`` from being reset by the subcommand's default.
+    suppress = argparse.SUPPRESS
+    watch.add_argument("--url", default=suppress, help="FlowSynx server URL (default http://localhost:6262)")
+    watch.add_argument("--token", default=suppress, help="bearer token (prefer FLOWSYNX_TOKEN)")
+    watch.add_argument("--username", default=suppress, help="Basic auth user name")
+    watch.add_argument("--password", default=suppress, help="Basic auth password (prefer FLOWSYNX_PASSWORD)")
+    watch.add_argument("--profile", metavar="NAME", default=suppress, help="profile from the config file")
+    watch.add_argument("--config", metavar="PATH", type=Path, default=suppress, help="config file")
+    watch.add_argument("--ca-cert", metavar="PATH", default=suppress, help="CA bundle for a server with a private CA")
+    watch.add_argument("--insecure", action="store_true", default=suppress, help="do not verify TLS certificates")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,13 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "emulator":
             return _run_emulator(args)
+        if args.command == "watch":
+            return _run_watch(args)
         if args.demo:
             return _run_demo(args)
         settings = _settings(args)
     except ConfigError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
-    return _run_dashboard(settings)
+    return _run_dashboard(settings, execution=args.execution)
 
 
 def _settings(args: argparse.Namespace, url: str | None = None) -> Settings:
@@ -167,6 +222,18 @@ def _run_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_watch(args: argparse.Namespace) -> int:
+    if args.demo:
+        raise ConfigError("--demo opens the dashboard; give watch a server with --url")
+    settings = _settings(args)
+    from flowsynx_tui.watch import WatchOptions, run_watch
+
+    for warning in settings.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    options = WatchOptions(args.execution_id, args.workflow, args.interval, args.timeout)
+    return run_watch(settings, options)
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from flowsynx_tui.emulator import Emulator, EmulatorServer
 
@@ -174,17 +241,17 @@ def _run_demo(args: argparse.Namespace) -> int:
     server.start()
     try:
         settings = _settings(args, url=server.url)
-        return _run_dashboard(settings, demo=True)
+        return _run_dashboard(settings, demo=True, execution=args.execution)
     finally:
         server.stop()
 
 
-def _run_dashboard(settings: Settings, *, demo: bool = False) -> int:
+def _run_dashboard(settings: Settings, *, demo: bool = False, execution: str | None = None) -> int:
     from flowsynx_tui.app import FlowSynxApp
 
     for warning in settings.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
-    app = FlowSynxApp(settings, demo=demo)
+    app = FlowSynxApp(settings, demo=demo, open_execution=execution)
     _exit_cleanly_on_signals(app)
     app.run()
     return app.return_code or 0

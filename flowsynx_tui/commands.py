@@ -21,6 +21,7 @@ from flowsynx_tui.messages import (
     ExecutionView,
     FindExecution,
     Navigate,
+    SwitchServer,
     WorkflowsView,
 )
 from flowsynx_tui.screens.base import DashboardScreen
@@ -54,6 +55,16 @@ class JumpProvider(Provider):
         screen = self.screen
         if not isinstance(screen, DashboardScreen):
             return entries
+        settings = screen.services.settings
+        for profile in settings.profiles:
+            current = " (this one)" if profile == settings.profile else ""
+            entries.append(
+                (
+                    f"switch server → {one_line(profile, 40)}{current}",
+                    "connect to this config profile's server, in place",
+                    partial(self.screen.post_message, SwitchServer(profile)),
+                )
+            )
         overview = screen.services.overview
         for workflow in overview.workflows.values():
             entries.append(

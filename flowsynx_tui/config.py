@@ -63,6 +63,11 @@ class Settings:
     bell: bool = True
     keymap: Mapping[str, str] = field(default_factory=dict)
     profile: str | None = None
+    #: Every profile of the config file (the server switcher lists them) and that file.
+    profiles: tuple[str, ...] = ()
+    config_path: Path | None = None
+    #: The profile's auth kind (none/basic/bearer), when it names one.
+    auth: str | None = None
     verify: bool | str = True
     insecure: bool = False
     warnings: tuple[str, ...] = ()
@@ -140,7 +145,8 @@ def resolve_settings(
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     env = os.environ if environ is None else environ
-    data, file_warnings = load_config_file(config_path or default_config_path())
+    config_path = config_path or default_config_path()
+    data, file_warnings = load_config_file(config_path)
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError("config file: [profiles] must be a table of tables")
@@ -194,6 +200,9 @@ def resolve_settings(
         bell=bool(data.get("bell", True)),
         keymap=dict(keymap),
         profile=name,
+        profiles=tuple(sorted(name for name, value in profiles.items() if isinstance(value, dict))),
+        config_path=config_path,
+        auth=kind,
         verify=verify,
         insecure=insecure,
         warnings=tuple(warnings),

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from flowsynx_tui.services.actions import ActionOutcome
     from flowsynx_tui.services.overview import OverviewUpdate
     from flowsynx_tui.services.status import ConnectionState
-    from flowsynx_tui.services.watches import ExecutionSnapshot, LogSource
+    from flowsynx_tui.services.watches import DefinitionText, ExecutionSnapshot, LogSource, TaskSnapshot
 
 
 # ---------------------------------------------------------------- data from polling
@@ -54,6 +54,22 @@ class LogsArrived(Message, bubble=False):
         self.source = source
         self.entries = entries
         self.complete = complete
+
+
+class TaskChanged(Message, bubble=False):
+    """Fresh details of one task execution."""
+
+    def __init__(self, snapshot: TaskSnapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+
+class DefinitionLoaded(Message, bubble=False):
+    """A workflow definition (or an execution's snapshot of it) was read."""
+
+    def __init__(self, definition: DefinitionText) -> None:
+        super().__init__()
+        self.definition = definition
 
 
 class PollFailed(Message, bubble=False):
@@ -110,6 +126,8 @@ class ExecutionView:
     workflow_id: str
     execution_id: str
     select_task: str | None = None
+    #: Show the selected task's logs in the log pane (instead of the execution's).
+    task_logs: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,7 +135,27 @@ class ApprovalsView:
     pass
 
 
-Destination = WorkflowsView | ExecutionsView | ExecutionView | ApprovalsView
+@dataclass(frozen=True)
+class TaskView:
+    """One task execution's details; ``task_id`` None: found by name in the execution's tasks."""
+
+    workflow_id: str
+    execution_id: str
+    task_name: str
+    task_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DefinitionView:
+    """A workflow's definition, or an execution's snapshot of it (``execution_id``), or only one
+    task's part of that snapshot (``task_name``)."""
+
+    workflow_id: str
+    execution_id: str | None = None
+    task_name: str | None = None
+
+
+Destination = WorkflowsView | ExecutionsView | ExecutionView | ApprovalsView | TaskView | DefinitionView
 
 
 class FindExecution(Message):
@@ -126,6 +164,14 @@ class FindExecution(Message):
     def __init__(self, execution_id: str) -> None:
         super().__init__()
         self.execution_id = execution_id
+
+
+class SwitchServer(Message):
+    """Connect to the server of another config profile, in place."""
+
+    def __init__(self, profile: str) -> None:
+        super().__init__()
+        self.profile = profile
 
 
 class Navigate(Message):

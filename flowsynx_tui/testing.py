@@ -252,6 +252,36 @@ async def scene_help(pilot: Pilot[None], app: FlowSynxApp) -> None:
     await pilot.pause(0.2)
 
 
+async def scene_task_details(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    """`i` on the failed task of nightly-csv-export's run three days back (SaveLocal)."""
+    from flowsynx_tui.screens.task_details import TaskDetailsScreen
+    from flowsynx_tui.widgets.task_tree import TaskTree
+
+    await _open_execution(pilot, app, "nightly-csv-export", 6)
+    tree = app.screen.query_one(TaskTree)
+    await wait_for(pilot, lambda: tree.select_key("SaveLocal"), what="the SaveLocal row")
+    await pilot.press("i")
+    await wait_for_screen(pilot, app, TaskDetailsScreen)
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.snapshot.final, what="the task's details")
+    await settle(pilot, app)
+
+
+async def scene_definition(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    """`v` on nightly-csv-export in the workflows screen."""
+    from flowsynx_tui.emulator import seed
+    from flowsynx_tui.screens.definition import DefinitionScreen
+    from flowsynx_tui.widgets.keyed_table import KeyedTable
+
+    await scene_workflows(pilot, app)
+    app.screen.query_one(KeyedTable).select_key(seed.workflow_id("nightly-csv-export"))
+    await pilot.press("v")
+    await wait_for_screen(pilot, app, DefinitionScreen)
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.document is not None, what="the definition")
+    await settle(pilot, app)
+
+
 SCENES: dict[str, Scene] = {
     "workflows": scene_workflows,
     "executions": scene_executions,
@@ -263,4 +293,6 @@ SCENES: dict[str, Scene] = {
     "confirm_cancel": scene_confirm_cancel,
     "confirm_start": scene_confirm_start,
     "help": scene_help,
+    "task_details": scene_task_details,
+    "definition": scene_definition,
 }

@@ -18,7 +18,17 @@ from flowsynx_tui.testing import DEMO_BASE_TIME, SCENES, make_demo_app, use_utc
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 SIZE = (120, 34)
 #: Scenes worth a picture in the README (the dialogs are in the snapshot tests).
-PICTURED = ("workflows", "executions", "execution_running", "execution_paused", "approvals", "confirm_approve", "help")
+PICTURED = (
+    "workflows",
+    "executions",
+    "execution_running",
+    "execution_paused",
+    "approvals",
+    "confirm_approve",
+    "task_details",
+    "definition",
+    "help",
+)
 
 
 async def shoot(server: EmulatorServer, scene: str) -> Path:

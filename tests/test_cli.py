@@ -53,6 +53,7 @@ def test_version() -> None:
         (["emulator", "--auth", "magic"], "invalid choice"),
         (["emulator", "--fidelity", "nonsense"], "argument --fidelity: invalid choice: 'nonsense'"),
         (["emulator", "--execution-list", "sideways"], "argument --execution-list: invalid choice: 'sideways'"),
+        (["--execution", "0b4c8ed0"], "argument --execution: '0b4c8ed0' is not an execution id (a GUID)"),
         (["--url", "ftp://example"], "bad URL"),
         (["--url", "http://admin:secret@example:6262"], "not in the URL"),
     ],

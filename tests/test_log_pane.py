@@ -22,7 +22,7 @@ from textual.widgets import Static
 from flowsynx_tui.api.models import LogEntry
 from flowsynx_tui.widgets.logview import pane as pane_module
 from flowsynx_tui.widgets.logview.model import LogModel
-from flowsynx_tui.widgets.logview.pane import LogPane, write_log_file
+from flowsynx_tui.widgets.logview.pane import LogLines, LogPane, write_log_file
 
 ZONE = timezone(timedelta(hours=2))
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -35,6 +35,11 @@ class LogApp(App[None]):
         self.pane_options = pane_options
         self.saved: list[Path] = []
         self.failures: list[str] = []
+        self.notices: list[str] = []
+
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        self.notices.append(message)
+        super().notify(message, *args, **kwargs)
 
     def compose(self) -> ComposeResult:
         yield LogPane(local_tz=ZONE, id="log", **self.pane_options)
@@ -502,3 +507,172 @@ def test_saving_never_overwrites_a_file_nor_writes_through_a_link(tmp_path: Path
     assert (tmp_path / "log.log").read_text(encoding="utf-8") == "mine"
     assert not target.exists()
     assert result.path.read_text(encoding="utf-8") == "2024-05-01 14:00:00.000 INF hello\n"
+
+
+# -- less/vim keys, and a status bar that keeps what matters when narrow -----------------------------
+
+
+@asynccontextmanager
+async def running_at(
+    size: tuple[int, int], live: bool = True, **options: Any
+) -> AsyncIterator[tuple[LogApp, Pilot[None], LogPane]]:
+    app = LogApp(**options)
+    async with app.run_test(size=size) as pilot:
+        pane = app.query_one(LogPane)
+        pane.refresh_interval = 0
+        pane.reset("execution 4d546c15", live=live)
+        pane.focus()
+        await pilot.pause()
+        yield app, pilot, pane
+
+
+async def test_j_k_g_and_half_screen_keys_scroll_the_lines() -> None:
+    async with running(live=False) as (_, pilot, pane):
+        pane.append_entries([entry(n) for n in range(100)])
+        await pilot.pause()
+        view = pane.lines_view
+        half = view.scrollable_content_region.height // 2
+        assert view.scroll_y == 0 and half > 1
+        await pilot.press("j")
+        assert view.scroll_y == 1
+        await pilot.press("j", "j")
+        assert view.scroll_y == 3
+        await pilot.press("k")
+        assert view.scroll_y == 2
+        await pilot.press("ctrl+d")
+        assert view.scroll_y == 2 + half
+        await pilot.press("ctrl+d")
+        assert view.scroll_y == 2 + 2 * half
+        await pilot.press("ctrl+u")
+        assert view.scroll_y == 2 + half
+        await pilot.press("G")  # still the tail, and following
+        assert at_tail(pane) and "following" in pane.status_text
+        await pilot.press("g")
+        assert view.scroll_y == 0 and "following" not in pane.status_text
+        assert "message 0" in screen_rows(pane)[0]
+        await pilot.press("end")
+        assert at_tail(pane) and "following" in pane.status_text
+        await pilot.press("home")
+        assert view.scroll_y == 0
+
+
+async def test_half_screen_up_pauses_following_and_down_to_the_end_resumes() -> None:
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(n) for n in range(100)])
+        await pilot.pause()
+        view = pane.lines_view
+        half = view.scrollable_content_region.height // 2
+        assert at_tail(pane) and pane.follow
+        await pilot.press("ctrl+u")
+        assert view.scroll_y == view.max_scroll_y - half
+        assert not pane.follow and "paused · 0 new" in pane.status_text
+        await pilot.press("ctrl+d")
+        assert at_tail(pane) and pane.follow  # a live source: reaching the end follows again
+
+
+async def test_log_keys_are_remapped_by_binding_id() -> None:
+    async with running(live=False) as (app, pilot, pane):
+        app.set_keymap({"log.half_page_down": "ctrl+f", "log.top": "T"})
+        pane.append_entries([entry(n) for n in range(100)])
+        await pilot.pause()
+        view = pane.lines_view
+        half = view.scrollable_content_region.height // 2
+        await pilot.press("ctrl+d")
+        assert view.scroll_y == 0  # ctrl+d is no longer log.half_page_down
+        await pilot.press("ctrl+f")
+        assert view.scroll_y == half
+        await pilot.press("g")
+        assert view.scroll_y == half  # nor is g log.top
+        await pilot.press("T")
+        assert view.scroll_y == 0
+        await pilot.press("j")  # not remapped
+        assert view.scroll_y == 1
+
+
+def test_new_log_bindings_have_ids_and_stay_off_the_footer() -> None:
+    bindings = {binding.id: binding for binding in LogLines.BINDINGS}  # type: ignore[union-attr]
+    for name, keys in {
+        "log.line_down": {"down", "j"},
+        "log.line_up": {"up", "k"},
+        "log.top": {"home", "g"},
+        "log.half_page_down": {"ctrl+d"},
+        "log.half_page_up": {"ctrl+u"},
+    }.items():
+        assert set(bindings[name].key.split(",")) == keys and not bindings[name].show
+
+
+@pytest.mark.parametrize("width", [80, 44])
+async def test_narrow_status_keeps_the_match_count_following_and_line_count(width: int) -> None:
+    async with running_at((width, 24), live=False) as (_, pilot, pane):
+        pane.append_entries([entry(n, f"message {n}" + (" needle" if n in (5, 50, 150) else "")) for n in range(200)])
+        await pilot.press("slash", *"needle", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert cell_len(pane.status_text) > width  # the whole would not fit
+        shown = shown_status(pane)
+        # Lines came while not following: "paused · 200 new" (or, narrower, "paused +200").
+        assert "match 1/3" in shown and "200 lines" in shown and "paused" in shown
+        assert cell_len(shown) <= width - 2 and "…" not in shown  # fitted, not cut
+        await pilot.press("n")
+        assert "match 2/3" in shown_status(pane)
+
+
+async def test_status_refits_when_the_pane_narrows() -> None:
+    async with running_at((120, 24), live=False) as (app, pilot, pane):
+        pane.append_entries([entry(n, f"message {n}" + (" needle" if n % 40 == 0 else "")) for n in range(200)])
+        await pilot.press("slash", *"needle", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert shown_status(pane) == pane.status_text  # room for everything
+        assert "wrap off" in shown_status(pane)
+        await pilot.resize_terminal(50, 24)
+        await pilot.pause()
+        shown = shown_status(pane)
+        assert "match 1/5" in shown and "200 lines" in shown and "paused" in shown
+        assert "wrap off" not in shown and cell_len(shown) <= 48
+
+
+async def test_a_mouse_drag_selects_rows_as_shown_and_y_copies_them() -> None:
+    async with running(live=False) as (app, pilot, pane):
+        pane.append_entries([entry(n) for n in range(10)])
+        await pilot.pause()
+        rows = [row.rstrip() for row in screen_rows(pane)]
+        view = pane.lines_view
+        await pilot.mouse_down(view, offset=(0, 2))
+        await pilot.hover(view, offset=(12, 4))
+        await pilot.mouse_up(view, offset=(12, 4))
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected is not None
+        first, middle, last = selected.split("\n")
+        assert (first, middle) == (rows[2], rows[3])
+        assert last and rows[4].startswith(last) and len(last) < len(rows[4])
+        # The selected rows are drawn in the selection style, the others not.
+        selection_bg = app.screen.get_component_rich_style("screen--selection").bgcolor
+        assert any(seg.style and seg.style.bgcolor == selection_bg for seg in view.render_line(3))
+        assert not any(seg.style and seg.style.bgcolor == selection_bg for seg in view.render_line(6))
+        await pilot.press("y")
+        assert app.clipboard == selected
+        assert "Copied the selection: 3 lines" in app.notices
+
+
+async def test_y_without_a_selection_copies_the_match_else_the_line_clicked_else_the_newest_shown() -> None:
+    async with running(live=False) as (app, pilot, pane):
+        pane.append_entries([entry(n) for n in range(5)])
+        pane.append_entries([entry(7, "boom", level="Error", exception="Traceback\n  at Step()")])
+        await pilot.pause()
+        await pilot.press("y")
+        assert app.clipboard.endswith(" ERR boom\n    Traceback\n      at Step()"), app.clipboard
+        assert app.clipboard.startswith("2024-05-01 14:00:07")  # the date, as in a saved file
+        view = pane.lines_view
+        row = next(y for y, text in enumerate(screen_rows(pane)) if "message 1" in text)
+        await pilot.click(view, offset=(5, row))
+        await pilot.press("y")
+        assert app.clipboard.endswith(" INF message 1"), app.clipboard
+        await pilot.press("slash", *"message 3", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("y")
+        assert app.clipboard.endswith(" INF message 3"), app.clipboard
+        assert any(n.startswith("Copied the current match: ") for n in app.notices), app.notices
+

@@ -115,6 +115,19 @@ async def test_the_palette_opens_an_execution_by_its_full_id_even_one_not_listed
         assert (app.screen.workflow_id, app.screen.execution_id) == (NIGHTLY, new_run)
 
 
+async def test_the_execution_flag_opens_that_run_at_start(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    new_run = server.emulator.start_execution(NIGHTLY)
+    app = make_app(server.url, refresh=60.0)
+    app.open_execution = new_run  # what ``--execution ID`` sets
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        assert (app.screen.workflow_id, app.screen.execution_id) == (NIGHTLY, new_run)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "WorkflowsScreen", "escape leads back to the start screen"
+
+
 async def test_an_unknown_execution_id_is_said_not_opened(emulator_server) -> None:
     server = emulator_server(frozen=True)
     app = make_app(server.url)
@@ -150,3 +163,63 @@ async def test_q_asks_first_only_while_an_action_waits_for_its_answer(emulator_s
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, what="quit at once")
     assert len([r for r in server.emulator.requests if r.path.endswith("/approve")]) == 1
+
+
+async def test_the_palette_switches_servers_like_contexts(emulator_server, tmp_path) -> None:
+    from flowsynx_tui.app import FlowSynxApp
+    from flowsynx_tui.config import resolve_settings
+    from flowsynx_tui.screens.login import LoginDialog
+    from flowsynx_tui.screens.workflows import WorkflowsScreen
+    from flowsynx_tui.widgets.status_header import StatusHeader
+
+    first = emulator_server(frozen=True)
+    second = emulator_server(frozen=True, seed=False)
+    second.emulator.add_workflow({"Name": "only-on-b", "Tasks": [{"Name": "T", "Type": "Demo:1.0"}]})
+    locked = emulator_server(frozen=True, seed=False, auth="basic")
+    locked.emulator.add_workflow({"Name": "behind-a-password", "Tasks": [{"Name": "T", "Type": "Demo:1.0"}]})
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.a]\nurl = "{first.url}"\n'
+        f'[profiles.b]\nurl = "{second.url}"\n'
+        f'[profiles.c]\nurl = "{locked.url}"\nauth = "basic"\nusername = "admin"\n'
+    )
+    app = FlowSynxApp(replace_refresh(resolve_settings(profile="a", config_path=config, environ={})))
+
+    def header() -> str:
+        return app.screen.query_one(StatusHeader).render().plain
+
+    async def switch(pilot, profile: str) -> None:  # noqa: ANN001
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*f"switch server {profile}")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5, what="server a's workflows")
+        assert "[a]" in header()
+        await pilot.press("2")  # somewhere deeper: switching starts over
+        await switch(pilot, "b")
+        await wait_for(pilot, lambda: isinstance(app.screen, WorkflowsScreen) and "[b]" in header(), what="on b")
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 1, what="server b's workflows")
+        assert len(app.screen_stack) == 2
+        await pilot.pause(0.5)  # answers already on their way land (and reach nobody)
+        mark = len(first.emulator.requests)
+        await pilot.pause(1.0)
+        assert len(first.emulator.requests) == mark, "the old server is still polled"
+        await switch(pilot, "c")
+        await wait_for_screen(pilot, app, LoginDialog)  # the profile holds no password
+        app.screen.query_one("#password").value = "admin"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, WorkflowsScreen) and "[c]" in header(), what="on c")
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 1, what="server c's workflows")
+        assert "connected" in header()
+
+
+def replace_refresh(settings):  # noqa: ANN001, ANN201
+    from dataclasses import replace
+
+    return replace(settings, refresh=0.3)

@@ -6,16 +6,15 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from flowsynx_tui.api import Approval
 from flowsynx_tui.format import format_age, format_time
-from flowsynx_tui.messages import ExecutionView, Navigate
+from flowsynx_tui.messages import ExecutionView, Navigate, TaskView
 from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionBinding
 from flowsynx_tui.services import PollJob
 from flowsynx_tui.text import one_line, safe, short_id
-from flowsynx_tui.widgets.filter_bar import matches
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
 
@@ -25,6 +24,7 @@ class ApprovalInbox(FilterableScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         ServerActionBinding("a", "approve", "Approve", id="approvals.approve"),
         ServerActionBinding("d", "reject", "Reject", id="approvals.reject"),
+        Binding("i", "task_details", "Task details", id="approvals.task_details", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -59,25 +59,20 @@ class ApprovalInbox(FilterableScreen):
         rows: list[Row] = []
         for approval in self.approvals():
             workflow = overview.workflow_name(approval.workflow_id)
-            haystack = f"{workflow} {approval.execution_id} {approval.task_name} {approval.comments or ''}"
-            if not matches(haystack, self.filter_text):
-                continue
             busy = self.services.actions.execution_busy(approval.execution_id)
-            rows.append(
-                (
-                    approval.id,
-                    (
-                        Text(busy or "⚑", style="bold yellow" if busy else "magenta"),
-                        safe(workflow, 40, style="bold"),
-                        overview.label(approval.execution_id),
-                        safe(approval.task_name, 40),
-                        format_age(approval.requested_at, now),
-                        safe(approval.comments or "", 60),
-                        short_id(approval.requested_by),
-                        format_time(approval.requested_at),
-                    ),
-                )
+            cells = (
+                Text(busy or "⚑", style="bold yellow" if busy else "magenta"),
+                safe(workflow, 40, style="bold"),
+                overview.label(approval.execution_id),
+                safe(approval.task_name, 40),
+                format_age(approval.requested_at, now),
+                safe(approval.comments or "", 60),
+                short_id(approval.requested_by),
+                format_time(approval.requested_at),
             )
+            if not self.row_filter.keeps(cells):
+                continue
+            rows.append((approval.id, cells))
         self.query_one(KeyedTable).sync(rows)
         total = len(self.approvals())
         title = f"Approvals waiting ({total})"
@@ -129,3 +124,9 @@ class ApprovalInbox(FilterableScreen):
         approval = self.selected()
         if approval is not None:
             self.ask(self.services.actions.decide(approval, approve=False))
+
+    def action_task_details(self) -> None:
+        """The gated task's details (found by name in the execution's task list)."""
+        selection = self.selection()
+        if selection is not None and selection.execution_id and selection.task_name and selection.workflow_id:
+            self.post_message(Navigate(TaskView(selection.workflow_id, selection.execution_id, selection.task_name)))

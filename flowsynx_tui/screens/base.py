@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from flowsynx_tui.api import BasicCredentials, BearerCredentials, Credentials
 from flowsynx_tui.messages import ActionFinished, ConnectionChanged, OverviewChanged, PollFailed, ServerInfoChanged
@@ -27,7 +26,9 @@ from flowsynx_tui.screens.confirm import ConfirmDialog
 from flowsynx_tui.services import PollJob, Services
 from flowsynx_tui.services.actions import PendingAction, Refusal
 from flowsynx_tui.text import one_line
-from flowsynx_tui.widgets.filter_bar import FilterBar
+from flowsynx_tui.widgets.filter_bar import FilterBar, RowFilter
+from flowsynx_tui.widgets.keyed_table import KeyedTable
+from flowsynx_tui.widgets.operator_footer import OperatorFooter
 from flowsynx_tui.widgets.status_header import StatusHeader
 
 
@@ -111,7 +112,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.services.status, self.services.clock)
         yield from self.compose_body()
-        yield Footer()
+        yield OperatorFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -290,12 +291,19 @@ class DashboardScreen(Screen[None]):
 
 
 class FilterableScreen(DashboardScreen):
-    """A screen with one main table and a `/` substring filter under it."""
+    """A screen with one main table and a `/` filter under it.
+
+    ``refresh_view`` builds each row's cells and keeps the row when
+    ``self.row_filter.keeps(cells)``: the filter matches what the table shows (see
+    ``widgets/filter_bar.py``), ``status:failed`` the cells of one column by its header.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "open_filter", "Filter", id="screen.filter"),
     ]
     filter_text = ""
+    #: The parsed ``filter_text``, against the headers of the screen's table.
+    row_filter = RowFilter()
 
     def compose_filter(self) -> ComposeResult:
         yield FilterBar(id="filter")
@@ -305,6 +313,8 @@ class FilterableScreen(DashboardScreen):
 
     def on_filter_bar_filter_changed(self, message: FilterBar.FilterChanged) -> None:
         self.filter_text = message.text
+        self.row_filter = RowFilter.parse(message.text, self.query_one(KeyedTable).column_names)
+        self.query_one(FilterBar).show_filter(self.row_filter)
         self.redraw()
         self.refresh_bindings()
 

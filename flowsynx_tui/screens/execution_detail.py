@@ -18,7 +18,15 @@ from textual.widgets import DataTable, Static
 
 from flowsynx_tui.api import Approval, ExecutionStatus
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
-from flowsynx_tui.messages import ExecutionChanged, LogsArrived, PollFailed, ProblemsFound
+from flowsynx_tui.messages import (
+    DefinitionView,
+    ExecutionChanged,
+    LogsArrived,
+    Navigate,
+    PollFailed,
+    ProblemsFound,
+    TaskView,
+)
 from flowsynx_tui.screens.base import DashboardScreen, Selection, ServerActionBinding
 from flowsynx_tui.services import ExecutionSnapshot, ExecutionWatch, LogSource, PollJob, Services
 from flowsynx_tui.text import one_line
@@ -36,15 +44,25 @@ class ExecutionDetailScreen(DashboardScreen):
         ServerActionBinding("c", "cancel_execution", "Cancel run", id="detail.cancel"),
         Binding("t", "focus_tasks", "Tasks", id="detail.focus_tasks", show=False),
         Binding("o", "focus_logs", "Logs", id="detail.focus_logs", show=False),
+        Binding("i", "task_details", "Task details", id="detail.task_details", show=False),
+        Binding("v", "definition", "Definition", id="detail.definition", show=False),
     ]
 
     def __init__(
-        self, services: Services, workflow_id: str, execution_id: str, *, select_task: str | None = None
+        self,
+        services: Services,
+        workflow_id: str,
+        execution_id: str,
+        *,
+        select_task: str | None = None,
+        task_logs: bool = False,
     ) -> None:
         super().__init__(services)
         self.workflow_id = workflow_id
         self.execution_id = execution_id
         self.select_task = select_task
+        #: Once ``select_task`` is selected, show its logs (not the execution's).
+        self.task_logs = task_logs
         self.watch: ExecutionWatch = services.watch_execution(workflow_id, execution_id)
         self.log_source: LogSource | None = None
         self._shown_status: ExecutionStatus | None = None
@@ -160,6 +178,9 @@ class ExecutionDetailScreen(DashboardScreen):
         self.redraw()
         if self.select_task and self.query_one(TaskTree).select_key(self.select_task):
             self.select_task = None
+            if self.task_logs:
+                self.task_logs = False
+                self.action_show_task_logs()
         self.query_one(LogPane).set_live(not message.snapshot.final)
 
     def on_logs_arrived(self, message: LogsArrived) -> None:
@@ -242,3 +263,28 @@ class ExecutionDetailScreen(DashboardScreen):
     def action_cancel_execution(self) -> None:
         details = self.snapshot.details
         self.ask(self.services.actions.cancel(self.workflow_id, self.execution_id, details.status if details else None))
+
+    # --------------------------------------------------------------- task details, definition
+    def show_logs_of_task(self, task_name: str) -> None:
+        """Select ``task_name`` in the tree and show its logs (now, or once its row is there)."""
+        tree = self.query_one(TaskTree)
+        tree.focus()
+        if tree.select_key(task_name):
+            self.action_show_task_logs()
+        else:
+            self.select_task, self.task_logs = task_name, True
+
+    def action_task_details(self) -> None:
+        selection = self.selection()
+        if selection.kind != "task" or selection.task_name is None:
+            self.notify("Select a task in the task tree first (t goes to the tree).", severity="warning")
+            return
+        self.post_message(
+            Navigate(TaskView(self.workflow_id, self.execution_id, selection.task_name, task_id=selection.task_id))
+        )
+
+    def action_definition(self) -> None:
+        """The execution's snapshot of the definition; on a task (tree focused), only that task's part."""
+        selection = self.selection()
+        task_name = selection.task_name if selection.kind == "task" else None
+        self.post_message(Navigate(DefinitionView(self.workflow_id, self.execution_id, task_name=task_name)))

@@ -7,16 +7,15 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from flowsynx_tui.api import ExecutionStatus, ExecutionSummary
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
-from flowsynx_tui.messages import ActionFinished, ExecutionView, Navigate
+from flowsynx_tui.messages import ActionFinished, DefinitionView, ExecutionView, Navigate
 from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionBinding
 from flowsynx_tui.services import PollJob, Services
 from flowsynx_tui.text import one_line, safe
-from flowsynx_tui.widgets.filter_bar import matches
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
 APPROVAL_MARK = "⚑ approval"
@@ -28,6 +27,7 @@ class ExecutionsScreen(FilterableScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         ServerActionBinding("x", "start_execution", "Start", id="executions.start"),
         ServerActionBinding("c", "cancel_execution", "Cancel run", id="executions.cancel"),
+        Binding("v", "show_definition", "Definition", id="executions.definition", show=False),
     ]
 
     def __init__(self, services: Services, workflow_id: str | None = None, *, select: str | None = None) -> None:
@@ -66,8 +66,6 @@ class ExecutionsScreen(FilterableScreen):
         cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]] = {}
         for summary in self.executions():
             workflow_name = overview.workflow_of(summary.id)
-            if not matches(f"{summary.id} {summary.status.value} {workflow_name}", self.filter_text):
-                continue
             live = summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
             flagged = summary.id in waiting or summary.status is ExecutionStatus.PAUSED
             busy = busy_now.get(summary.id)
@@ -80,6 +78,8 @@ class ExecutionsScreen(FilterableScreen):
             if cells is None:
                 cells = self._cells(summary, label, workflow_name, flagged, busy, live, now)
             cache[summary.id] = (signature, cells)
+            if not self.row_filter.keeps(cells):
+                continue
             rows.append((summary.id, cells))
         self._row_cache = cache
         table = self.query_one(KeyedTable)
@@ -197,3 +197,10 @@ class ExecutionsScreen(FilterableScreen):
         workflow_id, execution_id = selected
         status = self.services.overview.index.by_id[execution_id].status
         self.ask(self.services.actions.cancel(workflow_id, execution_id, status))
+
+    def action_show_definition(self) -> None:
+        """The definition this execution runs (its snapshot, from the execution's details)."""
+        selected = self._selected_with_workflow()
+        if selected is not None:
+            workflow_id, execution_id = selected
+            self.post_message(Navigate(DefinitionView(workflow_id, execution_id)))

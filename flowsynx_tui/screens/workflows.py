@@ -6,16 +6,15 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from flowsynx_tui.format import STATUS_LOOK, format_age, status_text
-from flowsynx_tui.messages import ExecutionsView, Navigate
+from flowsynx_tui.messages import DefinitionView, ExecutionsView, Navigate
 from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionBinding
 from flowsynx_tui.services import PollJob
 from flowsynx_tui.services.overview import WorkflowStats
 from flowsynx_tui.text import one_line, safe, unique_prefixes
-from flowsynx_tui.widgets.filter_bar import matches
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
 COUNT_ORDER = ("Running", "Paused", "Pending", "Completed", "Failed")
@@ -38,6 +37,7 @@ class WorkflowsScreen(FilterableScreen):
     TITLE_TEXT = "Workflows"
     BINDINGS: ClassVar[list[BindingType]] = [
         ServerActionBinding("x", "start_execution", "Start", id="workflows.start"),
+        Binding("v", "show_definition", "Definition", id="workflows.definition", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -61,25 +61,21 @@ class WorkflowsScreen(FilterableScreen):
         labels = unique_prefixes(overview.workflows)
         rows: list[Row] = []
         for workflow in sorted(overview.workflows.values(), key=lambda w: w.name.lower()):
-            if not matches(f"{workflow.name} {workflow.id}", self.filter_text):
-                continue
             entry = stats.get(workflow.id, WorkflowStats())
             last = Text("–", style="dim")
             if entry.last is not None:
                 last = status_text(entry.last.status)
                 last.append(f" {format_age(entry.last.execution_start, now)}", style="dim")
-            rows.append(
-                (
-                    workflow.id,
-                    (
-                        safe(workflow.name, 60, style="bold"),
-                        labels[workflow.id],
-                        format_age(workflow.modified_date, now),
-                        runs_text(entry),
-                        last,
-                    ),
-                )
+            cells = (
+                safe(workflow.name, 60, style="bold"),
+                labels[workflow.id],
+                format_age(workflow.modified_date, now),
+                runs_text(entry),
+                last,
             )
+            if not self.row_filter.keeps(cells):
+                continue
+            rows.append((workflow.id, cells))
         self.query_one(KeyedTable).sync(rows)
         self._update_title(len(rows), len(overview.workflows))
 
@@ -117,3 +113,8 @@ class WorkflowsScreen(FilterableScreen):
         workflow_id = self.selected_workflow_id()
         if workflow_id:
             self.ask(self.services.actions.start(workflow_id))
+
+    def action_show_definition(self) -> None:
+        workflow_id = self.selected_workflow_id()
+        if workflow_id:
+            self.post_message(Navigate(DefinitionView(workflow_id)))

@@ -23,11 +23,21 @@ from flowsynx_tui.services.clock import Clock
 from flowsynx_tui.services.overview import Overview, OverviewUpdate
 from flowsynx_tui.services.poller import Host, PollJob, Poller
 from flowsynx_tui.services.status import ConnectionState, ServerStatus
-from flowsynx_tui.services.watches import ExecutionSnapshot, ExecutionWatch, LogSource
+from flowsynx_tui.services.watches import (
+    DefinitionSource,
+    DefinitionText,
+    ExecutionSnapshot,
+    ExecutionWatch,
+    LogSource,
+    TaskSnapshot,
+    TaskWatch,
+)
 
 __all__ = [
     "Clock",
     "ConnectionState",
+    "DefinitionSource",
+    "DefinitionText",
     "ExecutionSnapshot",
     "ExecutionWatch",
     "LogSource",
@@ -37,6 +47,8 @@ __all__ = [
     "Poller",
     "ServerStatus",
     "Services",
+    "TaskSnapshot",
+    "TaskWatch",
 ]
 
 SERVER_INFO_INTERVAL = 5.0
@@ -80,7 +92,9 @@ class Services:
             ("TLS NOT VERIFIED", settings.insecure),
         )
         badges = [badge for badge, on in flags if on]
-        status = ServerStatus(url=settings.url, user=settings.user_label, badges=tuple(badges))
+        status = ServerStatus(
+            url=settings.url, profile=settings.profile, user=settings.user_label, badges=tuple(badges)
+        )
         poller = Poller(host, settings.refresh, clock, status)
         overview = Overview(client)
         actions = ActionRunner(client, overview, host, read_only=settings.read_only)  # type: ignore[arg-type]
@@ -138,6 +152,14 @@ class Services:
 
     def watch_execution(self, workflow_id: str, execution_id: str) -> ExecutionWatch:
         return ExecutionWatch(self.client, workflow_id, execution_id)
+
+    def watch_task(
+        self, workflow_id: str, execution_id: str, task_name: str, task_id: str | None = None
+    ) -> TaskWatch:
+        return TaskWatch(self.client, workflow_id, execution_id, task_name, task_id)
+
+    def definition(self, workflow_id: str, execution_id: str | None = None) -> DefinitionSource:
+        return DefinitionSource(self.client, workflow_id, execution_id)
 
     def log_source(
         self,

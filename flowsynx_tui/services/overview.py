@@ -480,7 +480,11 @@ class Overview:
         known = self.index.workflow_of.get(execution_id)
         if known is not None:
             return known
-        for workflow_id in self._guess_order():
+        candidates = self._guess_order()
+        if not candidates:
+            # Asked before the first cycle read the workflows (``--execution`` at start).
+            candidates = [workflow.id for workflow in await self.client.all_workflows()]
+        for workflow_id in candidates:
             try:
                 details = await self.client.get_execution(workflow_id, execution_id)
             except NotFound:

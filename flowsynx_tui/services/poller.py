@@ -74,6 +74,7 @@ class Poller:
         self.jobs: dict[str, PollJob[Any]] = {}
         self.listeners: list[MessagePump] = []
         self._last_answer: float | None = None
+        self._timer: Any = None
         # Jobs removed while their request was still in flight, by key: a job added again
         # with the same key (a screen left and reopened) waits for that answer first.
         self._leaving: dict[str, PollJob[Any]] = {}
@@ -84,7 +85,15 @@ class Poller:
         return self.status.connection
 
     def start(self) -> None:
-        self.host.set_interval(TICK, self.tick, name="poller")
+        self._timer = self.host.set_interval(TICK, self.tick, name="poller")
+
+    def stop(self) -> None:
+        """Poll no more (the app switched to another server): answers still on their way
+        reach nobody."""
+        if self._timer is not None:
+            self._timer.stop()
+        self.jobs.clear()
+        self.listeners.clear()
 
     # ------------------------------------------------------------ subscriptions
     def subscribe(self, job: PollJob[Any], target: MessagePump) -> PollJob[Any]:

@@ -26,6 +26,8 @@ class ConnectionState:
 @dataclass
 class ServerStatus:
     url: str = ""
+    #: The config profile this session uses, if any (switch with the palette).
+    profile: str | None = None
     user: str = ""
     version: str | None = None
     metrics: Metrics | None = None

@@ -1,11 +1,13 @@
-"""Per-screen sources: one execution (details, tasks, pending approvals) and one log
-stream (an execution's or a task's), each with the poll job that keeps it current.
+"""Per-screen sources: one execution (details, tasks, pending approvals), one log stream
+(an execution's or a task's), one task execution and one workflow definition, each with
+the poll job that keeps it current (the definition's job is done once it was read).
 
 No Textual widgets here; the jobs post typed messages to the screen that subscribed.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -19,9 +21,10 @@ from flowsynx_tui.api import (
     LogTail,
     PermissionDenied,
     TaskExecution,
+    TaskExecutionDetails,
     WorkflowDefinition,
 )
-from flowsynx_tui.messages import ExecutionChanged, LogsArrived
+from flowsynx_tui.messages import DefinitionLoaded, ExecutionChanged, LogsArrived, TaskChanged
 from flowsynx_tui.services.poller import PollJob
 
 
@@ -173,3 +176,122 @@ class LogSource:
         if was_final and not self.tail.behind and failure is None:
             self.complete = True
         return LogBatch(self, tuple(entries), self.complete, (failure,) if failure else ())
+
+
+@dataclass(frozen=True)
+class TaskSnapshot:
+    task_name: str
+    task_id: str | None = None
+    details: TaskExecutionDetails | None = None
+    #: The execution's status as last read (read only while the task is unfinished).
+    execution_status: ExecutionStatus | None = None
+    #: True when the execution has no task of that name (yet).
+    missing: bool = False
+    #: Nothing about this task will change any more: it finished, or its execution did.
+    final: bool = False
+
+
+def _find_task(tasks: list[TaskExecution], name: str) -> TaskExecution | None:
+    found = next((task for task in tasks if task.name == name), None)
+    if found is None:
+        folded = name.casefold()
+        found = next((task for task in tasks if task.name.casefold() == folded), None)
+    return found
+
+
+class TaskWatch:
+    """One task execution's details, polled until the task (or its execution) is finished.
+
+    Without ``task_id`` (an approval names only its task) the task is found by name in the
+    execution's task list first. While the task is unfinished the execution's status is read
+    too: a task still ``Running`` in a finished execution (quirk Q7) never changes again.
+    """
+
+    def __init__(
+        self, client: FlowSynxClient, workflow_id: str, execution_id: str, task_name: str, task_id: str | None = None
+    ) -> None:
+        self.client = client
+        self.workflow_id = workflow_id
+        self.execution_id = execution_id
+        self.task_name = task_name
+        self.task_id = task_id
+        self.snapshot = TaskSnapshot(task_name, task_id)
+
+    @property
+    def key(self) -> str:
+        # By name: the same whether the id was known at the start or found by name.
+        return f"task:{self.execution_id}:{self.task_name}"
+
+    def job(self) -> PollJob[TaskSnapshot]:
+        return PollJob(key=self.key, fetch=self.refresh, message=TaskChanged, done=lambda: self.snapshot.final)
+
+    async def refresh(self) -> TaskSnapshot:
+        client, workflow_id, execution_id = self.client, self.workflow_id, self.execution_id
+        if self.task_id is None:
+            found = _find_task(await client.all_tasks(workflow_id, execution_id), self.task_name)
+            if found is None:
+                # Not started yet, or not a task of this run: stop once the run is over.
+                execution = await client.get_execution(workflow_id, execution_id)
+                self.snapshot = TaskSnapshot(
+                    self.task_name,
+                    execution_status=execution.status,
+                    missing=True,
+                    final=execution.status.is_finished,
+                )
+                return self.snapshot
+            self.task_id = found.id
+        task_id = self.task_id
+        details = await client.get_task(workflow_id, execution_id, task_id)
+        execution_status = self.snapshot.execution_status
+        final = details.status.is_finished
+        if not final:
+            execution = await client.get_execution(workflow_id, execution_id)
+            execution_status = execution.status
+            if execution.status.is_finished:
+                # Read after the execution was seen finished: this is the task's last word.
+                details = await client.get_task(workflow_id, execution_id, task_id)
+                final = True
+        self.snapshot = TaskSnapshot(self.task_name, task_id, details, execution_status, final=final)
+        return self.snapshot
+
+
+@dataclass(frozen=True)
+class DefinitionText:
+    source: DefinitionSource
+    #: The definition JSON text as the server sent it (None: it sent none).
+    text: str | None
+    #: The workflow's name as the server holds it.
+    name: str
+
+
+_definition_serial = itertools.count(1)
+
+
+class DefinitionSource:
+    """A workflow's definition (``GET /workflows/{id}``), or an execution's snapshot of it
+    (``GET …/executions/{id}``), read once: its job is done after the first success."""
+
+    def __init__(self, client: FlowSynxClient, workflow_id: str, execution_id: str | None = None) -> None:
+        self.client = client
+        self.workflow_id = workflow_id
+        self.execution_id = execution_id
+        self.loaded: DefinitionText | None = None
+        # One job per viewer: a one-shot job shared with a closed viewer would be done already.
+        self._serial = next(_definition_serial)
+
+    @property
+    def key(self) -> str:
+        return f"definition:{self.execution_id or self.workflow_id}:{self._serial}"
+
+    def job(self) -> PollJob[DefinitionText]:
+        return PollJob(key=self.key, fetch=self.read, message=DefinitionLoaded, done=lambda: self.loaded is not None)
+
+    async def read(self) -> DefinitionText:
+        if self.execution_id is not None:
+            execution = await self.client.get_execution(self.workflow_id, self.execution_id)
+            loaded = DefinitionText(self, execution.workflow, execution.definition.name)
+        else:
+            workflow = await self.client.get_workflow(self.workflow_id)
+            loaded = DefinitionText(self, workflow.workflow, workflow.name)
+        self.loaded = loaded
+        return loaded

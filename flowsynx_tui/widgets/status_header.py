@@ -32,6 +32,8 @@ class StatusHeader(Static):
 def render_header(info: ServerStatus, now: float) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append("◆ FlowSynx ", style="bold")
+    if info.profile:
+        line.append(f"[{one_line(info.profile, 20)}] ", style="bold reverse")
     line.append(one_line(info.url, 80), style="underline")
     line.append(f" · {one_line(info.user, 40)}")
     if info.version:

@@ -3,7 +3,8 @@
 Each row is a task, indented by its depth in the DAG (longest path from a root), with
 its status glyph, duration, and a bar on a time axis shared by all tasks: a small
 Gantt chart. Tasks behind a manual approval gate carry ⚑, and the pending approval's
-comment while one is waiting.
+comment while one is waiting. A failed or retrying task shows its message after its
+name, cut to what the row leaves free, so the reason is visible without opening it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
@@ -23,6 +25,13 @@ from flowsynx_tui.text import one_line
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 
 GATE = "⚑"
+#: The Gantt keeps at least this many cells when failure messages widen the task column.
+MESSAGE_GANTT_MIN = 10
+#: A failure message gets a place in the row only with at least this many cells.
+MESSAGE_MIN = 4
+#: Cells kept free beside the columns while messages are shown (a vertical scrollbar's).
+MESSAGE_SLACK = 3
+REASON_STATUSES = {TaskStatus.FAILED: "red", TaskStatus.RETRYING: "dim"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,8 @@ class TaskTree(KeyedTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Task logs", id="tasks.logs"),
     ]
+    # The rows are in DAG order and indented by depth: no `S`, no sort by header click.
+    SORTABLE = False
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
@@ -95,6 +106,8 @@ class TaskTree(KeyedTable):
         self.rows_by_name: dict[str, TaskRow] = {}
         self.gantt_width = 12
         self._last_show: tuple[object, ...] | None = None
+        #: The last rows drawn had failure messages: the Gantt width was fitted to them.
+        self._fitted = False
 
     def on_resize(self) -> None:
         # The Gantt column takes whatever width the other columns leave.
@@ -139,7 +152,44 @@ class TaskTree(KeyedTable):
                 row, waiting.get(row.name), execution_start, axis_end, now, runs.get(row.name, 1), ended
             )
             rows.append((row.name, cells))
+        reasons = {row.name: row.execution for row in ordered if _reason(row.execution)}
+        if reasons or self._fitted:
+            rows = self._with_reasons(rows, reasons, execution_start, axis_end)
+        self._fitted = bool(reasons)
         self.sync(rows)
+
+    def _with_reasons(
+        self, rows: list[Row], reasons: Mapping[str, TaskExecution | None], start: datetime | None, axis_end: datetime
+    ) -> list[Row]:
+        """Failure messages after the names, each cut so that the Gantt keeps
+        ``MESSAGE_GANTT_MIN`` cells; the Gantt then takes what the columns leave."""
+        padding = 2 * self.cell_padding
+        labels = {key.value: cell_len(column.label.plain) for key, column in self.columns.items()}
+
+        def widest(cells_of: list[Row], index: int, label: str) -> int:
+            return max([labels.get(label, 0), *(cell_len(cells[index].plain) for _, cells in cells_of)])  # type: ignore[union-attr]
+
+        # Every column's padding, the status and duration columns, a vertical scrollbar's room.
+        fixed = padding * len(self.columns) + widest(rows, 1, "status") + widest(rows, 2, "duration") + MESSAGE_SLACK
+        task_width = max(widest(rows, 0, "task"), self.size.width - fixed - MESSAGE_GANTT_MIN)
+        fitted: list[Row] = []
+        for key, cells in rows:
+            execution = reasons.get(key)
+            if execution is not None:
+                name = cells[0].copy()  # type: ignore[union-attr]
+                room = task_width - cell_len(name.plain) - 1
+                if room >= MESSAGE_MIN:
+                    reason = Text(one_line(execution.message, 300), style=REASON_STATUSES[execution.status])
+                    reason.truncate(room, overflow="ellipsis")
+                    name.append(" ")
+                    name.append_text(reason)
+                cells = (name, *cells[1:])
+            fitted.append((key, cells))
+        self.gantt_width = min(60, max(6, self.size.width - fixed - widest(fitted, 0, "task")))
+        return [
+            (key, (*cells[:3], gantt_bar(self.rows_by_name[key].execution, start, axis_end, self.gantt_width)))
+            for key, cells in fitted
+        ]
 
     def _row_cells(
         self,
@@ -182,3 +232,8 @@ class TaskTree(KeyedTable):
     def selected_task(self) -> TaskRow | None:
         key = self.selected_key
         return self.rows_by_name.get(key) if key else None
+
+
+def _reason(execution: TaskExecution | None) -> bool:
+    """True when the row shows the task's message: it failed or is retrying, and says why."""
+    return execution is not None and execution.status in REASON_STATUSES and bool(execution.message)

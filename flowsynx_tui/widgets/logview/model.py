@@ -120,14 +120,21 @@ class ExportSnapshot:
         origin = self.origin
         for key in self.keys:
             pos = key - origin
-            stamp = format_time(self.times[pos], self.zone, utc=self.utc, with_date=True)
-            level = self.levels[self.codes[pos]]
-            yield f"{stamp} {level.label} {sanitize(self.messages.get(key))}"
-            exception = self.exceptions.get(key)
-            if exception:
-                for line in exception.splitlines():
-                    yield f"    {sanitize(line)}"
+            yield from entry_lines(
+                format_time(self.times[pos], self.zone, utc=self.utc, with_date=True),
+                self.levels[self.codes[pos]],
+                self.messages.get(key),
+                self.exceptions.get(key),
+            )
             self.lines_written += 1
+
+
+def entry_lines(stamp: str, level: Level, message: str, exception: str | None) -> Iterator[str]:
+    """One entry as text lines, as saved and copied: the entry, then its exception indented."""
+    yield f"{stamp} {level.label} {sanitize(message)}"
+    if exception:
+        for line in exception.splitlines():
+            yield f"    {sanitize(line)}"
 
 
 class LogModel:
@@ -563,6 +570,12 @@ class LogModel:
         while start >= 0:
             text.stylize(style, start, start + len(needle))
             start = lowered.find(needle, start + len(needle))
+
+    def entry_text(self, key: int) -> str:
+        """The entry ``key`` as it is saved to a file (date, level, message, exception)."""
+        store = self.store
+        stamp = format_time(store.time(key), self.local_tz, utc=self.utc, with_date=True)
+        return "\n".join(entry_lines(stamp, store.level(key), store.message(key), store.exception(key)))
 
     def snapshot(self) -> ExportSnapshot:
         store = self.store

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import partial
 from importlib.resources import files
@@ -21,22 +22,25 @@ from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from flowsynx_tui.text import one_line
+from flowsynx_tui.text import cut, one_line
 from flowsynx_tui.widgets.logview.model import LineStyles, LogModel, SearchJob
 from flowsynx_tui.widgets.logview.store import Record
 from flowsynx_tui.widgets.logview.text import sanitize, slug
@@ -48,20 +52,27 @@ if TYPE_CHECKING:
 CSS_PATH = files("flowsynx_tui.widgets.logview").joinpath("pane.tcss")
 """The pane's styles; a package resource, so it also works from an installed wheel."""
 
+SELECTION_ROWS = 100_000
+"""Most rows a mouse selection copies (a drag to the end of a capped log is 200k lines)."""
+
 _LEVEL_STYLES = ("trace", "debug", "info", "warning", "error", "critical")
 
 
-class LogLines(ScrollView, can_focus=True):
+class LogLines(ScrollView, can_focus=True, inherit_bindings=False):
     """Renders the rows of a ``LogModel`` that are on screen, nothing else."""
 
-    # ScrollView's own bindings include "end", which must reach LogPane (tail + follow).
-    INHERIT_BINDINGS = False
+    # ScrollView's own bindings (not inherited: the class keyword above, which Textual
+    # reads; a class attribute is not) include "end", which must reach LogPane (tail + follow).
+    # less/vim keys beside the arrows: j/k a line, ctrl+d/ctrl+u half a screen, g/home the
+    # top; G/end (tail and follow) are LogPane's.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "scroll_rows(-1)", "Up", show=False, id="log.line_up"),
-        Binding("down", "scroll_rows(1)", "Down", show=False, id="log.line_down"),
+        Binding("up,k", "scroll_rows(-1)", "Up", show=False, id="log.line_up"),
+        Binding("down,j", "scroll_rows(1)", "Down", show=False, id="log.line_down"),
         Binding("pageup", "scroll_pages(-1)", "Page up", show=False, id="log.page_up"),
         Binding("pagedown", "scroll_pages(1)", "Page down", show=False, id="log.page_down"),
-        Binding("home", "scroll_top", "Top", show=False, id="log.top"),
+        Binding("ctrl+u", "scroll_half_pages(-1)", "Half a screen up", show=False, id="log.half_page_up"),
+        Binding("ctrl+d", "scroll_half_pages(1)", "Half a screen down", show=False, id="log.half_page_down"),
+        Binding("home,g", "scroll_top", "Top", show=False, id="log.top"),
         Binding("left", "scroll_columns(-4)", "Left", show=False, id="log.left"),
         Binding("right", "scroll_columns(4)", "Right", show=False, id="log.right"),
     ]
@@ -123,6 +134,10 @@ class LogLines(ScrollView, can_focus=True):
         page = max(1, self.scrollable_content_region.height - 1)
         self.scroll_to(y=self.scroll_y + pages * page, animate=False)
 
+    def action_scroll_half_pages(self, halves: int) -> None:
+        half = max(1, self.scrollable_content_region.height // 2)
+        self.scroll_to(y=self.scroll_y + halves * half, animate=False)
+
     def action_scroll_top(self) -> None:
         self.scroll_to(x=0, y=0, animate=False)
 
@@ -155,8 +170,37 @@ class LogLines(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if self.empty_note and not len(self._model.store):
             return self._note_row(y, width)
-        strip = self.row_strip(scroll_y + y)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.line_styles().base)
+        row = scroll_y + y
+        strip = self.row_strip(row)
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(row)) is not None:
+            strip = self._selected(strip, *span)
+        # Offsets let a mouse drag select text, as in Textual's own Log.
+        return strip.crop_extend(scroll_x, scroll_x + width, self.line_styles().base).apply_offsets(scroll_x, row)
+
+    def _selected(self, strip: Strip, start: int, end: int) -> Strip:
+        if end == -1:
+            end = strip.cell_length
+        before, chosen, after = strip.divide([start, end, strip.cell_length])
+        style = self.screen.get_component_rich_style("screen--selection")
+        chosen = Strip(Segment.apply_style(chosen, post_style=style), chosen.cell_length)
+        return Strip.join([before, chosen, after])
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected rows as shown (a drag over the log), for the screen's copy."""
+        last = self.virtual_size.height - 1
+        if last < 0:
+            return None
+        first_row = selection.start.y if selection.start is not None else 0
+        last_row = min(selection.end.y if selection.end is not None else last, last, first_row + SELECTION_ROWS)
+        text = "\n".join(self.row_strip(row).text.rstrip() for row in range(first_row, last_row + 1))
+        # Rows renumbered from the first one selected: only those were rendered as text.
+        start = None if selection.start is None else Offset(selection.start.x, 0)
+        end = None if selection.end is None or selection.end.y > last_row else Offset(selection.end.x, last_row - first_row)
+        return Selection(start, end).extract(text), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     def _note_row(self, y: int, width: int) -> Strip:
         """A row of ``empty_note``, wrapped to the width, where log lines would be."""
@@ -213,8 +257,8 @@ class LogLines(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None:
-            return
+        if offset is None or self.text_selection is not None:
+            return  # the end of a drag that selected text is no click on a line
         found = self._model.locate(round(self.scroll_y) + offset.y)
         pane = self.parent
         if found is not None and isinstance(pane, LogPane):
@@ -252,6 +296,7 @@ class LogPane(Widget):
         Binding("s", "save", "Save", id="log.save"),
         Binding("u", "toggle_utc", "UTC", id="log.utc"),
         Binding("e", "toggle_expand", "Exceptions", id="log.expand"),
+        Binding("y", "copy_line", "Copy", id="log.copy"),
         Binding("escape", "clear_search", "Clear search", show=False, id="log.clear_search"),
     ]
 
@@ -305,6 +350,7 @@ class LogPane(Widget):
         self._dropped_rows_pending = 0
         self._last_flush = 0.0
         self._flush_timer: Timer | None = None
+        self._clicked: int | None = None
 
     def compose(self) -> ComposeResult:
         yield self._view
@@ -384,6 +430,7 @@ class LogPane(Widget):
         self.follow = live
         self.new_since_pause = 0
         self._dropped_rows_pending = 0
+        self._clicked = None
         self._close_search(clear=True)
         self._model.clear()
         if self.is_mounted:
@@ -462,6 +509,7 @@ class LogPane(Widget):
             self._relayout(partial(self._model.set_width, width))
 
     def _toggle_line(self, key: int) -> None:
+        self._clicked = key
         if self._model.toggle_line(key):
             self._relayout(lambda: None)
 
@@ -539,6 +587,39 @@ class LogPane(Widget):
 
     def action_prev_match(self) -> None:
         self._step_match(forward=False)
+
+    def action_copy_line(self) -> None:
+        """Copy what the user points at: the mouse selection, else the current search match,
+        else the line last clicked, else the newest line on screen (as it would be saved)."""
+        view = self._view
+        selection = view.text_selection
+        if selection is not None and (chosen := view.get_selection(selection)) is not None and chosen[0]:
+            self._copy(chosen[0], "the selection")
+            return
+        for key, what in (
+            (self._model.current_match, "the current match"),
+            (self._clicked, "the line clicked"),
+            (self._bottom_key(), "the last line on screen"),
+        ):
+            if key is not None and self._model.store.origin <= key < self._model.store.end_key:
+                self._copy(self._model.entry_text(key), what)
+                return
+        self.notify("No log line to copy.", severity="warning")
+
+    def _bottom_key(self) -> int | None:
+        view = self._view
+        rows = view.virtual_size.height
+        if rows == 0:
+            return None
+        bottom = min(round(view.scroll_y) + view.scrollable_content_region.height, rows) - 1
+        found = self._model.locate(max(0, bottom))
+        return None if found is None else found[0]
+
+    def _copy(self, text: str, what: str) -> None:
+        self.app.copy_to_clipboard(text)
+        lines = text.count("\n") + 1
+        size = f"{lines:,} lines" if lines > 1 else one_line(text, 60)
+        self.notify(f"Copied {what}: {size}", title="Copied")
 
     def action_save(self) -> None:
         snapshot = self._model.snapshot()
@@ -640,47 +721,115 @@ class LogPane(Widget):
     def watch_new_since_pause(self) -> None:
         self._update_status()
 
+    def on_resize(self) -> None:
+        self._update_status()
+
     def _update_status(self) -> None:
         if self.is_mounted:
-            self._status.update(Text(self._status_text(), no_wrap=True, overflow="ellipsis"))
+            width = self.content_size.width - self._status.styles.gutter.width
+            self._status.update(Text(fit_status(self._status_parts(), width), no_wrap=True, overflow="ellipsis"))
 
     def _status_text(self) -> str:
+        return _join_status(part.text for part in self._status_parts())
+
+    def _status_parts(self) -> list[StatusPart]:
+        """What the status bar says, each part with how long it stays when the bar is narrow."""
         model = self._model
-        parts = [sanitize(self.source_label) or "no source", f"{self.line_count:,} lines"]
+        label = sanitize(self.source_label) or "no source"
+        parts = [
+            StatusPart(label, short=cut(label, 14), keep=2),
+            StatusPart(f"{self.line_count:,} lines", keep=KEEP),
+        ]
         if model.index is not None:
-            parts.append(f"showing {model.visible_count:,}")
-        parts.append("all levels" if model.min_severity is None else f"level ≥ {model.level_name}")
-        parts.append(self._follow_text())
-        parts.append(f"wrap {'on' if model.wrap else 'off'}")
-        parts.append("UTC" if model.utc else "local time")
-        search = self._search_text()
-        if search:
+            parts.append(StatusPart(f"showing {model.visible_count:,}", keep=6))
+        if model.min_severity is None:
+            parts.append(StatusPart("all levels", keep=1))
+        else:
+            parts.append(StatusPart(f"level ≥ {model.level_name}", short=f"≥ {model.level_name}", keep=5))
+        parts.append(self._follow_part())
+        parts.append(StatusPart("wrap on", keep=3) if model.wrap else StatusPart("wrap off", keep=0))
+        parts.append(StatusPart("UTC", keep=4) if model.utc else StatusPart("local time", keep=1))
+        search = self._search_part()
+        if search is not None:
             parts.append(search)
         if model.store.dropped_total:
+            dropped = f"{model.store.dropped_total:,}"
             parts.append(
-                f"oldest {model.store.dropped_total:,} lines dropped (cap {model.store.retain_limit:,})"
+                StatusPart(
+                    f"oldest {dropped} lines dropped (cap {model.store.retain_limit:,})",
+                    short=f"{dropped} dropped",
+                    keep=3,
+                )
             )
-        return " · ".join(parts)
+        return parts
 
-    def _follow_text(self) -> str:
+    def _follow_part(self) -> StatusPart:
         if self.follow:
-            return "following"
+            return StatusPart("following", keep=KEEP)
         if self.live or self.new_since_pause:
-            return f"paused · {self.new_since_pause:,} new"
-        return "follow off"
+            return StatusPart(
+                f"paused · {self.new_since_pause:,} new", short=f"paused +{self.new_since_pause:,}", keep=KEEP
+            )
+        return StatusPart("follow off", keep=KEEP)
 
-    def _search_text(self) -> str:
+    def _search_part(self) -> StatusPart | None:
         model = self._model
         if model.needle is None:
-            return ""
+            return None
         needle = sanitize(model.needle)
         if model.search_pending:
-            return f'searching "{needle}"…'
+            return StatusPart(f'searching "{needle}"…', short="searching…", keep=KEEP + 1)
         total = len(model.visible_matches)
         if not total:
-            return f'"{needle}": no matches'
+            return StatusPart(f'"{needle}": no matches', short="no matches", keep=KEEP + 1)
         ordinal = model.match_ordinal()
-        return f'"{needle}": match {ordinal}/{total}' if ordinal else f'"{needle}": {total:,} matches'
+        if ordinal:
+            return StatusPart(f'"{needle}": match {ordinal}/{total}', short=f"match {ordinal}/{total}", keep=KEEP + 1)
+        return StatusPart(f'"{needle}": {total:,} matches', short=f"{total:,} matches", keep=KEEP + 1)
+
+
+KEEP = 8
+"""Status parts this useful are shortened when the bar is narrow, never dropped: the line
+count, following/paused and the search's "match k/N"."""
+
+
+@dataclass(frozen=True)
+class StatusPart:
+    """One part of the log pane's status bar."""
+
+    text: str
+    short: str | None = None
+    """A shorter form, used before the part is dropped."""
+    keep: int = 0
+    """How long the part stays as the bar narrows: the lowest goes first; ``KEEP`` and
+    above only get shorter."""
+
+
+def _join_status(parts: Iterable[str]) -> str:
+    return " · ".join(part for part in parts if part)
+
+
+def fit_status(parts: Sequence[StatusPart], width: int) -> str:
+    """The status line for ``width`` cells: when the whole does not fit, the least useful
+    parts are shortened, then dropped, one at a time, until it fits (``width <= 0``: the whole)."""
+    shown = [part.text for part in parts]
+
+    def fits() -> bool:
+        return width <= 0 or cell_len(_join_status(shown)) <= width
+
+    if fits():
+        return _join_status(shown)
+    for index in sorted(range(len(parts)), key=lambda i: parts[i].keep):
+        part = parts[index]
+        if part.short is not None:
+            shown[index] = part.short
+            if fits():
+                break
+        if part.keep < KEEP:
+            shown[index] = ""
+            if fits():
+                break
+    return _join_status(shown)
 
 
 class SaveResult:

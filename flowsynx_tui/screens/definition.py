@@ -1,0 +1,401 @@
+"""A workflow definition as JSON: pretty-printed, highlighted, scrollable, searchable.
+
+Shows a workflow's definition (``GET /workflows/{id}``), the snapshot an execution runs
+(``GET …/executions/{id}``), or one task's object of that snapshot. The text is server
+text: every line is made safe with ``text.log_line`` (escape sequences, C1 controls and
+bidi overrides become visible stand-ins) before Rich's JSON highlighter styles it, and it
+is never parsed as markup. It is read once, through a one-shot poll job.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.cells import cell_len
+from rich.highlighter import JSONHighlighter
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer
+from textual.widgets import Input, Static
+
+from flowsynx_tui.messages import DefinitionLoaded, PollFailed
+from flowsynx_tui.screens.base import DashboardScreen, Selection
+from flowsynx_tui.services import DefinitionText, PollJob, Services
+from flowsynx_tui.text import cut, log_line, one_line
+
+#: Bounds of what is laid out: a hostile definition must not make every redraw slow.
+MAX_LINES = 20_000
+MAX_LINE_LENGTH = 4_000
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the viewer shows: safe lines, their highlighted text, and notes about them."""
+
+    lines: tuple[str, ...]
+    text: Text
+    valid_json: bool
+    #: Said above the text (plain, safe): why it is raw, or that a task was not found.
+    note: str = ""
+    #: A task's type, dependencies, error handling and approval gate in one line (safe).
+    summary: str = ""
+
+    def find(self, needle: str) -> list[tuple[int, int, int]]:
+        """Every case-insensitive occurrence of ``needle``: (line, start, end) in characters."""
+        if not needle:
+            return []
+        pattern = re.compile(re.escape(needle), re.IGNORECASE)
+        return [
+            (index, match.start(), match.end())
+            for index, line in enumerate(self.lines)
+            for match in pattern.finditer(line)
+        ]
+
+
+def _lowered(value: Any) -> dict[str, Any]:
+    return {str(key).lower(): item for key, item in value.items()} if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def find_task(definition: Any, name: str) -> dict[str, Any] | None:
+    """The object of task ``name`` in a definition's ``Tasks`` (keys case-insensitive, as the
+    server reads them; workflow details wrap the definition as ``{"Schema", "Workflow"}``)."""
+    top = _lowered(definition)
+    if isinstance(top.get("workflow"), dict):
+        top = _lowered(top["workflow"])
+    listed = top.get("tasks")
+    tasks = [task for task in listed if isinstance(task, dict)] if isinstance(listed, list) else []
+    for same in (lambda other: other == name, lambda other: other.casefold() == name.casefold()):
+        for task in tasks:
+            task_name = _lowered(task).get("name")
+            if isinstance(task_name, str) and same(task_name):
+                return task
+    return None
+
+
+def task_summary(task: dict[str, Any]) -> str:
+    """Type, dependencies, error handling and approval gate of one task, in one safe line.
+    Dependencies are in ``FlowControl`` in v1.3.0 and on the task in v1.2.x."""
+    raw = _lowered(task)
+    flow = _lowered(raw.get("flowcontrol"))
+    task_type = raw.get("type")
+    if isinstance(task_type, dict):
+        plugin = _lowered(task_type)
+        task_type = ":".join(str(part) for part in (plugin.get("plugin"), plugin.get("version")) if part)
+    parts = [f"type {one_line(task_type, 80) if task_type else '–'}"]
+    dependencies = _names(flow.get("dependencies")) or _names(raw.get("dependencies"))
+    parts.append(f"after {one_line(', '.join(dependencies), 120)}" if dependencies else "no dependencies")
+    on_failure = _names(flow.get("runonfailureof")) or _names(raw.get("runonfailureof"))
+    if on_failure:
+        parts.append(f"runs on failure of {one_line(', '.join(on_failure), 120)}")
+    handling = _lowered(raw.get("errorhandling"))
+    strategy = handling.get("strategy")
+    policy = _lowered(handling.get("retrypolicy"))
+    if strategy or policy:
+        text = f"on error: {one_line(strategy or 'default', 30)}"
+        if policy:
+            retries = policy.get("maxretries")
+            backoff = policy.get("backoffstrategy")
+            details = [f"{one_line(retries, 10)} retries" if retries is not None else "", one_line(backoff or "", 30)]
+            if any(details):
+                text += f" ({', '.join(d for d in details if d)})"
+        parts.append(text)
+    else:
+        parts.append("on error: the workflow's handling")
+    gate = _lowered(raw.get("manualapproval"))
+    if gate.get("enabled"):
+        comment = gate.get("comment") or gate.get("instructions")
+        parts.append(f"⚑ manual approval{': ' + one_line(comment, 120) if comment else ''}")
+    return " · ".join(parts)
+
+
+def _safe_lines(value: str) -> tuple[list[str], bool]:
+    """``value`` as lines made safe to show, bounded; True when something was cut."""
+    raw = value.replace("\r\n", "\n").split("\n")
+    cut_short = len(raw) > MAX_LINES
+    shown = []
+    for line in raw[:MAX_LINES]:
+        if len(line) > MAX_LINE_LENGTH:
+            cut_short = True
+            line = cut(line, MAX_LINE_LENGTH)
+        shown.append(log_line(line))
+    return shown, cut_short
+
+
+def build_document(raw: str | None, task_name: str | None = None) -> Document:
+    """The definition text as the viewer shows it (pure: no widgets)."""
+    if not raw:
+        return Document((), Text(), valid_json=False, note="The server sent no definition.")
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        shown, cut_short = _safe_lines(raw)
+        note = f"Not valid JSON ({one_line(error, 120)}): shown as the server sent it."
+        if cut_short:
+            note += " Long, so cut."
+        return Document(tuple(shown), Text("\n".join(shown)), valid_json=False, note=note)
+    note = summary = ""
+    shown_object: Any = parsed
+    if task_name is not None:
+        task = find_task(parsed, task_name)
+        if task is None:
+            note = f"No task named {one_line(task_name, 80)} in this definition: the whole definition is shown."
+        else:
+            shown_object = task
+            summary = task_summary(task)
+    try:
+        pretty = json.dumps(shown_object, indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):  # nested too deep to print again
+        pretty = raw
+    shown, cut_short = _safe_lines(pretty)
+    if cut_short:
+        note = (note + " " if note else "") + "Long, so cut."
+    text = Text("\n".join(shown))
+    JSONHighlighter().highlight(text)
+    return Document(tuple(shown), text, valid_json=True, note=note, summary=summary)
+
+
+class DefinitionBody(Static):
+    """The definition's text; matches of the search are painted over it."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"definition-body--match", "definition-body--match-current"}
+
+
+class DefinitionScreen(DashboardScreen):
+    TITLE_TEXT = "Definition"
+    CSS_PATH = "definition.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="definition.search"),
+        Binding("n", "next_match", "Next match", show=False, id="definition.next_match"),
+        Binding("N", "prev_match", "Prev match", show=False, id="definition.prev_match"),
+    ]
+
+    def __init__(
+        self,
+        services: Services,
+        workflow_id: str,
+        *,
+        execution_id: str | None = None,
+        task_name: str | None = None,
+    ) -> None:
+        super().__init__(services)
+        self.workflow_id = workflow_id
+        self.execution_id = execution_id
+        self.task_name = task_name
+        self.source = services.definition(workflow_id, execution_id)
+        self.loaded: DefinitionText | None = None
+        self.document: Document | None = None
+        self.error: str | None = None
+        self.needle = ""
+        self.matches: list[tuple[int, int, int]] = []
+        self.current = -1
+
+    # ------------------------------------------------------------ layout
+    def compose_body(self) -> ComposeResult:
+        yield Static(self._title(), classes="screen-title", id="title")
+        yield Static("", id="definition-note")
+        with ScrollableContainer(id="definition-scroll"):
+            yield DefinitionBody(Text("loading…", style="dim"), id="definition-body", markup=False)
+        yield Input(placeholder="search (enter: keep, escape: clear)", id="definition-search", compact=True)
+        yield Static("", id="definition-status", markup=False)
+
+    def subscriptions(self) -> list[PollJob[object]]:
+        return [self.source.job()]
+
+    def on_mount(self) -> None:
+        self.query_one("#definition-search", Input).display = False
+        self.query_one("#definition-note", Static).display = False
+        self.query_one("#definition-scroll", ScrollableContainer).focus()
+        self._update_status()
+
+    def _title(self) -> Text:
+        overview = self.services.overview
+        name = self.loaded.name if self.loaded is not None and self.loaded.name else overview.workflow_name(self.workflow_id)
+        title = Text(no_wrap=True, overflow="ellipsis")
+        if self.execution_id is None:
+            title.append(f"Definition of workflow {one_line(name, 60)}")
+            return title
+        label = overview.label(self.execution_id)
+        if self.task_name is not None:
+            title.append(f"Definition of task {one_line(self.task_name, 60)} · execution {label}")
+        else:
+            title.append(f"Definition of execution {label} (the snapshot it runs)")
+        title.append(f" · {one_line(name, 60)}")
+        return title
+
+    # ------------------------------------------------------------ data
+    @on(DefinitionLoaded)
+    def _definition_loaded(self, message: DefinitionLoaded) -> None:
+        if message.definition.source is not self.source:
+            return
+        self.loaded = message.definition
+        self.error = None
+        self.document = build_document(self.loaded.text, self.task_name)
+        if self.needle:
+            self._search(self.needle)
+        self.redraw()
+
+    @on(PollFailed)
+    def _definition_unreadable(self, message: PollFailed) -> None:
+        if message.key == self.source.key:
+            self.error = str(message.error)
+            self.redraw()
+
+    def refresh_view(self) -> None:
+        self.query_one("#title", Static).update(self._title())
+        note = self.query_one("#definition-note", Static)
+        body = self.query_one(DefinitionBody)
+        document = self.document
+        notes = Text()
+        if self.error is not None:
+            notes.append("Could not read the definition: ", style="bold")
+            notes.append(one_line(self.error, 400), style="bold red")
+            if document is not None:
+                notes.append(" (showing what was read before)", style="dim")
+        if document is not None and document.summary:
+            notes.append("\n" if notes else "")
+            notes.append(document.summary)
+        if document is not None and document.note:
+            notes.append("\n" if notes else "")
+            notes.append(document.note, style="yellow")
+        note.update(notes)
+        note.display = bool(notes)
+        if document is None:
+            body.update(Text("loading…" if self.error is None else "", style="dim"))
+        else:
+            body.update(self._painted(document))
+        self._update_status()
+
+    def _painted(self, document: Document) -> Text:
+        if not self.matches:
+            return document.text
+        body = self.query_one(DefinitionBody)
+        match_style = body.get_component_rich_style("definition-body--match")
+        current_style = body.get_component_rich_style("definition-body--match-current")
+        starts = self._line_starts(document)
+        text = document.text.copy()
+        for index, (line, start, end) in enumerate(self.matches):
+            offset = starts[line]
+            text.stylize(current_style if index == self.current else match_style, offset + start, offset + end)
+        return text
+
+    @staticmethod
+    def _line_starts(document: Document) -> list[int]:
+        starts, offset = [], 0
+        for line in document.lines:
+            starts.append(offset)
+            offset += len(line) + 1
+        return starts
+
+    def _update_status(self) -> None:
+        if not self.is_mounted:
+            return
+        document = self.document
+        parts: list[str] = []
+        if document is None:
+            parts.append("reading…" if self.error is None else "not read")
+        else:
+            parts.append(f"{len(document.lines):,} lines")
+            parts.append("JSON" if document.valid_json else "raw text")
+        if self.needle:
+            needle = one_line(self.needle, 40)
+            if not self.matches:
+                parts.append(f'"{needle}": no matches')
+            else:
+                parts.append(f'"{needle}": match {self.current + 1}/{len(self.matches)}')
+        status = Text(" · ".join(parts), no_wrap=True, overflow="ellipsis")
+        self.query_one("#definition-status", Static).update(status)
+
+    # ------------------------------------------------------------ search
+    def _search(self, needle: str) -> None:
+        self.needle = needle
+        self.matches = self.document.find(needle) if self.document is not None else []
+        self.current = 0 if self.matches else -1
+
+    def _show_current(self) -> None:
+        """Redraw the matches and bring the current one into view."""
+        self.redraw()
+        document = self.document
+        if document is None or not self.matches:
+            return
+        line, start, end = self.matches[self.current]
+        text = document.lines[line]
+        x = cell_len(text[:start]) + 1  # the body's left padding
+        right = x + max(1, cell_len(text[start:end]))
+        scroll = self.query_one("#definition-scroll", ScrollableContainer)
+        view = scroll.scrollable_content_region
+        # The match's line in the middle; sideways only as far as needed, keeping the line's
+        # start in view whenever the match fits beside it.
+        left = 0 if right < view.width - 1 else max(0, x - view.width // 3)
+        scroll.scroll_to(x=left, y=max(0, line - view.height // 2), animate=False, immediate=True)
+
+    @on(Input.Changed, "#definition-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._search(event.value)
+        self._show_current()
+
+    @on(Input.Submitted, "#definition-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close_search(clear=not event.value)
+
+    def _close_search(self, *, clear: bool) -> None:
+        field = self.query_one("#definition-search", Input)
+        field.display = False
+        if clear:
+            self.needle, self.matches, self.current = "", [], -1
+            self.redraw()
+        self.query_one("#definition-scroll", ScrollableContainer).focus()
+        self.refresh_bindings()
+
+    def _step(self, forward: bool) -> None:
+        if not self.matches:
+            self.notify("No matches: press / to search." if not self.needle else "No matches.", timeout=2)
+            return
+        self.current = (self.current + (1 if forward else -1)) % len(self.matches)
+        self._show_current()
+
+    # ------------------------------------------------------------ the selected item
+    def selection(self) -> Selection:
+        """The item whose definition this is (y copies its id, Y a command that reads it)."""
+        if self.execution_id is None:
+            return Selection("workflow", self.workflow_id)
+        return Selection("execution", self.workflow_id, self.execution_id)
+
+    # ------------------------------------------------------------ keys
+    def action_search(self) -> None:
+        field = self.query_one("#definition-search", Input)
+        field.value = self.needle
+        field.display = True
+        field.focus()
+        self.refresh_bindings()
+
+    def action_refresh(self) -> None:
+        """Read the definition again (its job is done once read)."""
+        self.source.loaded = None
+        super().action_refresh()
+
+    def action_next_match(self) -> None:
+        self._step(forward=True)
+
+    def action_prev_match(self) -> None:
+        self._step(forward=False)
+
+    def can_go_back(self) -> bool:
+        return bool(self.needle) or self.query_one("#definition-search", Input).display or super().can_go_back()
+
+    def action_back(self) -> None:
+        """`escape` closes the search first (and clears it), then goes back."""
+        if self.needle or self.query_one("#definition-search", Input).display:
+            self._close_search(clear=True)
+            return
+        super().action_back()

@@ -1,0 +1,449 @@
+"""Tables as people drive them: vi/less keys, sort (`S`, header clicks), the `/` filter on
+what the cells show, and a footer that keeps `? Help` and `q Quit` at 80 columns.
+
+Pilot against the emulator over real HTTP; the app is observed through public attributes
+and the rendered screen (``screen_text``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rich.text import Text
+from textual.pilot import Pilot
+
+from flowsynx_tui.app import FlowSynxApp
+from flowsynx_tui.emulator import seed
+from flowsynx_tui.messages import ExecutionView
+from flowsynx_tui.screens.approvals import ApprovalInbox
+from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+from flowsynx_tui.screens.executions import ExecutionsScreen
+from flowsynx_tui.screens.help import HelpScreen
+from flowsynx_tui.testing import (
+    DEMO_BASE_TIME,
+    SCENES,
+    make_app,
+    make_demo_app,
+    screen_text,
+    settle,
+    wait_for,
+    wait_for_screen,
+)
+from flowsynx_tui.widgets.filter_bar import FilterBar, RowFilter
+from flowsynx_tui.widgets.keyed_table import KeyedTable, sort_rows
+from flowsynx_tui.widgets.logview import LogPane
+from flowsynx_tui.widgets.task_tree import TaskTree
+
+WAREHOUSE = seed.workflow_id("warehouse-load")
+NIGHTLY = seed.workflow_id("nightly-csv-export")
+INVOICE = seed.workflow_id("invoice-approval")
+RUNNING = seed.execution_id("warehouse-load", 4)
+
+
+def cell(table: KeyedTable, key: str, column: str) -> str:
+    value = table.get_cell(key, column)
+    return value.plain if isinstance(value, Text) else str(value)
+
+
+def row_cells(table: KeyedTable, key: str) -> list[str]:
+    return [value.plain if isinstance(value, Text) else str(value) for value in table.get_row(key)]
+
+
+def half_page(table: KeyedTable) -> int:
+    return max(1, (table.scrollable_content_region.height - table.header_height) // 2)
+
+
+def seconds(duration: str) -> float:
+    """A duration as the tables write it, read back independently of the table's own code."""
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    parts = re.findall(r"(\d+(?:\.\d+)?)([dhms])", duration)
+    assert parts and " ".join(f"{n}{u}" for n, u in parts) == duration, duration
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def header_line(app: FlowSynxApp, first_label: str) -> str:
+    return next(line for line in screen_text(app).splitlines() if line.strip().startswith(first_label))
+
+
+async def demo_executions(pilot: Pilot[None], app: FlowSynxApp) -> KeyedTable:
+    await SCENES["executions"](pilot, app)
+    table = app.screen.query_one(KeyedTable)
+    assert table.row_count == 27
+    return table
+
+
+# ---------------------------------------------------------------------------- cursor keys
+
+
+async def check_cursor_keys(pilot: Pilot[None], table: KeyedTable) -> None:
+    """j k G g end home ctrl+d ctrl+u on a focused table of at least four rows."""
+    rows = table.row_count
+    assert rows >= 4 and table.has_focus
+    table.move_cursor(row=0)
+    await pilot.press("j")
+    assert table.cursor_row == 1
+    await pilot.press("j", "j")
+    assert table.cursor_row == 3
+    await pilot.press("k")
+    assert table.cursor_row == 2
+    await pilot.press("G")
+    assert table.cursor_row == rows - 1
+    await pilot.press("g")
+    assert table.cursor_row == 0
+    await pilot.press("end")
+    assert table.cursor_row == rows - 1
+    await pilot.press("home")
+    assert table.cursor_row == 0
+    step = half_page(table)
+    await pilot.press("ctrl+d")
+    assert table.cursor_row == min(step, rows - 1)
+    await pilot.press("ctrl+u")
+    assert table.cursor_row == 0
+
+
+async def test_keys_move_the_cursor_in_the_workflows_and_executions_tables(emulator_server) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await SCENES["workflows"](pilot, app)
+        await check_cursor_keys(pilot, app.screen.query_one(KeyedTable))
+        table = await demo_executions(pilot, app)
+        await check_cursor_keys(pilot, table)
+        # 27 rows do not fit: half a page moves the view by as much as the cursor.
+        step = half_page(table)
+        assert table.max_scroll_y > step
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert (table.cursor_row, table.scroll_y) == (step, step)
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        scrolled = min(2 * step, table.max_scroll_y)
+        assert (table.cursor_row, table.scroll_y) == (2 * step, scrolled)
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        assert (table.cursor_row, table.scroll_y) == (step, scrolled - step)
+        await pilot.press("G")
+        await pilot.pause()
+        assert table.scroll_y == table.max_scroll_y
+        await pilot.press("home")
+        await pilot.pause()
+        assert (table.cursor_row, table.scroll_y) == (0, 0)
+
+
+async def test_keys_move_the_cursor_in_the_inbox_and_the_task_tree(emulator_server) -> None:
+    server = emulator_server()
+    for _ in range(3):  # more approvals waiting than the seeded one
+        started = server.emulator.start_execution(INVOICE)
+        server.emulator.wait_for_status(started, {"Paused"}, timeout=15)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        inbox = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: inbox.row_count == 4, what="four approvals")
+        await check_cursor_keys(pilot, inbox)
+        app.navigate(ExecutionView(WAREHOUSE, seed.execution_id("warehouse-load", 2)))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        tree = app.screen.query_one(TaskTree)
+        await wait_for(pilot, lambda: tree.row_count == 6, what="the six tasks")
+        await check_cursor_keys(pilot, tree)
+
+
+async def test_remapped_table_keys_follow_the_config_keymap(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, keymap={"table.down": "n", "table.bottom": "B"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5, what="the workflows")
+        table.move_cursor(row=0)
+        await pilot.press("j")
+        assert table.cursor_row == 0  # j is no longer table.down
+        await pilot.press("n")
+        assert table.cursor_row == 1
+        await pilot.press("G")
+        assert table.cursor_row == 1  # nor is G table.bottom
+        await pilot.press("B")
+        assert table.cursor_row == 4
+        await pilot.press("k")  # not remapped: still up
+        assert table.cursor_row == 3
+
+
+async def test_help_lists_the_table_keys_with_their_ids(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5)
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, app, HelpScreen)
+        ids = {row[2] for row in app.screen.rows}
+        assert {
+            "table.down", "table.up", "table.top", "table.bottom",
+            "table.half_page_down", "table.half_page_up", "table.sort",
+        } <= ids
+        await pilot.press("escape")
+        app.navigate(ExecutionView(WAREHOUSE, RUNNING))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, app, HelpScreen)
+        ids = {row[2] for row in app.screen.rows}
+        assert "table.down" in ids and "table.sort" not in ids  # the task tree keeps its DAG order
+        await pilot.press("escape")
+        app.screen.query_one(LogPane).focus()
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, app, HelpScreen)
+        ids = {row[2] for row in app.screen.rows}
+        assert {"log.line_down", "log.top", "log.tail", "log.half_page_down", "log.half_page_up"} <= ids
+
+
+# ---------------------------------------------------------------------------------- sorting
+
+
+async def test_S_cycles_the_sort_column_and_back_to_the_natural_order(emulator_server) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await demo_executions(pilot, app)
+        natural = table.keys
+        assert "▲" not in screen_text(app) and "▼" not in screen_text(app)  # no mark unless sorted
+        chosen = natural[9]
+        table.select_key(chosen)
+        await pilot.press("S")
+        assert table.sort_column == "id" and not table.sort_descending
+        assert table.keys == sorted(natural, key=lambda key: cell(table, key, "id"))
+        assert "Execution ▲" in header_line(app, "Execution")
+        assert table.selected_key == chosen
+        await pilot.press("S")
+        assert table.sort_column == "workflow"
+        assert "Workflow ▲" in header_line(app, "Execution") and "Execution ▲" not in screen_text(app)
+        names = [cell(table, key, "workflow").casefold() for key in table.keys]
+        assert names == sorted(names)
+        await pilot.press("S", "S")
+        assert table.sort_column == "duration" and table.sort_descending  # longest first
+        assert "Duration ▼" in header_line(app, "Execution")
+        durations = [seconds(cell(table, key, "duration")) for key in table.keys]
+        assert durations == sorted(durations, reverse=True)
+        assert table.selected_key == chosen
+        visible = table.scrollable_content_region.height - table.header_height
+        assert table.scroll_y <= table.cursor_row < table.scroll_y + visible  # the cursor's row is in view
+        await pilot.press("S")
+        assert table.sort_column == "started" and table.sort_descending  # newest first
+        starts = [cell(table, key, "started") for key in table.keys]
+        assert starts == sorted(starts, reverse=True)
+        await pilot.press("S")
+        assert table.sort_column == "ended"
+        await pilot.press("S")
+        assert table.sort_column is None and table.keys == natural
+        assert table.selected_key == chosen
+        assert "▲" not in screen_text(app) and "▼" not in screen_text(app)
+
+
+async def test_a_header_click_sorts_by_that_column_and_again_reverses(emulator_server) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await demo_executions(pilot, app)
+        chosen = table.keys[4]
+        table.select_key(chosen)
+
+        def header_x(column_key: str) -> int:
+            x = 0
+            for column in table.ordered_columns:
+                width = column.get_render_width(table)
+                if column.key.value == column_key:
+                    return x + width // 2
+                x += width
+            raise AssertionError(column_key)
+
+        await pilot.click(table, offset=(header_x("started"), 0))
+        await pilot.pause()
+        assert table.sort_column == "started" and table.sort_descending
+        assert "Started ▼" in header_line(app, "Execution")
+        starts = [cell(table, key, "started") for key in table.keys]
+        assert starts == sorted(starts, reverse=True)
+        assert table.selected_key == chosen
+        await pilot.click(table, offset=(header_x("started"), 0))
+        await pilot.pause()
+        assert table.sort_column == "started" and not table.sort_descending
+        assert "Started ▲" in header_line(app, "Execution")
+        assert [cell(table, key, "started") for key in table.keys] == sorted(starts)
+        assert table.selected_key == chosen
+        await pilot.click(table, offset=(header_x("status"), 0))
+        await pilot.pause()
+        assert table.sort_column == "status" and not table.sort_descending  # text: A to Z first
+        statuses = [cell(table, key, "status").split()[1].casefold() for key in table.keys]
+        assert statuses == sorted(statuses)
+        assert "Started ▲" not in screen_text(app) and "Status ▲" in header_line(app, "Execution")
+
+
+async def test_the_sort_survives_refreshes_and_new_rows(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.services.overview.index.loaded)
+        app.action_show_executions()
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 27 and app.services.overview.index.unmatched == 0,
+                       what="all 27 executions matched to workflows")
+        await pilot.press("S", "S")
+        assert table.sort_column == "workflow"
+        table.move_cursor(row=20)
+        chosen = table.selected_key
+        started = server.emulator.start_execution(NIGHTLY)
+        await wait_for(pilot, lambda: table.row_count == 28 and cell(table, started, "workflow"),
+                       what="the new execution")
+        assert table.sort_column == "workflow" and "Workflow ▲" in header_line(app, "Execution")
+        names = [cell(table, key, "workflow").casefold() for key in table.keys]
+        assert names == sorted(names)
+        # In the natural order (newest first) the new run would be on top.
+        assert table.keys.index(started) > 0 and cell(table, started, "workflow") == "nightly-csv-export"
+        assert table.selected_key == chosen
+        await pilot.pause(1.2)  # a few refreshes with moving durations
+        assert [cell(table, key, "workflow").casefold() for key in table.keys] == names
+        assert table.selected_key == chosen
+
+
+async def test_the_task_tree_keeps_its_dag_order(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.navigate(ExecutionView(WAREHOUSE, RUNNING))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        tree = app.screen.query_one(TaskTree)
+        await wait_for(pilot, lambda: tree.row_count == 6, what="the tasks")
+        order = tree.keys
+        await pilot.press("S")
+        await pilot.click(tree, offset=(2, 0))  # the Task header
+        await pilot.pause()
+        assert tree.sort_column is None and tree.keys == order
+
+
+def test_durations_ages_and_times_sort_by_what_they_mean() -> None:
+    def ordered(values: list[str], descending: bool = False) -> list[str]:
+        rows = [(str(index), (value,)) for index, value in enumerate(values)]
+        return [str(cells[0]) for _, cells in sort_rows(rows, 0, descending)]
+
+    durations = ["1m 02s", "59.9s", "2h 03m", "–", "1d 4h", "9.8s", "10s", "1m 00s"]
+    assert ordered(durations) == ["9.8s", "10s", "59.9s", "1m 00s", "1m 02s", "2h 03m", "1d 4h", "–"]
+    assert ordered(durations, descending=True) == ["1d 4h", "2h 03m", "1m 02s", "1m 00s", "59.9s", "10s", "9.8s", "–"]
+    # Ages compare as the moments they name: newest is greatest.
+    assert ordered(["2h ago", "just now", "45s ago", "3d ago", "5m ago"], descending=True) == [
+        "just now", "45s ago", "5m ago", "2h ago", "3d ago",
+    ]
+    assert ordered(["12-01 09:00:00", "11-30 23:59:59", "12-01 10:00:00"]) == [
+        "11-30 23:59:59", "12-01 09:00:00", "12-01 10:00:00",
+    ]
+    assert ordered(["1,200", "99", "15"]) == ["15", "99", "1,200"]
+    # Text ignores case and a leading status glyph; ties keep the given order.
+    assert ordered(["▶ Running", "✘ Failed", "B", "‖ Paused", "✔ Completed", "b"]) == [
+        "B", "b", "✔ Completed", "✘ Failed", "‖ Paused", "▶ Running",
+    ]
+
+
+async def test_executions_sort_by_duration_numerically_on_screen(emulator_server) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await demo_executions(pilot, app)
+        table.sort_by("duration", descending=False)
+        await pilot.pause()
+        shown = [cell(table, key, "duration") for key in table.keys]
+        assert [seconds(value) for value in shown] == sorted(seconds(value) for value in shown)
+        assert shown != sorted(shown)  # as text, "1m 42s" would come before "9.8s"
+
+
+# ---------------------------------------------------------------------------------- filter
+
+
+async def type_filter(pilot: Pilot[None], text: str) -> None:
+    await pilot.press("slash", *text)
+    await pilot.pause()
+
+
+async def test_the_filter_matches_dates_as_displayed(emulator_server) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await demo_executions(pilot, app)
+        day = cell(table, table.keys[6], "started")[:5]  # MM-DD as the table shows it
+        expected = [key for key in table.keys if any(day in value for value in row_cells(table, key))]
+        assert 0 < len(expected) < table.row_count
+        await type_filter(pilot, day)
+        await wait_for(pilot, lambda: table.keys == expected, what=f"only the runs of {day}")
+        assert all(cell(table, key, "started").startswith(day) or day in cell(table, key, "ended")
+                   for key in table.keys)
+        assert f'"{day}" anywhere' in screen_text(app)  # the filter line says what it matches
+
+
+async def test_status_column_filter_keeps_only_failed_rows(emulator_server) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await demo_executions(pilot, app)
+        failed = [key for key in table.keys if "Failed" in cell(table, key, "status")]
+        assert 0 < len(failed) < table.row_count
+        warehouse_failed = [key for key in failed if cell(table, key, "workflow") == "warehouse-load"]
+        assert warehouse_failed
+        await type_filter(pilot, "STATUS:Failed")  # header names and values ignore case
+        await wait_for(pilot, lambda: table.keys == failed, what="only the failed runs")
+        assert '"Failed" in Status' in screen_text(app)
+        # All words must match: a second one narrows further.
+        await pilot.press(*" warehouse")
+        await wait_for(pilot, lambda: table.keys == warehouse_failed, what="failed warehouse-load runs")
+
+
+async def test_a_column_the_screen_does_not_have_is_reported(emulator_server) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await demo_executions(pilot, app)
+        await type_filter(pilot, "owner:alice")
+        await wait_for(pilot, lambda: table.row_count == 0, what="no row has the text owner:alice")
+        bar = app.screen.query_one(FilterBar)
+        assert bar.has_class("-problem")
+        assert 'no column "owner" here (columns: execution, workflow, status' in screen_text(app)
+
+
+def test_filter_terms_are_read_against_the_headers() -> None:
+    columns = ["", "Workflow", "Execution", "Task", "Age", "Comment", "Requested by", "Requested at"]
+    cells = ["⚑", "invoice-approval", "c9b12d57", "PublishInvoices", "25m ago", "Check totals", "2f1a9c3e",
+             "2025-12-20 08:35:10"]
+    assert RowFilter.parse("", columns).keeps(cells)
+    assert RowFilter.parse("invoice 12-20", columns).keeps(cells)
+    assert not RowFilter.parse("invoice 12-21", columns).keeps(cells)
+    assert RowFilter.parse("requested-at:08:35 task:publish", columns).keeps(cells)
+    assert not RowFilter.parse("task:approval", columns).keeps(cells)  # in another column only
+    assert RowFilter.parse('comment:"check totals"', columns).keeps(cells)
+    assert RowFilter.parse("work:INVOICE", columns).keeps(cells)  # a unique beginning of a header
+    ambiguous = RowFilter.parse("requested:x", columns)
+    assert ambiguous.problems and "requested-by or requested-at" in ambiguous.description
+    assert not RowFilter.parse("08:35", columns).problems  # a time, not a column
+    assert RowFilter.parse("08:35", columns).keeps(cells)
+
+
+# ------------------------------------------------------------------------- footer at 80x24
+
+
+def footer(app: FlowSynxApp) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+@pytest.mark.parametrize("scene", ["workflows", "executions", "approvals", "execution_running", "execution_paused"])
+async def test_help_and_quit_stay_in_the_footer_at_80_columns(emulator_server, scene: str) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await SCENES[scene](pilot, app)
+        line = footer(app)
+        assert "? Help" in line and "q Quit" in line, line
+
+
+async def test_help_and_quit_stay_in_the_footer_with_the_log_pane_focused(emulator_server) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await SCENES["execution_paused"](pilot, app)
+        app.screen.query_one(LogPane).focus()
+        await settle(pilot, app)
+        line = footer(app)
+        assert "? Help" in line and "q Quit" in line, line

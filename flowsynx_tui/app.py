@@ -173,7 +173,7 @@ class FlowSynxApp(App[None]):
 
         self._login_open = True
         reason = f"Sign in to {one_line(profile, 40)} ({one_line(settings.url, 80)})."
-        self.push_screen(LoginDialog(reason, credentials), signed_in)
+        self.push_screen(LoginDialog(reason, credentials, title="Sign in"), signed_in)
 
     def _connect(self, settings: Settings) -> None:
         old = self.services

@@ -19,6 +19,7 @@ from flowsynx_tui.config import AUTH_KINDS, ConfigError, Settings, resolve_setti
 
 if TYPE_CHECKING:
     from flowsynx_tui.app import FlowSynxApp
+    from flowsynx_tui.emulator import Emulator
 
 PROG = "flowsynx-tui"
 
@@ -234,10 +235,17 @@ def _run_watch(args: argparse.Namespace) -> int:
     return run_watch(settings, options)
 
 
-def _run_demo(args: argparse.Namespace) -> int:
-    from flowsynx_tui.emulator import Emulator, EmulatorServer
+def demo_emulator() -> Emulator:
+    """The demo's server: the friendly profile (engine lines visible, as the header's badge says)."""
+    from flowsynx_tui.emulator import Emulator
 
-    server = EmulatorServer(Emulator(auth="none", time_scale=1.0, fidelity="friendly"), host="127.0.0.1", port=0)
+    return Emulator(auth="none", time_scale=1.0, fidelity="friendly")
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from flowsynx_tui.emulator import EmulatorServer
+
+    server = EmulatorServer(demo_emulator(), host="127.0.0.1", port=0)
     server.start()
     try:
         settings = _settings(args, url=server.url)

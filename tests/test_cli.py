@@ -148,29 +148,11 @@ def test_emulator_flags_reach_the_emulator(monkeypatch: pytest.MonkeyPatch) -> N
     ]
 
 
-def test_demo_keeps_the_friendly_profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import flowsynx_tui.cli
-    import flowsynx_tui.emulator
+def test_demo_keeps_the_friendly_profile() -> None:
+    from flowsynx_tui.cli import demo_emulator
 
-    served: list[Any] = []
-
-    class FakeServer:
-        url = "http://127.0.0.1:1"
-
-        def __init__(self, emulator: Any, **_: Any) -> None:
-            served.append(emulator)
-
-        def start(self) -> None:
-            pass
-
-        def stop(self) -> None:
-            pass
-
-    monkeypatch.setattr(flowsynx_tui.emulator, "EmulatorServer", FakeServer)
-    monkeypatch.setattr(flowsynx_tui.cli, "_run_dashboard", lambda settings, demo=False: 0)
-    assert main(["--demo", "--config", str(tmp_path / "none.toml")]) == 0
-    (emulator,) = served
-    assert (emulator.fidelity, emulator.execution_list) == ("friendly", "all")
+    emulator = demo_emulator()
+    assert (emulator.fidelity, emulator.execution_list, emulator.auth) == ("friendly", "all", "none")
 
 
 def test_emulator_command_serves_the_real_profile_by_default() -> None:

@@ -211,6 +211,7 @@ async def test_the_palette_switches_servers_like_contexts(emulator_server, tmp_p
         assert len(first.emulator.requests) == mark, "the old server is still polled"
         await switch(pilot, "c")
         await wait_for_screen(pilot, app, LoginDialog)  # the profile holds no password
+        assert app.screen.title_text == "Sign in", "a first sign-in, not 'again'"
         app.screen.query_one("#password").value = "admin"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, WorkflowsScreen) and "[c]" in header(), what="on c")

@@ -24,16 +24,17 @@ class LoginDialog(ModalScreen[Credentials | None]):
         Binding("escape", "cancel", "Cancel", id="login.cancel"),
     ]
 
-    def __init__(self, reason: str, current: Credentials | None) -> None:
+    def __init__(self, reason: str, current: Credentials | None, *, title: str = "Sign in again") -> None:
         super().__init__()
         self.reason = reason
         self.current = current
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         bearer = isinstance(self.current, BearerCredentials)
         username = self.current.username if isinstance(self.current, BasicCredentials) else ""
         with Vertical(id="login-box"):
-            yield Static(Text("Sign in again", style="bold"))
+            yield Static(Text(self.title_text, style="bold"))
             yield Static(Text(one_line(self.reason, 200), style="yellow"))
             yield Static(
                 Text("Enter a new token, or a user name and password. Nothing is saved to disk.", style="dim")

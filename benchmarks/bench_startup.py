@@ -114,21 +114,24 @@ os.write(int(os.environ["BENCH_FD"]), f"{time.monotonic():.6f}\\n".encode())
 """
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-class _EmulatorProcess:
-    def __init__(self) -> None:
-        self.port = _free_port()
+class EmulatorProcess:
+    """``flowsynx-tui emulator`` in a child process (its own GIL), serving the seeded demo data."""
+
+    def __init__(self, *options: str) -> None:
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.options = options
         self.process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> _EmulatorProcess:
+    def __enter__(self) -> EmulatorProcess:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flowsynx_tui", "emulator", "--port", str(self.port)],
+            [sys.executable, "-m", "flowsynx_tui", "emulator", "--port", str(self.port), *self.options],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -154,7 +157,7 @@ class _EmulatorProcess:
                 self.process.wait()
 
 
-def _run_on_pty(script: Path, *args: str) -> float:
+def run_on_pty(script: Path, *args: str) -> float:
     """Seconds from spawning ``python script args`` on a fresh pty to the time it reports."""
     read_end, write_end = os.pipe()
     master, slave = pty.openpty()
@@ -213,20 +216,20 @@ def _run_on_pty(script: Path, *args: str) -> float:
 def first_rows(quick: bool) -> list[Result]:
     """Process start to first workflow rows on screen vs a minimal Textual app's first frame."""
     runs = 2 if quick else 9
-    with tempfile.TemporaryDirectory(prefix="bench-startup-") as folder, _EmulatorProcess() as emulator:
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as folder, EmulatorProcess() as emulator:
         scripts = {}
         for name, text in (("flowsynx", FLOWSYNX_DRIVER), ("minimal", MINIMAL_DRIVER), ("bare", BARE_DRIVER)):
             scripts[name] = Path(folder) / f"{name}_driver.py"
             scripts[name].write_text(text, encoding="utf-8")
         if not quick:
             # One unmeasured run each: the first start pays for cold caches (.pyc, page cache).
-            _run_on_pty(scripts["minimal"])
-            _run_on_pty(scripts["flowsynx"], emulator.url)
+            run_on_pty(scripts["minimal"])
+            run_on_pty(scripts["flowsynx"], emulator.url)
         timings: dict[str, list[float]] = {name: [] for name in scripts}
         for _ in range(runs):
-            timings["bare"].append(_run_on_pty(scripts["bare"]))
-            timings["minimal"].append(_run_on_pty(scripts["minimal"]))
-            timings["flowsynx"].append(_run_on_pty(scripts["flowsynx"], emulator.url))
+            timings["bare"].append(run_on_pty(scripts["bare"]))
+            timings["minimal"].append(run_on_pty(scripts["minimal"]))
+            timings["flowsynx"].append(run_on_pty(scripts["flowsynx"], emulator.url))
     minimal = statistics.median(timings["minimal"])
     return [
         Result("startup.python_bare", statistics.median(timings["bare"]) * 1e3, "ms"),

@@ -11,7 +11,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 from rich.text import Text
@@ -126,6 +126,24 @@ class FlowSynxApp(App[None]):
             self.set_keymap(dict(settings.keymap))
 
     # ------------------------------------------------------------ lifecycle
+    @property
+    def _background_screens(self) -> list[Screen[Any]]:
+        """Screens seen through the translucent ones above them (dialogs, help).
+
+        Textual's own list always holds the screen right under the top one, opaque top or
+        not: that screen then counts as current, and whenever it handled any message (a
+        timer, a poll result) it repainted the whole top screen, about once a second on
+        every pushed screen while nothing changed (22-40 KB/s on an 80x24 terminal, see
+        benchmarks/bench_idle.py). Here a screen is listed only while every screen above
+        it lets it show through."""
+        stack = self.screen_stack
+        shown: list[Screen[Any]] = []
+        for below, above in zip(reversed(stack[:-1]), reversed(stack[1:])):
+            if above.styles.background.a == 1:
+                break
+            shown.append(below)
+        return shown[::-1]
+
     def on_mount(self) -> None:
         self._event_loop = asyncio.get_running_loop()
         for warning in self.settings.warnings:

@@ -39,6 +39,7 @@ def run_quick(only: str) -> list[dict[str, object]]:
     [
         ("tables", {"first_paint", "refresh_1pct", "refresh_new_row", "executions_screen"}),
         ("polling", {"overview", "detail_finished"}),
+        ("idle", {"clock_app", "workflows", "execution_finished"}),
     ],
 )
 def test_quick_app_benchmarks_print_json_lines(only: str, families: set[str]) -> None:

@@ -16,6 +16,7 @@ from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionB
 from flowsynx_tui.services import PollJob
 from flowsynx_tui.text import one_line, safe, short_id
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
+from flowsynx_tui.widgets.steady import SteadyStatic
 
 
 class ApprovalInbox(FilterableScreen):
@@ -28,7 +29,7 @@ class ApprovalInbox(FilterableScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", classes="screen-title", id="title")
+        yield SteadyStatic("", classes="screen-title", id="title")
         yield KeyedTable(
             [
                 ("state", ""),

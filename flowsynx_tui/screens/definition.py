@@ -27,6 +27,7 @@ from flowsynx_tui.messages import DefinitionLoaded, PollFailed
 from flowsynx_tui.screens.base import DashboardScreen, Selection
 from flowsynx_tui.services import DefinitionText, PollJob, Services
 from flowsynx_tui.text import cut, log_line, one_line
+from flowsynx_tui.widgets.steady import SteadyStatic
 
 #: Bounds of what is laid out: a hostile definition must not make every redraw slow.
 MAX_LINES = 20_000
@@ -200,12 +201,12 @@ class DefinitionScreen(DashboardScreen):
 
     # ------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
-        yield Static(self._title(), classes="screen-title", id="title")
-        yield Static("", id="definition-note")
+        yield SteadyStatic(self._title(), classes="screen-title", id="title")
+        yield SteadyStatic("", id="definition-note")
         with ScrollableContainer(id="definition-scroll"):
             yield DefinitionBody(Text("loading…", style="dim"), id="definition-body", markup=False)
         yield Input(placeholder="search (enter: keep, escape: clear)", id="definition-search", compact=True)
-        yield Static("", id="definition-status", markup=False)
+        yield SteadyStatic("", id="definition-status", markup=False)
 
     def subscriptions(self) -> list[PollJob[object]]:
         return [self.source.job()]

@@ -32,6 +32,7 @@ from flowsynx_tui.services import ExecutionSnapshot, ExecutionWatch, LogSource, 
 from flowsynx_tui.text import one_line
 from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.task_tree import TaskTree
+from flowsynx_tui.widgets.steady import SteadyStatic
 
 
 class ExecutionDetailScreen(DashboardScreen):
@@ -81,7 +82,7 @@ class ExecutionDetailScreen(DashboardScreen):
         return self.log_source is not None and self.log_source.complete
 
     def compose_body(self) -> ComposeResult:
-        yield Static(Text(f"Execution {self.label} · loading…"), id="exec-info")
+        yield SteadyStatic(Text(f"Execution {self.label} · loading…"), id="exec-info")
         with Container(id="detail-body"):
             yield TaskTree(id="tasks")
             yield LogPane(id="logs", retain_limit=self.services.log_retain_limit)

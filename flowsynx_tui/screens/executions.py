@@ -17,6 +17,7 @@ from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionB
 from flowsynx_tui.services import PollJob, Services
 from flowsynx_tui.text import one_line, safe
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
+from flowsynx_tui.widgets.steady import SteadyStatic
 
 APPROVAL_MARK = "⚑ approval"
 
@@ -38,7 +39,7 @@ class ExecutionsScreen(FilterableScreen):
         self._row_cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", classes="screen-title", id="title")
+        yield SteadyStatic("", classes="screen-title", id="title")
         columns = [("id", "Execution"), ("status", "Status")]
         if self.workflow_id is None:
             columns.insert(1, ("workflow", "Workflow"))

@@ -24,6 +24,7 @@ from flowsynx_tui.screens.base import DashboardScreen, Selection
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.services import PollJob, Services, TaskSnapshot
 from flowsynx_tui.text import lines, one_line
+from flowsynx_tui.widgets.steady import SteadyStatic
 
 #: A failure message is shown whole (wrapped) up to this many characters.
 MESSAGE_LIMIT = 20_000
@@ -62,9 +63,9 @@ class TaskDetailsScreen(DashboardScreen):
         return self.services.overview.label(self.execution_id)
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self._title(), classes="screen-title", id="title")
+        yield SteadyStatic(self._title(), classes="screen-title", id="title")
         with VerticalScroll(id="task-body"):
-            yield Static(Text("loading…", style="dim"), id="task-info")
+            yield SteadyStatic(Text("loading…", style="dim"), id="task-info")
 
     def subscriptions(self) -> list[PollJob[object]]:
         return [self.watch.job()]

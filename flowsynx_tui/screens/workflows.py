@@ -16,6 +16,7 @@ from flowsynx_tui.services import PollJob
 from flowsynx_tui.services.overview import WorkflowStats
 from flowsynx_tui.text import one_line, safe, unique_prefixes
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
+from flowsynx_tui.widgets.steady import SteadyStatic
 
 COUNT_ORDER = ("Running", "Paused", "Pending", "Completed", "Failed")
 
@@ -41,7 +42,7 @@ class WorkflowsScreen(FilterableScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Workflows", classes="screen-title", id="title")
+        yield SteadyStatic("Workflows", classes="screen-title", id="title")
         yield KeyedTable(
             [("name", "Workflow"), ("id", "Id"), ("modified", "Modified"), ("runs", "Runs"), ("last", "Last run")],
             id="workflows",

@@ -34,13 +34,16 @@ text; the header label says it: ``Started ▼``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
@@ -133,6 +136,7 @@ class KeyedTable(DataTable[Text]):
     #: ``S`` and header clicks sort the rows; a table whose order means something (the
     #: task tree's DAG) turns it off.
     SORTABLE: ClassVar[bool] = True
+    _whole_refresh_held = False  # a class default: DataTable refreshes from its __init__
 
     def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
@@ -282,23 +286,45 @@ class KeyedTable(DataTable[Text]):
 
     def _update_cells(self, rows: Sequence[Row]) -> None:
         column_keys = [key for key, _ in self._column_spec]
-        for key, cells in rows:
-            old = self._cells.get(key, ())
-            # Callers that cache unchanged rows hand back the same tuple: skip it without
-            # comparing Text cells, which dominates a refresh of thousands of rows.
-            if cells is old:
-                continue
-            new = tuple(cells)
-            if old == new:
-                continue
-            for index, value in enumerate(new):
-                if index >= len(old) or old[index] != value:
-                    try:
-                        # A cell that grows (59.9s -> 1m 00s) widens its column instead of clipping.
-                        self.update_cell(key, column_keys[index], _display(value), update_width=True)
-                    except (CellDoesNotExist, RowDoesNotExist):
-                        pass
-            self._cells[key] = new
+        changed: list[Coordinate] = []
+        with self._cell_refreshes_only():
+            for row_index, (key, cells) in enumerate(rows):
+                old = self._cells.get(key, ())
+                # Callers that cache unchanged rows hand back the same tuple: skip it without
+                # comparing Text cells, which dominates a refresh of thousands of rows.
+                if cells is old:
+                    continue
+                new = tuple(cells)
+                if old == new:
+                    continue
+                for index, value in enumerate(new):
+                    if index >= len(old) or old[index] != value:
+                        try:
+                            # A cell that grows (59.9s -> 1m 00s) widens its column instead of clipping.
+                            self.update_cell(key, column_keys[index], _display(value), update_width=True)
+                        except (CellDoesNotExist, RowDoesNotExist):
+                            continue
+                        changed.append(Coordinate(row_index, index))
+                self._cells[key] = new
+        for coordinate in changed:
+            self.refresh_coordinate(coordinate)
+
+    @contextmanager
+    def _cell_refreshes_only(self) -> Iterator[None]:
+        """``DataTable.update_cell`` repaints the whole table: one ticking duration rewrote
+        every row on the terminal each second. Inside this block that whole-table refresh
+        is dropped and the changed cells are refreshed one by one; a column that changes
+        width still repaints everything (the table's size changes)."""
+        self._whole_refresh_held = True
+        try:
+            yield
+        finally:
+            self._whole_refresh_held = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        if self._whole_refresh_held and not regions and not layout and not recompose:
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def _rebuild(self, rows: Sequence[Row], new_keys: list[str]) -> None:
         selected = self.selected_key

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from flowsynx_tui.services.clock import Clock
 from flowsynx_tui.services.status import ConnectionState, ServerStatus
 from flowsynx_tui.text import one_line, with_short_ids
+from flowsynx_tui.widgets.steady import SteadyStatic
 
 
-class StatusHeader(Static):
+class StatusHeader(SteadyStatic):
     """Renders a ``ServerStatus`` (kept current by the services) against the one clock."""
 
     DEFAULT_CLASSES = "status-header"
@@ -26,6 +26,8 @@ class StatusHeader(Static):
         self.refresh_info()
 
     def refresh_info(self) -> None:
+        if not self.screen.is_current:
+            return  # hidden under another screen: redrawn when it comes back
         self.update(render_header(self.status, self.clock.monotonic()))
 
 
@@ -59,6 +61,8 @@ def render_header(info: ServerStatus, now: float) -> Text:
         plural = "approval" if info.approvals_waiting == 1 else "approvals"
         line.append("   ")
         line.append(f"⚑ {info.approvals_waiting} {plural} waiting", style="bold magenta")
+    if info.matching_text:
+        line.append(f"   {info.matching_text}", style="dim")
     return line
 
 

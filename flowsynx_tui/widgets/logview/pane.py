@@ -37,13 +37,14 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from flowsynx_tui.text import cut, one_line
 from flowsynx_tui.widgets.logview.model import LineStyles, LogModel, SearchJob
 from flowsynx_tui.widgets.logview.store import Record
 from flowsynx_tui.widgets.logview.text import sanitize, slug
+from flowsynx_tui.widgets.steady import SteadyStatic
 
 if TYPE_CHECKING:
     from flowsynx_tui.api.models import LogEntry
@@ -346,7 +347,7 @@ class LogPane(Widget):
         self._view = LogLines(self._model, self._user_scrolled)
         self._search_input = _SearchInput(placeholder="search (enter: find, escape: close)", compact=True)
         self._search_input.display = False
-        self._status = Static("", classes="log-pane--status", markup=False)
+        self._status = SteadyStatic("", classes="log-pane--status", markup=False)
         self._dropped_rows_pending = 0
         self._last_flush = 0.0
         self._flush_timer: Timer | None = None

@@ -1,0 +1,204 @@
+"""Idle output: bytes written to the terminal per second while nothing is pressed, per screen.
+
+An operator over SSH pays for every byte a redraw writes. Each screen is opened in the real
+app on a pseudo-terminal (80x24, ``TERM=xterm-256color``) against an emulator serving the
+demo data in *another* process (friendly profile, so the running execution logs). After the
+screen has settled (a few seconds), the bytes the app writes to the terminal are counted
+for a fixed time and divided by it.
+
+Baseline: a minimal Textual app with a clock (``Header(show_clock=True)``, a ``DataTable``
+of 5 rows, ``Footer``), which redraws its clock once a second. Goal: a screen where
+nothing changed (workflows, all executions, a finished execution, the inbox) writes at
+most 2x the clock app; all executions (two running durations tick) and a running
+execution (its new log lines, durations and Gantt bars) legitimately write, so they are
+reported against the clock app without a goal.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+from benchmarks import Result, benchmark
+from benchmarks.bench_startup import ROOT, EmulatorProcess
+
+ROWS, COLUMNS = 24, 80
+SETTLE = 12.0  # past the start-up toasts (an approval waiting), whose removal repaints all
+TIMEOUT = 60.0
+
+DRIVER = """
+import os, sys, time
+from pathlib import Path
+
+import httpx
+
+import flowsynx_tui.app
+from flowsynx_tui.app import FlowSynxApp
+from flowsynx_tui.config import Settings
+from flowsynx_tui.emulator import seed
+from flowsynx_tui.messages import ExecutionView
+from flowsynx_tui.screens.workflows import WorkflowsScreen
+from flowsynx_tui.widgets.keyed_table import KeyedTable
+
+FD = int(os.environ["BENCH_FD"])
+SCREEN = sys.argv[2]
+SETTLE = float(sys.argv[3])
+OPEN = {
+    "workflows": lambda app: None,
+    "executions": lambda app: app.action_show_executions(),
+    "approvals": lambda app: app.action_show_approvals(),
+    "execution_finished": lambda app: app.navigate(
+        ExecutionView(seed.workflow_id("nightly-csv-export"), seed.execution_id("nightly-csv-export", 6))
+    ),
+    "execution_running": lambda app: app.navigate(ExecutionView(WAREHOUSE, start_run(WAREHOUSE))),
+}
+WAREHOUSE = seed.workflow_id("warehouse-load")
+
+
+def start_run(workflow_id):
+    # A fresh run (minutes of work, logging), so that it is still running while measured.
+    answer = httpx.post(f"{sys.argv[1]}/workflows/{workflow_id}/executions", timeout=10).json()
+    return answer["data"]["executionId"]
+
+
+class Driver(FlowSynxApp):
+    # A relative CSS_PATH is resolved next to the subclass's module: point it back.
+    CSS_PATH = str(Path(flowsynx_tui.app.__file__).with_name(FlowSynxApp.CSS_PATH))
+    opened = False
+
+    def on_mount(self) -> None:
+        self.set_interval(0.05, self.check)
+
+    def check(self) -> None:
+        screen = self.screen
+        if self.opened or not isinstance(screen, WorkflowsScreen):
+            return
+        if screen.query_one(KeyedTable).row_count > 0 and self.services.overview.index.loaded:
+            self.opened = True
+            OPEN[SCREEN](self)
+            self.set_timer(SETTLE, lambda: os.write(FD, b"ready\\n"))
+
+
+Driver(Settings(url=sys.argv[1])).run()
+"""
+
+CLOCK_DRIVER = """
+import os, sys
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+FD = int(os.environ["BENCH_FD"])
+SETTLE = float(sys.argv[1])
+
+
+class Clock(App):
+    def compose(self):
+        yield Header(show_clock=True)
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("Workflow", "Id", "Modified", "Runs", "Last run")
+        for n in range(5):
+            table.add_row(f"workflow-{n}", "0123abcd", "10d ago", "-", "-")
+        self.set_timer(SETTLE, lambda: os.write(FD, b"ready\\n"))
+
+
+Clock().run()
+"""
+
+SCREENS = ("workflows", "executions", "execution_finished", "approvals", "execution_running")
+#: Screens where nothing changes while measured (the executions list has running durations).
+STILL = {"workflows", "execution_finished", "approvals"}
+
+
+def idle_bytes_per_second(script: Path, seconds: float, *args: str) -> float:
+    """Bytes per second ``python script args`` writes to its terminal once it says it is ready."""
+    read_end, write_end = os.pipe()
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    env = dict(os.environ, BENCH_FD=str(write_end), TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS))
+    env.pop("TEXTUAL", None)
+    written = [0]
+    lock = threading.Lock()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            with lock:
+                written[0] += len(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    process = subprocess.Popen(
+        [sys.executable, str(script), *args],
+        cwd=ROOT,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        pass_fds=(write_end,),
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    os.close(write_end)
+    try:
+        ready = b""
+        deadline = time.monotonic() + TIMEOUT
+        while not ready.endswith(b"\n"):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{script.name} was not ready within {TIMEOUT}s")
+            chunk = os.read(read_end, 64)
+            if not chunk:
+                raise RuntimeError(f"{script.name} exited before it was ready (exit {process.wait()})")
+            ready += chunk
+        with lock:
+            start = written[0]
+        began = time.monotonic()
+        time.sleep(seconds)
+        with lock:
+            end = written[0]
+        return (end - start) / (time.monotonic() - began)
+    finally:
+        process.kill()
+        process.wait()
+        os.close(read_end)
+        reader.join(2.0)
+        os.close(master)
+
+
+@benchmark("idle.bytes_per_second")
+def idle_output(quick: bool) -> list[Result]:
+    """Terminal bytes per second on each screen while nothing happens, vs a clock app."""
+    seconds = 2.0 if quick else 30.0
+    settle = 3.0 if quick else SETTLE  # quick: only that it runs (a toast may still be leaving)
+    screens = ("workflows", "execution_finished") if quick else SCREENS
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-idle-") as folder, EmulatorProcess(
+        "--fidelity", "friendly", "--workers", "4"
+    ) as emulator:
+        driver, clock = Path(folder) / "idle_driver.py", Path(folder) / "clock_driver.py"
+        driver.write_text(DRIVER, encoding="utf-8")
+        clock.write_text(CLOCK_DRIVER, encoding="utf-8")
+        baseline = idle_bytes_per_second(clock, seconds, str(settle))
+        results.append(Result("idle.clock_app", baseline, "B/s"))
+        for screen in screens:
+            value = idle_bytes_per_second(driver, seconds, emulator.url, screen, str(settle))
+            # A goal of 2x the clock app where nothing changes; the clock app itself otherwise.
+            results.append(Result(f"idle.{screen}", value, "B/s", 2 * baseline if screen in STILL else baseline))
+    return results

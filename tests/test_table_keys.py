@@ -447,3 +447,25 @@ async def test_help_and_quit_stay_in_the_footer_with_the_log_pane_focused(emulat
         await settle(pilot, app)
         line = footer(app)
         assert "? Help" in line and "q Quit" in line, line
+
+
+async def test_a_changed_cell_shows_at_once_and_one_that_grows_moves_the_next_column_on_every_row() -> None:
+    # Changed cells repaint alone (not the whole table): the rest must still line up.
+    from textual.app import App, ComposeResult
+
+    class OneTable(App[None]):
+        def compose(self) -> ComposeResult:
+            yield KeyedTable([("name", "Name"), ("took", "Duration"), ("state", "State")])
+
+    app = OneTable()
+    async with app.run_test(size=(60, 8)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.sync([("1", ("extract", "59.9s", "running")), ("2", ("load", "1s", "pending"))])
+        await pilot.pause()
+        table.sync([("1", ("extract", "59.9s", "done")), ("2", ("load", "1s", "pending"))])
+        await pilot.pause()
+        assert "extract  59.9s     done" in screen_text(app)
+        table.sync([("1", ("extract", "1m 00s and more", "done")), ("2", ("load", "1s", "pending"))])
+        await pilot.pause()
+        rows = screen_text(app).splitlines()
+        assert rows[1].index("done") == rows[2].index("pending"), rows

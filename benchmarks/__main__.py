@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Sequence
 
@@ -18,6 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", metavar="NAME", help="a module (e.g. log) or benchmark name")
     args = parser.parse_args(argv)
 
+    # Apps the benchmarks start (also in child processes) keep their workflow cache in a
+    # directory of this run, never in the user's cache, and start without one.
+    scratch = tempfile.TemporaryDirectory(prefix="bench-workflow-cache-")
+    os.environ["FLOWSYNX_TUI_CACHE_DIR"] = scratch.name
     discover()
     chosen = select(args.only)
     if not chosen:

@@ -37,20 +37,40 @@ and lookups per steady cycle afterwards (goal 0).
 ``polling.detail_finished``: the app (headless, refresh 0.2 s) opens a finished
 execution with 1,200 log lines; requests for it until everything is loaded, then per
 polling cycle afterwards (goal 0).
+
+``polling.overview`` and ``polling.deleted_workflow`` drive ``Overview`` without a
+background matcher, so each cycle matches ``resolve_per_cycle`` executions itself. The
+app matches in the background under its request budget instead:
+
+``polling.big_server_start``: the app (headless, default refresh and budget, its own
+process) starts against 10k executions over 50 workflows, 5 paused (quick: 1k over 10),
+served by the emulator in this process. Over the first ``BENCH_BIG_SERVER_SECONDS``
+seconds (default 120, quick 8): requests/s in all and probes/s (details lookups, quirk
+Q1) against the budget, the busiest second of probes against budget + burst, the app's
+CPU (% of one core, goal < 25), seconds until every paused execution's approval is
+known. Then a second start with the cache the first one left: probes for executions the
+first one matched (goal 0), and seconds until the inbox is complete.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import math
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from benchmarks import Result, benchmark
 from flowsynx_tui.api import FlowSynxClient
 from flowsynx_tui.emulator import Emulator, EmulatorServer, RecordedRequest
 from flowsynx_tui.emulator.bulk import Population, add_log_lines, populate
+from flowsynx_tui.config import DEFAULT_BACKGROUND_RATE
 from flowsynx_tui.services.overview import Overview
 from flowsynx_tui.messages import ExecutionView
 
@@ -321,4 +341,153 @@ async def detail_finished(quick: bool) -> list[Result]:
         Result("polling.detail_finished.until_loaded.log_pages", kinds["logs"], "req", math.ceil(lines / 500) + 1),
         Result("polling.detail_finished.per_cycle_after_final", len(later) / watch_cycles, "req"),
         Result("polling.detail_finished.lines_shown", shown, "lines", lines),
+    ]
+
+
+# -- the app's first minutes on a big server ----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL_CPU_PERCENT = 25.0
+
+#: Runs in a process of its own: the app headless, as the dashboard starts (default refresh
+#: and budget), against the URL given; prints one JSON line of what it measured.
+BIG_SERVER_DRIVER = """
+import asyncio, json, resource, sys, time
+from pathlib import Path
+
+from flowsynx_tui.config import DEFAULT_REFRESH
+from flowsynx_tui.testing import make_app
+
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def main(url, cache_dir, seconds, paused, rate):
+    app = make_app(url, refresh=DEFAULT_REFRESH, background_rate=rate, cache_dir=Path(cache_dir))
+    async with app.run_test(size=(160, 48)) as pilot:
+        started, started_wall, cpu_before = time.monotonic(), time.time(), cpu()
+        overview = app.services.overview
+        inbox_complete = None
+        while time.monotonic() - started < seconds:
+            await pilot.pause(0.1)
+            if inbox_complete is None and len(overview.approvals.all()) >= paused:
+                inbox_complete = time.monotonic() - started
+        elapsed, cpu_used = time.monotonic() - started, cpu() - cpu_before
+        index = overview.index
+        report = {
+            "start": started_wall,
+            "end": started_wall + elapsed,
+            "elapsed": elapsed,
+            "cpu_seconds": cpu_used,
+            "inbox_complete": inbox_complete,
+            "listed": len(index),
+            "matched": len(index) - index.unmatched,
+            "header": app.services.status.matching_text,
+        }
+    print(json.dumps(report), flush=True)
+
+
+asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])))
+"""
+
+
+def _run_app_process(
+    script: Path, url: str, cache_dir: Path, seconds: float, paused: int, rate: float
+) -> dict[str, float]:
+    completed = subprocess.run(
+        [sys.executable, str(script), url, str(cache_dir), str(seconds), str(paused), str(rate)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=False,
+    )
+    if completed.returncode != 0 or not completed.stdout.strip():
+        raise RuntimeError(f"big-server driver failed ({completed.returncode}): {completed.stderr[-2000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _details_probes(requests: Sequence[RecordedRequest], start: float, end: float) -> list[tuple[float, str | None]]:
+    return [
+        (request.at.timestamp(), execution)
+        for request in requests
+        if start <= request.at.timestamp() <= end
+        for kind, execution in [_kind(request)]
+        if kind in ("details", "details_miss")
+    ]
+
+
+def _busiest_second(times: Sequence[float]) -> int:
+    ordered = sorted(times)
+    busiest, low = 0, 0
+    for high, moment in enumerate(ordered):
+        while ordered[low] < moment - 1.0:
+            low += 1
+        busiest = max(busiest, high - low + 1)
+    return busiest
+
+
+def _inbox_result(name: str, run: dict[str, float]) -> Result:
+    """Seconds until every paused execution's approval was known; if that never happened
+    in the window, the window's length under a name that says so."""
+    if run["inbox_complete"] is None:
+        return Result(f"{name}.not_within", run["elapsed"], "s")
+    return Result(name, run["inbox_complete"], "s")
+
+
+@benchmark("polling.big_server_start")
+def big_server_start(quick: bool) -> list[Result]:
+    """The app's first seconds on a 10k-execution v1.3.0 server: requests/s against the
+    budget, app CPU, time to a complete inbox; probes on a second start with the cache."""
+    count, workflows = (1_000, 10) if quick else (10_000, 50)
+    seconds = float(os.environ.get("BENCH_BIG_SERVER_SECONDS") or (8 if quick else 120))
+    second_seconds = min(30.0, max(5.0, seconds / 4))
+    rate = DEFAULT_BACKGROUND_RATE
+    emulator = Emulator(seed=False, frozen=True)
+    population = populate(emulator, workflows=workflows, finished=count, paused=PAUSED)
+    # Names fit the table: the sizes and the window are in the docstring and the README.
+    prefix = f"polling.big_start.{_label(count)}"
+    with EmulatorServer(emulator) as server, tempfile.TemporaryDirectory(prefix="bench-big-server-") as folder:
+        script = Path(folder) / "big_server_driver.py"
+        script.write_text(BIG_SERVER_DRIVER, encoding="utf-8")
+        cache_dir = Path(folder) / "cache"
+        first = _run_app_process(script, server.url, cache_dir, seconds, PAUSED, rate)
+        requests = emulator.requests.snapshot()
+        window = [r for r in requests if first["start"] <= r.at.timestamp() <= first["end"]]
+        probes = _details_probes(requests, first["start"], first["end"])
+        cached: set[str] = set()
+        for path in cache_dir.glob("workflows-*.json"):
+            cached |= set(json.loads(path.read_text())["workflow_of"])
+        mark = len(emulator.requests)
+        second = _run_app_process(script, server.url, cache_dir, second_seconds, PAUSED, rate)
+        later = emulator.requests.snapshot()[mark:]
+    second_probes = _details_probes(later, 0.0, float("inf"))
+    elapsed = first["elapsed"]
+    return [
+        Result(f"{prefix}.req_s", len(window) / elapsed, "req/s", rate),
+        Result(f"{prefix}.probes_s", len(probes) / elapsed, "req/s", rate),
+        Result(
+            f"{prefix}.probes_peak_1s",
+            _busiest_second([t for t, _ in probes]),
+            "req",
+            2 * rate,  # the budget plus its one-second burst
+        ),
+        Result(
+            f"{prefix}.app_cpu",
+            100.0 * first["cpu_seconds"] / elapsed,
+            "%",
+            GOAL_CPU_PERCENT,
+        ),
+        _inbox_result(f"{prefix}.inbox_s", first),
+        Result(f"{prefix}.matched", first["matched"], "count", first["listed"]),
+        Result(f"{prefix}.2nd.cached", len(cached), "count", len(population.workflow_of)),
+        Result(
+            f"{prefix}.2nd.probes_known",
+            sum(1 for _, execution in second_probes if execution in cached),
+            "req",
+        ),
+        Result(f"{prefix}.2nd.probes", len(second_probes), "req"),
+        _inbox_result(f"{prefix}.2nd.inbox_s", second),
     ]

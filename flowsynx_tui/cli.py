@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH", type=Path, help="config file (default: user config dir)")
     parser.add_argument("--refresh", metavar="SECONDS", type=_positive_float, help="polling interval (default 2)")
     parser.add_argument("--read-only", action="store_true", help="hide start/cancel/approve/reject")
+    parser.add_argument(
+        "--background-rate",
+        metavar="PER_SECOND",
+        type=_positive_float,
+        help="requests per second for what is not on screen, e.g. matching runs to workflows (default 20)",
+    )
     parser.add_argument("--ca-cert", metavar="PATH", help="CA bundle for a server with a private CA")
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (shown as a badge)")
     parser.add_argument("--demo", action="store_true", help="start the built-in emulator with demo data and open it")
@@ -190,6 +196,7 @@ def _settings(args: argparse.Namespace, url: str | None = None) -> Settings:
         profile=args.profile,
         refresh=args.refresh,
         read_only=args.read_only,
+        background_rate=getattr(args, "background_rate", None),
         ca_cert=args.ca_cert,
         insecure=args.insecure,
         config_path=args.config,

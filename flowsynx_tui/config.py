@@ -10,6 +10,7 @@ The config file is TOML in the platformdirs user config directory::
     auth = "bearer"             # none | basic | bearer
     refresh = 5.0
     read_only = true
+    background_rate = 10.0      # requests/s for what is not on screen (default 20)
 
     [profiles.local]
     url = "http://localhost:6262"
@@ -43,6 +44,9 @@ from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentia
 APP_NAME = "flowsynx-tui"
 DEFAULT_URL = "http://localhost:6262"
 DEFAULT_REFRESH = 2.0
+#: Requests per second for what is not on screen (matching executions to workflows).
+DEFAULT_BACKGROUND_RATE = 20.0
+BACKGROUND_RATE_RANGE = (0.1, 1000.0)
 AUTH_KINDS = ("none", "basic", "bearer")
 
 
@@ -71,6 +75,11 @@ class Settings:
     verify: bool | str = True
     insecure: bool = False
     warnings: tuple[str, ...] = ()
+    #: The background request budget, requests per second.
+    background_rate: float = DEFAULT_BACKGROUND_RATE
+    #: Where the execution-to-workflow cache goes; None: ``FLOWSYNX_TUI_CACHE_DIR``, else
+    #: the user cache directory.
+    cache_dir: Path | None = None
 
     @property
     def user_label(self) -> str:
@@ -139,6 +148,7 @@ def resolve_settings(
     profile: str | None = None,
     refresh: float | None = None,
     read_only: bool | None = None,
+    background_rate: float | None = None,
     ca_cert: str | None = None,
     insecure: bool = False,
     config_path: Path | None = None,
@@ -178,6 +188,10 @@ def resolve_settings(
     if not isinstance(final_refresh, (int, float)) or not 0.2 <= float(final_refresh) <= 3600:
         raise ConfigError("refresh must be a number of seconds between 0.2 and 3600")
     final_read_only = read_only if read_only else bool(chosen.get("read_only", False))
+    final_rate = chosen.get("background_rate", DEFAULT_BACKGROUND_RATE) if background_rate is None else background_rate
+    low, high = BACKGROUND_RATE_RANGE
+    if isinstance(final_rate, bool) or not isinstance(final_rate, (int, float)) or not low <= final_rate <= high:
+        raise ConfigError(f"background_rate must be a number of requests per second from {low:g} to {high:g}")
     keymap = data.get("keys", {})
     if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
         raise ConfigError('config file: [keys] maps binding ids to key strings, e.g. "app.quit" = "q"')
@@ -206,6 +220,7 @@ def resolve_settings(
         verify=verify,
         insecure=insecure,
         warnings=tuple(warnings),
+        background_rate=float(final_rate),
     )
 
 

@@ -12,9 +12,11 @@ import asyncio
 import html
 import os
 import re
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from rich.cells import cell_len
@@ -22,7 +24,7 @@ from textual.pilot import Pilot
 
 from flowsynx_tui.api.auth import Credentials
 from flowsynx_tui.app import FlowSynxApp
-from flowsynx_tui.config import Settings
+from flowsynx_tui.config import DEFAULT_BACKGROUND_RATE, Settings
 from flowsynx_tui.messages import ExecutionView
 from flowsynx_tui.services import Clock
 
@@ -55,6 +57,22 @@ class PortForward(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+_scratch_cache: tempfile.TemporaryDirectory[str] | None = None
+
+
+def scratch_cache_dir() -> Path:
+    """Where apps made here keep their workflow cache unless told otherwise: the test's
+    ``FLOWSYNX_TUI_CACHE_DIR`` if set, else one temporary directory per process (removed
+    at exit), never the user's real cache."""
+    global _scratch_cache
+    override = os.environ.get("FLOWSYNX_TUI_CACHE_DIR")
+    if override:
+        return Path(override)
+    if _scratch_cache is None:
+        _scratch_cache = tempfile.TemporaryDirectory(prefix="flowsynx-tui-cache-")
+    return Path(_scratch_cache.name)
+
+
 def make_app(
     url: str,
     *,
@@ -65,6 +83,8 @@ def make_app(
     bell: bool = False,
     keymap: dict[str, str] | None = None,
     forward_to_port: int | None = None,
+    background_rate: float = DEFAULT_BACKGROUND_RATE,
+    cache_dir: Path | None = None,
 ) -> FlowSynxApp:
     settings = Settings(
         url=url,
@@ -73,6 +93,8 @@ def make_app(
         read_only=read_only,
         bell=bell,
         keymap=keymap or {},
+        background_rate=background_rate,
+        cache_dir=cache_dir or scratch_cache_dir(),
     )
     clock = Clock.frozen_at(DEMO_NOW) if frozen_clock else None
     transport = PortForward(forward_to_port) if forward_to_port else None

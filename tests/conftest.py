@@ -42,6 +42,13 @@ from flowsynx_tui.testing import use_utc  # noqa: E402
 # Timestamps render in local time; pin the zone so tests and snapshots agree everywhere.
 use_utc()
 
+
+@pytest.fixture(autouse=True)
+def workflow_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app a test starts keeps its execution-to-workflow cache in a directory of its
+    own, never in the user's cache, and no test sees another's (``FLOWSYNX_TUI_CACHE_DIR``)."""
+    monkeypatch.setenv("FLOWSYNX_TUI_CACHE_DIR", str(tmp_path_factory.mktemp("workflow-cache")))
+
 # --- resilience summary (tests/test_resilience.py) ----------------------------------------------
 
 

@@ -38,7 +38,7 @@ def run_quick(only: str) -> list[dict[str, object]]:
     ("only", "families"),
     [
         ("tables", {"first_paint", "refresh_1pct", "refresh_new_row", "executions_screen"}),
-        ("polling", {"overview", "detail_finished"}),
+        ("polling", {"overview", "detail_finished", "big_start"}),
         ("idle", {"clock_app", "workflows", "execution_finished"}),
     ],
 )

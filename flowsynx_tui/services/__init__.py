@@ -5,24 +5,30 @@ the app and handed to every screen.
 - ``watches``: per-screen sources (one execution, one log stream) with their poll jobs;
 - ``poller``: when requests run, one in flight per job, typed messages to subscribers;
 - ``actions``: start, cancel, approve, reject, sent once, reported by message;
-- ``status``: what the header shows; ``clock``: the one clock of the dashboard.
+- ``status``: what the header shows; ``clock``: the one clock of the dashboard;
+- ``budget``: the pace of background requests (matching executions to workflows),
+  ``workflow_cache``: what that matching learnt, kept across runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
-from flowsynx_tui.api import ApiError, FlowSynxClient
+from flowsynx_tui.api import ApiError, ExecutionStatus, FlowSynxClient
 from flowsynx_tui.config import Settings
 from flowsynx_tui.messages import OverviewChanged, ServerInfoChanged
 from flowsynx_tui.services.actions import ActionRunner
+from flowsynx_tui.services.budget import RequestBudget
 from flowsynx_tui.services.clock import Clock
+from flowsynx_tui.services.matching import BackgroundMatcher
 from flowsynx_tui.services.overview import Overview, OverviewUpdate
 from flowsynx_tui.services.poller import Host, PollJob, Poller
 from flowsynx_tui.services.status import ConnectionState, ServerStatus
+from flowsynx_tui.services.workflow_cache import WorkflowCache, cache_file, default_cache_dir
 from flowsynx_tui.services.watches import (
     DefinitionSource,
     DefinitionText,
@@ -45,10 +51,12 @@ __all__ = [
     "OverviewUpdate",
     "PollJob",
     "Poller",
+    "RequestBudget",
     "ServerStatus",
     "Services",
     "TaskSnapshot",
     "TaskWatch",
+    "WorkflowCache",
 ]
 
 SERVER_INFO_INTERVAL = 5.0
@@ -69,6 +77,10 @@ class Services:
     #: screen with a header to ``server_job``.
     overview_job: PollJob[OverviewUpdate]
     server_job: PollJob[None]
+    #: Background requests (not for what is on screen) take a token here first.
+    budget: RequestBudget
+    matcher: BackgroundMatcher
+    workflow_cache: WorkflowCache
 
     @classmethod
     def connect(
@@ -98,6 +110,11 @@ class Services:
         poller = Poller(host, settings.refresh, clock, status)
         overview = Overview(client)
         actions = ActionRunner(client, overview, host, read_only=settings.read_only)  # type: ignore[arg-type]
+        budget = RequestBudget(settings.background_rate, monotonic=clock.monotonic)
+        # The demo's emulator lives as long as the app, on a new port each time: nothing to keep.
+        cache_dir = settings.cache_dir or default_cache_dir()
+        cache_path = None if demo else cache_file(cache_dir, settings.url, settings.user_label)
+        workflow_cache = WorkflowCache(cache_path, settings.url, monotonic=clock.monotonic)
 
         last_early = -EARLY_UPDATE_EVERY
 
@@ -110,9 +127,32 @@ class Services:
                 last_early = now
                 poller.publish("overview", update)
 
+        def matched(execution_ids: set[str]) -> None:
+            status.matching = overview.matching_progress()
+            workflow_cache.save_soon(overview.index.workflow_of)
+            update = OverviewUpdate(frozenset(execution_ids), complete=False)
+            if status.matching is None:
+                poller.publish("overview", update)  # the last of them: never skipped
+            else:
+                early(update)
+            summaries = (overview.index.by_id.get(i) for i in execution_ids)
+            if any(summary is not None and summary.status is ExecutionStatus.PAUSED for summary in summaries):
+                poller.refresh("overview")  # their approvals, for the inbox, now
+
+        matcher = overview.match_in_background(budget, matched, monotonic=clock.monotonic)
+        cache_loaded = False
+
         async def overview_cycle() -> OverviewUpdate:
+            nonlocal cache_loaded
+            if not cache_loaded:
+                cache_loaded = True
+                overview.known_workflows = await asyncio.to_thread(workflow_cache.load)
             update = await overview.refresh(progress=early)
             status.approvals_waiting = len(overview.approvals.all())
+            status.matching = overview.matching_progress()
+            workflow_cache.save_soon(overview.index.workflow_of)
+            if workflow_cache.problem:
+                update = replace(update, problems=update.problems + (workflow_cache.problem,))
             return update
 
         async def server_info() -> None:
@@ -148,6 +188,9 @@ class Services:
                 message=lambda _: ServerInfoChanged(),
                 interval=max(SERVER_INFO_INTERVAL, settings.refresh),
             ),
+            budget=budget,
+            matcher=matcher,
+            workflow_cache=workflow_cache,
         )
 
     def watch_execution(self, workflow_id: str, execution_id: str) -> ExecutionWatch:
@@ -175,4 +218,7 @@ class Services:
         )
 
     async def aclose(self) -> None:
+        """At exit or a server switch: matching stops, what it learnt is saved."""
+        await self.matcher.aclose()
+        await self.workflow_cache.aclose(self.overview.index.workflow_of)
         await self.client.aclose()

@@ -6,16 +6,21 @@ update plain data. The poller decides when they run.
 Cost model (issue 6): a polling cycle must not grow with the number of finished
 executions. The execution list is read once in full; after that a cycle reads only
 the page where new executions appear plus the pages that hold unfinished ones.
-An execution's workflow never changes, so it is looked up once and remembered.
+An execution's workflow never changes, so it is looked up once and remembered (across
+runs too: ``workflow_cache``). With a ``BackgroundMatcher`` attached (the app) the
+lookups run beside the polling cycle under the background request budget; without one
+(benchmarks, scripts) each cycle looks up ``resolve_per_cycle`` executions itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flowsynx_tui.api import (
     Approval,
@@ -29,6 +34,10 @@ from flowsynx_tui.api import (
     WorkflowSummary,
 )
 from flowsynx_tui.text import short_id, unique_prefixes
+
+if TYPE_CHECKING:
+    from flowsynx_tui.services.budget import RequestBudget
+    from flowsynx_tui.services.matching import BackgroundMatcher
 
 EXECUTION_PAGE_SIZE = 100
 #: A well-formed id that is no workflow's: v1.3.0 lists the caller's executions under it
@@ -48,7 +57,10 @@ class OverviewUpdate:
     problems: tuple[str, ...] = ()
     #: Requests of this cycle that failed; what they would have refreshed is as before.
     failures: tuple[FlowSynxError, ...] = ()
-    #: False for the early results of a cycle that is still running.
+    #: False for the early results of a cycle that is still running, and for every cycle
+    #: until the approvals waiting at start are known (their paused executions matched
+    #: to workflows in the background): what the first complete update brings is what
+    #: was already waiting, not news.
     complete: bool = True
 
 
@@ -195,10 +207,14 @@ class ExecutionIndex:
         return len(self.by_id) - len(self.workflow_of) - len(self.orphans)
 
     def newest_first(self, workflow_id: str | None = None) -> list[ExecutionSummary]:
+        return [self.by_id[i] for i in self.newest_ids(workflow_id)]
+
+    def newest_ids(self, workflow_id: str | None = None) -> list[str]:
+        """Ids of ``newest_first`` (the same list until the index changes: do not modify)."""
         ids = self._newest.get(workflow_id)
         if ids is None:
             ids = self._newest[workflow_id] = self._newest_ids(workflow_id)
-        return [self.by_id[i] for i in ids]
+        return ids
 
     def _newest_ids(self, workflow_id: str | None) -> list[str]:
         if workflow_id is not None and workflow_id in self.lists:
@@ -296,6 +312,27 @@ class ExecutionIndex:
         self.problems = tuple(problems)
         return changed
 
+    def adopt(self, known: Mapping[str, str], workflow_ids: Collection[str]) -> set[str]:
+        """Take the workflows of listed executions from an earlier run (the cache): no
+        request. One whose workflow is no longer listed belongs to a deleted workflow
+        (Q11), as probing every listed workflow would find."""
+        self._forget_orphans_if_workflows_changed(workflow_ids)
+        adopted: set[str] = set()
+        if not known or not workflow_ids or self.unmatched <= 0:
+            return adopted
+        for execution_id in self.by_id:
+            workflow_id = known.get(execution_id)
+            if workflow_id is None or execution_id in self.workflow_of or execution_id in self.orphans:
+                continue
+            if workflow_id in workflow_ids:
+                self.workflow_of[execution_id] = workflow_id
+            else:
+                self.orphans.add(execution_id)
+            adopted.add(execution_id)
+        if adopted:
+            self._newest.clear()
+        return adopted
+
     async def resolve_workflows(
         self,
         client: FlowSynxClient,
@@ -303,15 +340,15 @@ class ExecutionIndex:
         workflow_ids: Iterable[str],
         limit: int,
         failures: list[FlowSynxError],
+        *,
+        budget: RequestBudget | None = None,
     ) -> set[str]:
-        """Find the workflow of up to ``limit`` executions (newest first), once each (Q1).
+        """Find the workflow of up to ``limit`` executions (in the order given), once each (Q1).
 
-        Requests that fail (other than "not this workflow") go to ``failures``."""
+        Each probe first takes a token from ``budget`` when there is one. Requests that
+        fail (other than "not this workflow") go to ``failures``."""
         candidates = list(workflow_ids)
-        if self._orphans_among != frozenset(candidates):
-            # The workflow list changed: a run that matched none may match a new one.
-            self.orphans.clear()
-            self._orphans_among = frozenset(candidates)
+        self._forget_orphans_if_workflows_changed(candidates)
         # Once each: the caller's priority list may name an execution twice (paused and newest).
         pending = list(
             dict.fromkeys(i for i in execution_ids if i not in self.workflow_of and i not in self.orphans)
@@ -325,7 +362,7 @@ class ExecutionIndex:
             async with semaphore:
                 try:
                     found = await self._find_workflow(
-                        client, execution_id, self._neighbours_first(execution_id, candidates)
+                        client, execution_id, self._neighbours_first(execution_id, candidates), budget
                     )
                 except FlowSynxError as error:
                     # This execution stays unmatched until the next cycle; the others go on.
@@ -343,6 +380,13 @@ class ExecutionIndex:
             self._newest.clear()
         return resolved
 
+    def _forget_orphans_if_workflows_changed(self, workflow_ids: Iterable[str]) -> None:
+        listed = frozenset(workflow_ids)
+        if self._orphans_among != listed:
+            # The workflow list changed: a run that matched none may match a new one.
+            self.orphans.clear()
+            self._orphans_among = listed
+
     def _neighbours_first(self, execution_id: str, candidates: list[str]) -> list[str]:
         """Runs started next to each other often belong to one workflow: try theirs first."""
         listed = next(iter(self.lists.values()), None)
@@ -356,11 +400,15 @@ class ExecutionIndex:
         first = [w for w in dict.fromkeys(near) if w is not None and w in candidates]
         return first + [w for w in candidates if w not in first]
 
-    async def _find_workflow(self, client: FlowSynxClient, execution_id: str, candidates: list[str]) -> str | None:
+    async def _find_workflow(
+        self, client: FlowSynxClient, execution_id: str, candidates: list[str], budget: RequestBudget | None
+    ) -> str | None:
         # The details route needs the right workflow id in the path and 404s otherwise,
         # but it reports the workflow id, so one right guess per execution is enough:
         # try the workflows of neighbouring executions first, they are usually the same.
         for workflow_id in candidates:
+            if budget is not None:
+                await budget.take()
             self.requests += 1
             try:
                 details = await client.get_execution(workflow_id, execution_id)
@@ -380,6 +428,8 @@ class ApprovalTracker:
     def __init__(self) -> None:
         self.pending: dict[str, tuple[Approval, ...]] = {}
         self.seen: set[str] = set()
+        #: Executions whose approvals the last refresh asked for (answered or not).
+        self.asked: set[str] = set()
         self.requests = 0
         self.problems: tuple[str, ...] = ()
         #: Why approvals cannot be shown (a missing role), or None.
@@ -403,6 +453,7 @@ class ApprovalTracker:
             del self.pending[gone]
         fresh: list[Approval] = []
         problems: list[str] = []
+        self.asked = set(paused)
         for execution_id in paused:
             try:
                 page = await client.list_approvals(index.workflow_of[execution_id], execution_id)
@@ -446,6 +497,43 @@ class Overview:
         self.executions_hidden: str | None = None
         self._labels: dict[str, str] = {}
         self._labelled: int = -1
+        #: Looks up workflows beside the polling cycle under the request budget, when set
+        #: (``match_in_background``); None: each cycle looks up ``resolve_per_cycle`` itself.
+        self.background: BackgroundMatcher | None = None
+        #: Execution to workflow pairs learnt by earlier runs (the workflow cache).
+        self.known_workflows: Mapping[str, str] = {}
+        #: Executions a screen shows and wants matched before the rest (after the paused).
+        self.wanted_first: list[str] = []
+        #: Executions paused when first listed, until their approvals are known.
+        self._paused_at_start: set[str] | None = None
+        self._start_approvals_known = False
+        self._held_approvals: list[Approval] = []
+
+    def match_in_background(
+        self,
+        budget: RequestBudget,
+        on_matched: Callable[[set[str]], None] = lambda _ids: None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> BackgroundMatcher:
+        """Look up executions' workflows beside the polling cycle, ``budget`` permitting."""
+        from flowsynx_tui.services.matching import BackgroundMatcher
+
+        self.background = BackgroundMatcher(self, budget, on_matched, monotonic=monotonic)
+        return self.background
+
+    def can_match(self) -> bool:
+        """Whether executions are matched to workflows by lookups here (v1.3.0, quirk Q1)."""
+        return self.index.mode is ListMode.ALL and bool(self.workflows)
+
+    def matching_progress(self) -> tuple[int, int] | None:
+        """(matched, listed) while executions wait for their workflow to be found, else None."""
+        index = self.index
+        unmatched = index.unmatched
+        if unmatched <= 0 or not self.can_match():
+            return None
+        total = len(index)
+        return max(0, total - unmatched), total
 
     @property
     def approvals_hidden(self) -> str | None:
@@ -480,7 +568,7 @@ class Overview:
         known = self.index.workflow_of.get(execution_id)
         if known is not None:
             return known
-        candidates = self._guess_order()
+        candidates = self.workflows_most_used_first()
         if not candidates:
             # Asked before the first cycle read the workflows (``--execution`` at start).
             candidates = [workflow.id for workflow in await self.client.all_workflows()]
@@ -559,21 +647,58 @@ class Overview:
                 raise  # the workflows failed too: nothing of this cycle got through
             failures.append(error)
         if self.index.mode is ListMode.ALL:
-            newest = [summary.id for summary in self.index.newest_first()]
-            # Paused executions first: the approvals inbox needs their workflow.
-            priority = self.index.paused() + newest
-            changed |= await self.index.resolve_workflows(
-                self.client, priority, self._guess_order(), self.resolve_per_cycle, failures
-            )
+            changed |= self.index.adopt(self.known_workflows, self.workflows)
+            if self.background is not None:
+                changed |= self.background.take_matched()
+                self.background.wake()
+                failures.extend(self.background.failures)
+            else:
+                newest = self.index.newest_ids()
+                # Paused executions first: the approvals inbox needs their workflow.
+                priority = self.index.paused() + newest
+                changed |= await self.index.resolve_workflows(
+                    self.client, priority, self.workflows_most_used_first(), self.resolve_per_cycle, failures
+                )
         fresh = await self.approvals.refresh(self.client, self.index, failures)
         hidden = tuple(h for h in (self.workflows_hidden, self.executions_hidden) if h)
         self.problems = hidden + tuple(workflow_problems) + self.index.problems + self.approvals.problems
+        complete = self._start_approvals_known or self._check_start_approvals()
+        if not complete:
+            # Already waiting at start, not news: held for the first complete update.
+            self._held_approvals.extend(fresh)
+            fresh = []
+        elif self._held_approvals:
+            fresh = self._held_approvals + fresh
+            self._held_approvals = []
         return OverviewUpdate(
             changed=frozenset(changed),
             fresh_approvals=tuple(fresh),
             problems=self.problems,
             failures=tuple(failures),
+            complete=complete,
         )
+
+    def _check_start_approvals(self) -> bool:
+        """Whether every execution paused when first listed has had its approvals read,
+        or cannot have (matched to no workflow, lookup failed, no longer paused)."""
+        index = self.index
+        if self._paused_at_start is None:
+            self._paused_at_start = set(index.paused())
+        background = self.background
+        if background is not None and self.can_match():
+            for execution_id in self._paused_at_start:
+                summary = index.by_id.get(execution_id)
+                if summary is None or summary.status is not ExecutionStatus.PAUSED:
+                    continue
+                if execution_id in index.workflow_of:
+                    if execution_id in self.approvals.asked or self.approvals.hidden:
+                        continue
+                    return False  # matched after this cycle asked for approvals: next cycle
+                if execution_id not in index.orphans and execution_id not in background.tried:
+                    return False
+        self._start_approvals_known = True
+        self._paused_at_start = None
+        return True
 
     async def _read_executions(self, failures: list[FlowSynxError], progress: Callable[[set[str]], None]) -> set[str]:
         """Read the execution lists the way this server lists them, finding out how first."""
@@ -613,7 +738,8 @@ class Overview:
             return ListMode.BY_WORKFLOW
         return ListMode.ALL if probe.total_count > 0 or probe.problems else ListMode.UNKNOWN
 
-    def _guess_order(self) -> list[str]:
+    def workflows_most_used_first(self) -> list[str]:
+        """Workflow ids to try for an execution: those with the most known runs first."""
         counts = Counter(self.index.workflow_of.values())
         known = [wid for wid, _ in counts.most_common() if wid in self.workflows]
         return known + [wid for wid in self.workflows if wid not in counts]

@@ -36,3 +36,14 @@ class ServerStatus:
     connection: ConnectionState = field(default_factory=ConnectionState)
     approvals_waiting: int = 0
     badges: tuple[str, ...] = ()
+    #: (matched, listed) executions while their workflows are still being looked up in
+    #: the background (FlowSynx v1.3.0, quirk Q1); None when every one is matched.
+    matching: tuple[int, int] | None = None
+
+    @property
+    def matching_text(self) -> str:
+        """What the header says about that progress: "matched 2,345 of 10,005", or ""."""
+        if self.matching is None:
+            return ""
+        matched, listed = self.matching
+        return f"matched {matched:,} of {listed:,}"

@@ -134,6 +134,30 @@ async def test_paused_executions_are_matched_first_and_their_approvals_shown(emu
     assert others_before <= 4, others_before
 
 
+async def test_rows_on_screen_are_matched_before_the_rest(emulator_server) -> None:
+    from flowsynx_tui.screens.executions import ExecutionsScreen
+
+    server, population = big_server(emulator_server, workflows=20, finished=200, paused=0)
+    app = make_app(server.url, refresh=0.5, background_rate=20.0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 200, timeout=30, what="every execution listed")
+        await pilot.press("G")  # the oldest: newest-first matching would reach them last
+        index = app.services.overview.index
+        await wait_for(pilot, lambda: table.keys[-1] in app.services.overview.wanted_first, what="the shown rows asked for")
+        shown = list(app.services.overview.wanted_first)
+        await wait_for(
+            pilot,
+            lambda: all(key in index.workflow_of for key in shown),
+            timeout=60,
+            what="the rows on screen matched",
+        )
+        assert all(index.workflow_of[key] == population.workflow_of[key] for key in shown)
+        assert index.unmatched > 100, "the rest waited"
+
+
 # -- (c) the cache: a second start probes only what it has not seen -------------------------------
 
 

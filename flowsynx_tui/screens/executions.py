@@ -88,6 +88,16 @@ class ExecutionsScreen(FilterableScreen):
         if self.select is not None and table.select_key(self.select):
             self.select = None
         self._update_title(len(rows))
+        self._match_shown_rows_first(table)
+
+    def _match_shown_rows_first(self, table: KeyedTable) -> None:
+        """Rows on screen are matched to their workflows before the rest (after the paused
+        ones): on a big server the background lookups take hours, newest first."""
+        top = round(table.scroll_y)
+        self.services.overview.wanted_first = table.keys[top : top + table.scrollable_content_region.height]
+
+    def on_screen_suspend(self) -> None:
+        self.services.overview.wanted_first = []
 
     def _cells(
         self,

@@ -146,7 +146,9 @@ async def test_rows_on_screen_are_matched_before_the_rest(emulator_server) -> No
         await wait_for(pilot, lambda: table.row_count == 200, timeout=30, what="every execution listed")
         await pilot.press("G")  # the oldest: newest-first matching would reach them last
         index = app.services.overview.index
-        await wait_for(pilot, lambda: table.keys[-1] in app.services.overview.wanted_first, what="the shown rows asked for")
+        await wait_for(
+            pilot, lambda: table.keys[-1] in app.services.overview.wanted_first, what="the shown rows asked for"
+        )
         shown = list(app.services.overview.wanted_first)
         await wait_for(
             pilot,

@@ -290,8 +290,12 @@ async def test_the_sort_survives_refreshes_and_new_rows(emulator_server) -> None
         table.move_cursor(row=20)
         chosen = table.selected_key
         started = server.emulator.start_execution(NIGHTLY)
-        await wait_for(pilot, lambda: table.row_count == 28 and cell(table, started, "workflow"),
-                       what="the new execution")
+        # Listed at once, its workflow shown once the background matcher has looked it up.
+        await wait_for(
+            pilot,
+            lambda: table.row_count == 28 and cell(table, started, "workflow") == "nightly-csv-export",
+            what="the new execution, matched to its workflow",
+        )
         assert table.sort_column == "workflow" and "Workflow ▲" in header_line(app, "Execution")
         names = [cell(table, key, "workflow").casefold() for key in table.keys]
         assert names == sorted(names)

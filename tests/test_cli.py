@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -135,17 +134,32 @@ def test_emulator_help_names_fidelity_and_execution_list() -> None:
         assert text in result.stdout
 
 
-def test_emulator_flags_reach_the_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
-    import flowsynx_tui.emulator
-
-    calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(flowsynx_tui.emulator, "run_emulator", lambda **kwargs: calls.append(kwargs))
-    assert main(["emulator"]) == 0
-    assert main(["emulator", "--fidelity", "friendly", "--execution-list", "by-workflow"]) == 0
-    assert [(call["fidelity"], call["execution_list"]) for call in calls] == [
-        ("real", "all"),
-        ("friendly", "by-workflow"),
-    ]
+def test_emulator_flags_reach_the_emulator() -> None:
+    """End to end: the flags change what the emulator serves, not only its banner."""
+    command = [sys.executable, "-m", "flowsynx_tui", "emulator", "--port", "0"]
+    command += ["--fidelity", "friendly", "--execution-list", "by-workflow"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        assert "fidelity friendly, execution list by-workflow" in banner, banner
+        match = re.search(r"on (http://127\.0\.0\.1:\d+) ", banner)
+        assert match, banner
+        workflows = httpx.get(f"{match[1]}/workflows", timeout=10).json()["data"]
+        listed = {
+            workflow["id"]: httpx.get(f"{match[1]}/workflows/{workflow['id']}/executions", timeout=10).json()["data"]
+            for workflow in workflows
+        }
+        # Filtering by workflow (the seed page's reading, not v1.3.0's): each workflow lists its
+        # own runs, none twice, and a workflow id that is no workflow's is not found.
+        ids = [execution["id"] for runs in listed.values() for execution in runs]
+        assert len(ids) == len(set(ids)) == 27
+        assert all(len(runs) < 27 for runs in listed.values())
+        nobody = "0b4c8ed0-0000-4000-8000-000000000000"
+        assert httpx.get(f"{match[1]}/workflows/{nobody}/executions", timeout=10).status_code == 404
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
 
 
 def test_demo_keeps_the_friendly_profile() -> None:

@@ -31,22 +31,19 @@ does not count); the child reports its RSS after everything is loaded and its pe
 
 from __future__ import annotations
 
-import json
 import os
 import resource
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 from benchmarks import Result, benchmark
+from benchmarks.processes import run_json_driver
 from flowsynx_tui.config import DEFAULT_REFRESH
 from flowsynx_tui.emulator import Emulator, EmulatorServer
 from flowsynx_tui.emulator.bulk import add_log_lines, populate
 
-ROOT = Path(__file__).resolve().parent.parent
 RATE = 5_000
 TICK = 0.01
 GOAL_RSS_MB = 250.0
@@ -264,18 +261,8 @@ def memory(quick: bool) -> list[Result]:
     with EmulatorServer(emulator) as server, tempfile.TemporaryDirectory(prefix="bench-memory-") as folder:
         script = Path(folder) / "memory_driver.py"
         script.write_text(MEMORY_DRIVER, encoding="utf-8")
-        completed = subprocess.run(
-            [sys.executable, str(script), server.url, population.workflow_of[execution_id], execution_id,
-             str(lines), str(timeout)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout + 60,
-            check=False,
-        )
-    if completed.returncode != 0 or not completed.stdout.strip():
-        raise RuntimeError(f"memory driver failed ({completed.returncode}): {completed.stderr[-2000:]}")
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
+        args = (server.url, population.workflow_of[execution_id], execution_id, str(lines), str(timeout))
+        report = run_json_driver(script, *args, timeout=timeout + 60, what="memory")
     label = f"{lines // 1_000_000}m" if lines >= 1_000_000 else f"{lines // 1000}k"
     name = f"follow.memory.{label}"
     return [

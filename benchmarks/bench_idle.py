@@ -16,24 +16,16 @@ reported against the clock app without a goal.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import pty
-import struct
-import subprocess
-import sys
 import tempfile
-import termios
 import threading
 import time
 from pathlib import Path
 
 from benchmarks import Result, benchmark
-from benchmarks.bench_startup import ROOT, EmulatorProcess
+from benchmarks.processes import EmulatorProcess, on_pty
 
 ROWS, COLUMNS = 24, 80
 SETTLE = 12.0  # past the start-up toasts (an approval waiting), whose removal repaints all
-TIMEOUT = 60.0
 
 DRIVER = """
 import os, sys, time
@@ -124,49 +116,15 @@ STILL = {"workflows", "execution_finished", "approvals"}
 
 def idle_bytes_per_second(script: Path, seconds: float, *args: str) -> float:
     """Bytes per second ``python script args`` writes to its terminal once it says it is ready."""
-    read_end, write_end = os.pipe()
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-    env = dict(os.environ, BENCH_FD=str(write_end), TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS))
-    env.pop("TEXTUAL", None)
     written = [0]
     lock = threading.Lock()
 
-    def drain() -> None:
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            with lock:
-                written[0] += len(chunk)
+    def count(chunk: bytes) -> None:
+        with lock:
+            written[0] += len(chunk)
 
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    process = subprocess.Popen(
-        [sys.executable, str(script), *args],
-        cwd=ROOT,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        pass_fds=(write_end,),
-        env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
-    os.close(write_end)
-    try:
-        ready = b""
-        deadline = time.monotonic() + TIMEOUT
-        while not ready.endswith(b"\n"):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{script.name} was not ready within {TIMEOUT}s")
-            chunk = os.read(read_end, 64)
-            if not chunk:
-                raise RuntimeError(f"{script.name} exited before it was ready (exit {process.wait()})")
-            ready += chunk
+    with on_pty(script, *args, rows=ROWS, columns=COLUMNS, output=count) as run:
+        run.report()
         with lock:
             start = written[0]
         began = time.monotonic()
@@ -174,12 +132,6 @@ def idle_bytes_per_second(script: Path, seconds: float, *args: str) -> float:
         with lock:
             end = written[0]
         return (end - start) / (time.monotonic() - began)
-    finally:
-        process.kill()
-        process.wait()
-        os.close(read_end)
-        reader.join(2.0)
-        os.close(master)
 
 
 @benchmark("idle.bytes_per_second")

@@ -58,8 +58,6 @@ import inspect
 import json
 import math
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -67,6 +65,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks import Result, benchmark
+from benchmarks.processes import run_json_driver
 from flowsynx_tui.api import FlowSynxClient
 from flowsynx_tui.emulator import Emulator, EmulatorServer, RecordedRequest
 from flowsynx_tui.emulator.bulk import Population, add_log_lines, populate
@@ -346,7 +345,6 @@ async def detail_finished(quick: bool) -> list[Result]:
 
 # -- the app's first minutes on a big server ----------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
 GOAL_CPU_PERCENT = 25.0
 
 #: Runs in a process of its own: the app headless, as the dashboard starts (default refresh
@@ -396,17 +394,8 @@ asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]),
 def _run_app_process(
     script: Path, url: str, cache_dir: Path, seconds: float, paused: int, rate: float
 ) -> dict[str, float]:
-    completed = subprocess.run(
-        [sys.executable, str(script), url, str(cache_dir), str(seconds), str(paused), str(rate)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=seconds + 120,
-        check=False,
-    )
-    if completed.returncode != 0 or not completed.stdout.strip():
-        raise RuntimeError(f"big-server driver failed ({completed.returncode}): {completed.stderr[-2000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    args = (url, str(cache_dir), str(seconds), str(paused), str(rate))
+    return run_json_driver(script, *args, timeout=seconds + 120, what="big-server")
 
 
 def _details_probes(requests: Sequence[RecordedRequest], start: float, end: float) -> list[tuple[float, str | None]]:

@@ -21,27 +21,15 @@ median is reported; goal: within 2x.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import pty
-import socket
 import statistics
-import struct
-import subprocess
-import sys
 import tempfile
-import termios
-import threading
 import time
 from pathlib import Path
 
-import httpx
-
 from benchmarks import Result, benchmark
+from benchmarks.processes import TIMEOUT, EmulatorProcess, on_pty
 
-ROOT = Path(__file__).resolve().parent.parent
 ROWS, COLUMNS = 40, 120
-TIMEOUT = 60.0
 
 FLOWSYNX_DRIVER = """
 import os, sys, time
@@ -114,102 +102,13 @@ os.write(int(os.environ["BENCH_FD"]), f"{time.monotonic():.6f}\\n".encode())
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class EmulatorProcess:
-    """``flowsynx-tui emulator`` in a child process (its own GIL), serving the seeded demo data."""
-
-    def __init__(self, *options: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.options = options
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> EmulatorProcess:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flowsynx_tui", "emulator", "--port", str(self.port), *self.options],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                if httpx.get(f"{self.url}/version", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("emulator process did not start")
-            time.sleep(0.05)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 def run_on_pty(script: Path, *args: str) -> float:
     """Seconds from spawning ``python script args`` on a fresh pty to the time it reports."""
-    read_end, write_end = os.pipe()
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-    env = dict(os.environ, BENCH_FD=str(write_end), TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS))
-    env.pop("TEXTUAL", None)
-    drained = threading.Event()
-
-    def drain() -> None:
-        while True:
-            try:
-                if not os.read(master, 65536):
-                    break
-            except OSError:
-                break
-        drained.set()
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, str(script), *args],
-        cwd=ROOT,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        pass_fds=(write_end,),
-        env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
-    os.close(write_end)
-    try:
-        ready = b""
-        deadline = time.monotonic() + TIMEOUT
-        while not ready.endswith(b"\n"):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{script.name} reported nothing within {TIMEOUT}s")
-            chunk = os.read(read_end, 64)
-            if not chunk:
-                raise RuntimeError(f"{script.name} exited without reporting (exit {process.wait()})")
-            ready += chunk
-        reported = float(ready.decode().strip())
-        process.wait(TIMEOUT)
-        return reported - started
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        os.close(read_end)
-        drained.wait(2.0)
-        os.close(master)
+    with on_pty(script, *args, rows=ROWS, columns=COLUMNS) as run:
+        reported = float(run.report())
+        run.process.wait(TIMEOUT)
+    return reported - started
 
 
 @benchmark("startup.first_rows")

@@ -13,6 +13,7 @@ from .clock import Clock, format_utc
 from .definition import parse_definition, split_envelope
 from .engine import Engine
 from .faults import Faults
+from .hub import Hub
 from .fidelity import ALL, FRIENDLY, Profile, check_execution_list
 from .ids import IdSource
 from .middleware import ASGIApp, FaultInjector, Recorder, RequestLog
@@ -65,6 +66,8 @@ class Emulator:
             self.store, self.clock, self.ids, time_scale=time_scale, workers=workers, frozen=frozen, profile=self.profile
         )
         self.faults = faults if faults is not None else Faults()
+        self.hub = Hub(self.authenticator, lambda: self.faults)
+        self.engine.events = self.hub.publish
         self.requests = RequestLog()
         if seed:
             seed_store(self.store, self.admin.id, self.clock.base_ticks, self.profile)

@@ -24,11 +24,13 @@ import asyncio
 import copy
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from . import logtext
-from .clock import TICKS_PER_SECOND, Clock
+from .clock import TICKS_PER_SECOND, Clock, format_store, format_utc
 from .definition import ABORT, SKIP, TaskSpec, WorkflowSpec, parse_definition
 from .fidelity import FRIENDLY_PROFILE, SYSTEM_USER_ID, Profile
 from .ids import IdSource
@@ -113,6 +115,9 @@ class Engine:
         # The server's cancellation registry, (user id, workflow id, execution id); ``real`` only.
         self._registry: set[tuple[str, str, str]] = set()
         self._stopped = False
+        #: Where status changes go as hub events: ``(owner user id, event name, payload)``
+        #: (``Hub.publish``). The server sends these and no others (reference 9.6).
+        self.events: Callable[[str, str, dict[str, Any]], None] = lambda _user, _target, _payload: None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -216,6 +221,8 @@ class Engine:
             TaskRecord(self._ids.new(), task.name, workflow.id, execution.id) for task in spec.tasks
         ]
         self._store.add_execution(execution, rows)
+        # Built from the clock, not read back from the store: this one stamp ends in Z.
+        self._publish_execution(execution, f"WorkflowExecutionUpdated-{workflow.id}", start_utc=True)
         self.enqueue(execution.id)
         return execution
 
@@ -312,6 +319,7 @@ class Engine:
             return
         if execution.status == PENDING:
             self._store.set_status(execution, RUNNING)
+            self._publish_execution(execution)
             self._write(execution, None, logtext.execution_started(execution.id, execution.workflow_id))
         elif execution.status != RUNNING and not self._interrupted_resume(execution):
             return
@@ -395,6 +403,7 @@ class Engine:
                 logtext.paused_for_approval(execution.workflow_id, gate.name),
             )
             self._store.set_status(execution, PAUSED, end=now)
+        self._publish_execution(execution)
         return PAUSED
 
     def _finish(self, execution: ExecutionRecord, rows: dict[str, TaskRecord], run: _Run) -> str:
@@ -404,7 +413,8 @@ class Engine:
             status, line = conclusion(execution.id, rows, run.cancel_requested)
             self._write(execution, None, line)
             self._store.set_status(execution, status, end=self._clock.now())
-            return status
+        self._publish_execution(execution)
+        return status
 
     async def _run_batch(
         self,
@@ -535,6 +545,30 @@ class Engine:
             if end is not None:
                 row.end = end
             self._store.changed.notify_all()
+        execution = self._store.execution(None, row.execution_id)
+        if execution is not None:
+            self.events(
+                execution.user_id,
+                f"WorkflowTaskExecutionUpdated-{row.workflow_id}-{row.execution_id}",
+                {
+                    "workflowId": row.workflow_id,
+                    "executionId": row.execution_id,
+                    "taskId": row.id,
+                    "taskName": row.name,
+                    "status": status,
+                },
+            )
+
+    def _publish_execution(self, execution: ExecutionRecord, target: str = "WorkflowExecutionUpdated", *, start_utc: bool = False) -> None:
+        """An execution's status as the server's hub sends it: ``executionEnd`` only once set
+        (not on Running), stamped from the clock (``Z``), the start as read back (no offset)."""
+        trim = self.profile.trim_timestamps
+        payload: dict[str, Any] = {"workflowId": execution.workflow_id, "executionId": execution.id}
+        payload["executionStart"] = (format_utc if start_utc else format_store)(execution.start, trim)
+        if execution.status in (PAUSED, COMPLETED, FAILED) and execution.end is not None:
+            payload["executionEnd"] = format_utc(execution.end, trim)
+        payload["status"] = execution.status
+        self.events(execution.user_id, target, payload)
 
     def _log_user(self, execution: ExecutionRecord, user_id: str | None) -> str:
         if not self.profile.system_logs:

@@ -19,6 +19,11 @@ What each switch does to a request:
 * ``only``: the faults above hit only requests whose path matches this regular expression
   (e.g. ``only=/approvals``, ``only=/executions$`` for the list alone), so one kind of
   request can fail while the rest answer.
+* ``hub``: ``on`` (default); ``missing``: the SignalR hub answers 404 (negotiate and upgrade),
+  as a v1.2.x server; ``blocked``: negotiate answers, the WebSocket upgrade is refused, as
+  behind a proxy that does not pass WebSockets.
+* ``hub_drop_rate``: before each message the hub sends (event or ping), cut the connection
+  with this probability, without a close message.
 * ``token_expires_after_requests`` / ``token_expires_after_seconds``: after that many
   authenticated requests / seconds every authenticated request gets 401, as if the session
   expired, until ``reset_token()`` or a new ``Emulator.issue_token``. Anonymous routes
@@ -57,6 +62,8 @@ class Faults:
     malformed_rate: float = 0.0
     wrong_types_rate: float = 0.0
     only: str = ""
+    hub: str = "on"
+    hub_drop_rate: float = 0.0
     token_expires_after_requests: int | None = None
     token_expires_after_seconds: float | None = None
     seed: int | None = None
@@ -93,6 +100,7 @@ class Faults:
             f"{f.name}={getattr(self, f.name)}"
             for f in fields(self)
             if not f.name.startswith("_") and f.name != "seed" and getattr(self, f.name)
+            and not (f.name == "hub" and self.hub == "on")
         ]
         return ", ".join(active) if active else "none"
 
@@ -132,7 +140,14 @@ class Faults:
             self._token_since = time.monotonic()
 
 
+HUB_MODES = ("on", "missing", "blocked")
+
+
 def _convert(name: str, raw: str) -> Any:
+    if name == "hub":
+        if raw.lower() not in HUB_MODES:
+            raise ValueError(f"fault hub is one of {', '.join(HUB_MODES)}, got {raw!r}")
+        return raw.lower()
     if name == "only":
         try:
             re.compile(raw)

@@ -62,6 +62,8 @@ _INT32 = re.compile(r"^\s*[+-]?\d+\s*$")
 
 ANONYMOUS = "anonymous"
 IDENTIFIED = "identified"
+#: Any signed-in user, refused with the framework's empty 401 (the SignalR hub's negotiate).
+AUTHENTICATED = "authenticated"
 WORKFLOW_ROLES = ("admin", "workflows")
 EXECUTION_ROLES = ("admin", "executions")
 APPROVAL_ROLES = ("admin", "approvals")
@@ -129,6 +131,10 @@ class Api:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
+        if scope["type"] == "websocket":
+            self.engine.attach_lazily()
+            await self.emu.hub.serve(scope, receive, send)
+            return
         if scope["type"] != "http":
             return
         self.engine.attach_lazily()
@@ -143,6 +149,7 @@ class Api:
                 self.engine.attach()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.emu.hub.close_all()
                 await self.engine.detach()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -183,7 +190,7 @@ class Api:
                 return pascal_error(401, f"[FSX1550] {message}", self.now_utc())
             return empty_response(401, {"www-authenticate": challenge} if challenge else None)
         legacy = self.profile.legacy_workflow_role
-        if route.access != IDENTIFIED and not has_any_role(user, route.access, legacy):
+        if route.access not in (IDENTIFIED, AUTHENTICATED) and not has_any_role(user, route.access, legacy):
             return empty_response(403)
         return None
 
@@ -605,6 +612,17 @@ async def version(api: Api, call: Call) -> Response:
     return api.ok({"version": api.emu.version})
 
 
+async def negotiate(api: Api, call: Call) -> Response:
+    hub = api.emu.hub
+    if hub.missing():
+        return empty_response(404)
+    try:
+        version = int(call.request.query_params.get("negotiateVersion", "0"))
+    except ValueError:
+        version = 0
+    return json_response(hub.negotiate(call.user, version))
+
+
 async def health(api: Api, call: Call) -> Response:
     if not api.emu.health_check:
         return empty_response(404)
@@ -645,4 +663,5 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "metrics", metrics, IDENTIFIED),
     _route("GET", "version", version, ANONYMOUS),
     _route("GET", "health", health, ANONYMOUS),
+    _route("POST", "hubs/workflowExecutions/negotiate", negotiate, AUTHENTICATED),
 )

@@ -24,10 +24,16 @@ _STOP_TIMEOUT = 10.0
 
 
 class _HideDeliberateDrops(logging.Filter):
-    """uvicorn logs every exception escaping the app; dropped connections are on purpose."""
+    """uvicorn logs every exception escaping the app; dropped connections are on purpose.
+
+    It also logs an error for every WebSocket upgrade refused with an HTTP status (the hub's
+    401/403/404), though the ASGI denial response it sent was complete: not an error here.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
+        if record.getMessage() == "ASGI callable returned without completing handshake.":
+            return False
         return not isinstance(error, DroppedConnection)
 
 

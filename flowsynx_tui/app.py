@@ -157,6 +157,7 @@ class FlowSynxApp(App[None]):
         services.poller.subscribe(services.overview_job, self)
         services.poller.subscribe(services.server_job, self)
         services.poller.start()
+        services.live.start(self)
         if self.open_execution is not None:
             self.open_execution_by_id(self.open_execution)
 

@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_float,
         help="requests per second for what is not on screen, e.g. matching runs to workflows (default 20)",
     )
+    parser.add_argument(
+        "--no-live",
+        action="store_true",
+        help="do not listen to the server's live-update hub (SignalR); poll only",
+    )
     parser.add_argument("--ca-cert", metavar="PATH", help="CA bundle for a server with a private CA")
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (shown as a badge)")
     parser.add_argument("--demo", action="store_true", help="start the built-in emulator with demo data and open it")
@@ -197,6 +202,7 @@ def _settings(args: argparse.Namespace, url: str | None = None) -> Settings:
         refresh=args.refresh,
         read_only=args.read_only,
         background_rate=getattr(args, "background_rate", None),
+        live=False if getattr(args, "no_live", False) else None,
         ca_cert=args.ca_cert,
         insecure=args.insecure,
         config_path=args.config,
@@ -262,12 +268,14 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_dashboard(settings: Settings, *, demo: bool = False, execution: str | None = None) -> int:
+    from flowsynx_tui import gc_policy
     from flowsynx_tui.app import FlowSynxApp
 
     for warning in settings.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
     app = FlowSynxApp(settings, demo=demo, open_execution=execution)
     _exit_cleanly_on_signals(app)
+    gc_policy.settle()
     app.run()
     return app.return_code or 0
 

@@ -11,6 +11,7 @@ The config file is TOML in the platformdirs user config directory::
     refresh = 5.0
     read_only = true
     background_rate = 10.0      # requests/s for what is not on screen (default 20)
+    live = true                 # status changes from the server's hub (false: poll only)
 
     [profiles.local]
     url = "http://localhost:6262"
@@ -80,6 +81,8 @@ class Settings:
     #: Where the execution-to-workflow cache goes; None: ``FLOWSYNX_TUI_CACHE_DIR``, else
     #: the user cache directory.
     cache_dir: Path | None = None
+    #: Listen to the server's hub for status changes (``--no-live``: poll only).
+    live: bool = True
 
     @property
     def user_label(self) -> str:
@@ -149,6 +152,7 @@ def resolve_settings(
     refresh: float | None = None,
     read_only: bool | None = None,
     background_rate: float | None = None,
+    live: bool | None = None,
     ca_cert: str | None = None,
     insecure: bool = False,
     config_path: Path | None = None,
@@ -192,6 +196,9 @@ def resolve_settings(
     low, high = BACKGROUND_RATE_RANGE
     if isinstance(final_rate, bool) or not isinstance(final_rate, (int, float)) or not low <= final_rate <= high:
         raise ConfigError(f"background_rate must be a number of requests per second from {low:g} to {high:g}")
+    final_live = chosen.get("live", True) if live is None else live
+    if not isinstance(final_live, bool):
+        raise ConfigError(f"profile {name!r}: live must be true or false")
     keymap = data.get("keys", {})
     if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
         raise ConfigError('config file: [keys] maps binding ids to key strings, e.g. "app.quit" = "q"')
@@ -221,6 +228,7 @@ def resolve_settings(
         insecure=insecure,
         warnings=tuple(warnings),
         background_rate=float(final_rate),
+        live=final_live,
     )
 
 

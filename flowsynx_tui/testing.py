@@ -85,7 +85,10 @@ def make_app(
     forward_to_port: int | None = None,
     background_rate: float = DEFAULT_BACKGROUND_RATE,
     cache_dir: Path | None = None,
+    live: bool = False,
 ) -> FlowSynxApp:
+    """The app against ``url``. ``live`` is off unless asked: most tests are about what
+    polling reads, and ``forward_to_port`` carries HTTP only, not the hub's WebSocket."""
     settings = Settings(
         url=url,
         credentials=credentials,
@@ -95,6 +98,7 @@ def make_app(
         keymap=keymap or {},
         background_rate=background_rate,
         cache_dir=cache_dir or scratch_cache_dir(),
+        live=live,
     )
     clock = Clock.frozen_at(DEMO_NOW) if frozen_clock else None
     transport = PortForward(forward_to_port) if forward_to_port else None

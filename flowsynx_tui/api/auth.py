@@ -22,10 +22,15 @@ class BasicCredentials(httpx.Auth):
     password: str = field(repr=False)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self.authorization
+        yield request
+
+    @property
+    def authorization(self) -> str:
+        """The ``Authorization`` header's value (the hub's WebSocket sends it too)."""
         # The server compares the scheme word case-sensitively: it must be "Basic".
         pair = f"{self.username}:{self.password}".encode()
-        request.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        yield request
+        return "Basic " + base64.b64encode(pair).decode("ascii")
 
     @property
     def kind(self) -> str:
@@ -46,8 +51,12 @@ class BearerCredentials(httpx.Auth):
     token: str = field(repr=False)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self.token}"
+        request.headers["Authorization"] = self.authorization
         yield request
+
+    @property
+    def authorization(self) -> str:
+        return f"Bearer {self.token}"
 
     @property
     def kind(self) -> str:

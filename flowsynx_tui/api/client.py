@@ -114,6 +114,9 @@ class FlowSynxClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
+        self.verify = verify
+        #: Requests sent so far (retries included): what this client costs the server.
+        self.requests_sent = 0
         self.timeout = timeout
         self.approve_timeout = approve_timeout
         self.retries = retries
@@ -149,6 +152,12 @@ class FlowSynxClient:
     # ------------------------------------------------------------------ server
     async def version(self) -> VersionInfo:
         return self._one(await self._get("/version", roles=()), VersionInfo, "GET /version")
+
+    async def negotiate_hub(self) -> dict[str, Any]:
+        """The SignalR negotiation of the live-update hub (``api.hub``): sent once, not retried."""
+        return await self._send(
+            "POST", "/hubs/workflowExecutions/negotiate", params={"negotiateVersion": 1}, roles=ROLES_ANY_USER
+        )
 
     async def metrics(self) -> Metrics:
         return self._one(await self._get("/metrics", roles=ROLES_ANY_USER), Metrics, "GET /metrics")
@@ -292,6 +301,7 @@ class FlowSynxClient:
         timeout: float | None = None,
     ) -> dict[str, Any]:
         route = f"{method} {path}"
+        self.requests_sent += 1
         try:
             response = await self._http.request(
                 method, path, params=params, timeout=timeout if timeout is not None else self.timeout

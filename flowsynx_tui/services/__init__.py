@@ -6,6 +6,7 @@ the app and handed to every screen.
 - ``poller``: when requests run, one in flight per job, typed messages to subscribers;
 - ``actions``: start, cancel, approve, reject, sent once, reported by message;
 - ``status``: what the header shows; ``clock``: the one clock of the dashboard;
+- ``live``: the server's hub, pushing statuses while it is connected;
 - ``budget``: the pace of background requests (matching executions to workflows),
   ``workflow_cache``: what that matching learnt, kept across runs.
 """
@@ -24,9 +25,10 @@ from flowsynx_tui.messages import OverviewChanged, ServerInfoChanged
 from flowsynx_tui.services.actions import ActionRunner
 from flowsynx_tui.services.budget import RequestBudget
 from flowsynx_tui.services.clock import Clock
+from flowsynx_tui.services.live import LiveUpdates
 from flowsynx_tui.services.matching import BackgroundMatcher
 from flowsynx_tui.services.overview import Overview, OverviewUpdate
-from flowsynx_tui.services.poller import Host, PollJob, Poller
+from flowsynx_tui.services.poller import LIVE_SLOWDOWN, Host, PollJob, Poller
 from flowsynx_tui.services.status import ConnectionState, ServerStatus
 from flowsynx_tui.services.workflow_cache import WorkflowCache, cache_file, default_cache_dir
 from flowsynx_tui.services.watches import (
@@ -81,6 +83,7 @@ class Services:
     budget: RequestBudget
     matcher: BackgroundMatcher
     workflow_cache: WorkflowCache
+    live: LiveUpdates
 
     @classmethod
     def connect(
@@ -140,6 +143,14 @@ class Services:
                 poller.refresh("overview")  # their approvals, for the inbox, now
 
         matcher = overview.match_in_background(budget, matched, monotonic=clock.monotonic)
+
+        def pushed(execution_ids: set[str]) -> None:
+            # Hub events match executions to workflows for free (their workflow id).
+            status.matching = overview.matching_progress()
+            workflow_cache.save_soon(overview.index.workflow_of)
+            poller.publish("overview", OverviewUpdate(frozenset(execution_ids), complete=False))
+
+        live = LiveUpdates(client, overview, poller, status, enabled=settings.live, on_change=pushed)
         cache_loaded = False
 
         async def overview_cycle() -> OverviewUpdate:
@@ -181,16 +192,23 @@ class Services:
             overview=overview,
             actions=actions,
             log_retain_limit=log_retain_limit,
-            overview_job=PollJob(key="overview", fetch=overview_cycle, message=OverviewChanged),
+            # Live, the hub brings new runs and statuses; the slow pace catches what it
+            # never sends (approvals, rejects, workflow edits).
+            overview_job=PollJob(
+                key="overview", fetch=overview_cycle, message=OverviewChanged, live_slowdown=LIVE_SLOWDOWN
+            ),
             server_job=PollJob(
                 key="server",
                 fetch=server_info,
                 message=lambda _: ServerInfoChanged(),
                 interval=max(SERVER_INFO_INTERVAL, settings.refresh),
+                # Live, read again when an execution changes status (``LiveUpdates``).
+                live_slowdown=6.0,
             ),
             budget=budget,
             matcher=matcher,
             workflow_cache=workflow_cache,
+            live=live,
         )
 
     def watch_execution(self, workflow_id: str, execution_id: str) -> ExecutionWatch:
@@ -219,6 +237,7 @@ class Services:
 
     async def aclose(self) -> None:
         """At exit or a server switch: matching stops, what it learnt is saved."""
+        await self.live.stop()
         await self.matcher.aclose()
         await self.workflow_cache.aclose(self.overview.index.workflow_of)
         await self.client.aclose()

@@ -33,6 +33,7 @@ from flowsynx_tui.api import (
     PermissionDenied,
     WorkflowSummary,
 )
+from flowsynx_tui.api.hub import ExecutionEvent, HubEvent
 from flowsynx_tui.text import short_id, unique_prefixes
 
 if TYPE_CHECKING:
@@ -737,6 +738,40 @@ class Overview:
         except NotFound:
             return ListMode.BY_WORKFLOW
         return ListMode.ALL if probe.total_count > 0 or probe.problems else ListMode.UNKNOWN
+
+    def apply_event(self, event: HubEvent) -> set[str]:
+        """What the hub said, at once; returns the ids of executions that changed.
+
+        Every event names its workflow, so the execution is matched without a lookup. A new
+        execution goes on top; one the lists have not read yet otherwise waits for them.
+        Nothing here is final: the next read over REST has the last word.
+        """
+        index = self.index
+        if not index.loaded or event.workflow_id not in self.workflows:
+            return set()
+        execution_id = event.execution_id
+        changed: set[str] = set()
+        if execution_id in index.by_id and execution_id not in index.workflow_of:
+            index.workflow_of[execution_id] = event.workflow_id
+            changed.add(execution_id)
+        if not isinstance(event, ExecutionEvent):
+            return changed
+        known = index.by_id.get(execution_id)
+        if known is None:
+            if not event.created or (index.mode is not ListMode.ALL and event.workflow_id not in index.lists):
+                return changed
+            summary = ExecutionSummary(
+                id=execution_id, status=event.status, execution_start=event.execution_start, execution_end=event.execution_end
+            )
+            index.record(event.workflow_id, summary)
+            return changed | {execution_id}
+        if known.status == event.status:
+            return changed
+        update: dict[str, object] = {"status": event.status}
+        if event.execution_end is not None:
+            update["execution_end"] = event.execution_end
+        index.by_id[execution_id] = known.model_copy(update=update)
+        return changed | {execution_id}
 
     def workflows_most_used_first(self) -> list[str]:
         """Workflow ids to try for an execution: those with the most known runs first."""

@@ -11,6 +11,11 @@ succeeded. That is posted like any success (the good part is shown), the connect
 says what failed, and the job comes back at its normal pace: one failing request costs
 only its own part of a cycle. The connection indicator covers every job: it says "ok"
 only when none of them is failing.
+
+While the server's hub pushes status changes (``live``, see ``services.live``), a job polls
+``live_slowdown`` times less often: the hub says when to look (``refresh``), the slow pace
+catches what it never says (log lines, approvals, rejects, workflow edits). A job that
+``follows`` an execution gets its events first through ``apply``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ from flowsynx_tui.services.status import ConnectionState, ServerStatus
 
 MAX_BACKOFF = 30.0
 TICK = 0.1
+#: How much slower jobs whose news the hub brings poll while it is connected: what it never
+#: sends (a reject, a workflow edit) is then seen within a minute at the default pace.
+LIVE_SLOWDOWN = 30.0
 
 T = TypeVar("T")
 
@@ -63,6 +71,15 @@ class PollJob(Generic[T]):
     failed_at: float = 0.0
     next_due: float = 0.0
     runs: int = 0
+    #: How many times slower it polls while the hub is connected (1: the hub says nothing
+    #: of what this job reads, as of log lines).
+    live_slowdown: float | Callable[[], float] = 1.0
+    #: The execution whose hub events concern this job, and how one changes its payload
+    #: at once (None: nothing to show before the next read).
+    follows: str | None = None
+    apply: Callable[[Any], T | None] | None = None
+    #: Asked to poll again while a request was in flight: poll again when it ends.
+    again: bool = False
 
 
 class Poller:
@@ -79,6 +96,17 @@ class Poller:
         # with the same key (a screen left and reopened) waits for that answer first.
         self._leaving: dict[str, PollJob[Any]] = {}
         self._random = random.Random()
+        self.live = False
+
+    def set_live(self, live: bool) -> None:
+        """The hub connected (poll slower) or went away (back to the normal pace at once)."""
+        if live == self.live:
+            return
+        self.live = live
+        if not live:
+            now = self.clock.monotonic()
+            for job in self.jobs.values():
+                job.next_due = min(job.next_due, now + (job.interval or self.interval))
 
     @property
     def connection(self) -> ConnectionState:
@@ -145,6 +173,8 @@ class Poller:
         for job in list(self.jobs.values()):
             if key is None or job.key == key:
                 job.next_due = 0.0
+                # What is in flight may have been read before the change that asks for this.
+                job.again = job.in_flight
         self.tick()
 
     def retry_all(self) -> None:
@@ -178,6 +208,10 @@ class Poller:
         finally:
             job.in_flight = False
             job.runs += 1
+            if job.again:
+                job.again = False
+                if not job.failures:  # a failing job keeps its backoff
+                    job.next_due = 0.0
             if self._leaving.get(job.key) is job:
                 del self._leaving[job.key]
 
@@ -189,7 +223,9 @@ class Poller:
         now = self.clock.monotonic()
         job.failures = 0
         job.backoff = 0.0
-        job.next_due = now + (0.0 if job.behind() else (job.interval or self.interval))
+        slowdown = job.live_slowdown() if callable(job.live_slowdown) else job.live_slowdown
+        pace = (job.interval or self.interval) * (slowdown if self.live else 1.0)
+        job.next_due = now + (0.0 if job.behind() else pace)
         # Part of the run may have failed: the rest is fresh and the job keeps its pace,
         # but the header says what failed until a clean run.
         failures: tuple[FlowSynxError, ...] = getattr(payload, "failures", ())

@@ -39,6 +39,10 @@ class ServerStatus:
     #: (matched, listed) executions while their workflows are still being looked up in
     #: the background (FlowSynx v1.3.0, quirk Q1); None when every one is matched.
     matching: tuple[int, int] | None = None
+    #: How news arrives: "live" (the server's hub pushes statuses) or "polling"; and why
+    #: it is polling, when it is ("" while connecting).
+    updates: str = "polling"
+    updates_reason: str = ""
 
     @property
     def matching_text(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flowsynx_tui.api import (
     Approval,
@@ -25,7 +25,8 @@ from flowsynx_tui.api import (
     WorkflowDefinition,
 )
 from flowsynx_tui.messages import DefinitionLoaded, ExecutionChanged, LogsArrived, TaskChanged
-from flowsynx_tui.services.poller import PollJob
+from flowsynx_tui.api.hub import ExecutionEvent, HubEvent, TaskEvent
+from flowsynx_tui.services.poller import LIVE_SLOWDOWN, PollJob
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,44 @@ class ExecutionWatch:
         return f"execution:{self.execution_id}"
 
     def job(self) -> PollJob[ExecutionSnapshot]:
-        return PollJob(key=self.key, fetch=self.refresh, message=ExecutionChanged, done=lambda: self.snapshot.final)
+        return PollJob(
+            key=self.key,
+            fetch=self.refresh,
+            message=ExecutionChanged,
+            done=lambda: self.snapshot.final,
+            live_slowdown=self._live_slowdown,
+            follows=self.execution_id,
+            apply=self.apply_event,
+        )
+
+    def _live_slowdown(self) -> float:
+        # A paused run changes without an event (approved: it stays Paused; rejected: it
+        # fails silently): read it at the normal pace while it waits.
+        details = self.snapshot.details
+        return 1.0 if details is not None and details.status is ExecutionStatus.PAUSED else LIVE_SLOWDOWN
+
+    def apply_event(self, event: HubEvent) -> ExecutionSnapshot | None:
+        """A status the hub just sent, shown before the read it triggers brings the rest
+        (times, messages). Never makes the snapshot final: only a read says that."""
+        snapshot = self.snapshot
+        if snapshot.details is None or snapshot.final:
+            return None
+        if isinstance(event, ExecutionEvent):
+            details = snapshot.details
+            if details.status == event.status:
+                return None
+            end = event.execution_end or details.execution_end
+            self.snapshot = replace(snapshot, details=details.model_copy(update={"status": event.status, "execution_end": end}))
+            return self.snapshot
+        tasks = list(snapshot.tasks)
+        for index, task in enumerate(tasks):
+            if task.id == event.task_id:
+                if task.status == event.status:
+                    return None
+                tasks[index] = task.model_copy(update={"status": event.status})
+                self.snapshot = replace(snapshot, tasks=tuple(tasks))
+                return self.snapshot
+        return None
 
     async def refresh(self) -> ExecutionSnapshot:
         previous = self.snapshot
@@ -223,7 +261,29 @@ class TaskWatch:
         return f"task:{self.execution_id}:{self.task_name}"
 
     def job(self) -> PollJob[TaskSnapshot]:
-        return PollJob(key=self.key, fetch=self.refresh, message=TaskChanged, done=lambda: self.snapshot.final)
+        return PollJob(
+            key=self.key,
+            fetch=self.refresh,
+            message=TaskChanged,
+            done=lambda: self.snapshot.final,
+            live_slowdown=LIVE_SLOWDOWN,
+            follows=self.execution_id,
+            apply=self.apply_event,
+        )
+
+    def apply_event(self, event: HubEvent) -> TaskSnapshot | None:
+        """This task's status from the hub, shown before the read it triggers."""
+        snapshot = self.snapshot
+        details = snapshot.details
+        if isinstance(event, TaskEvent):
+            if details is None or event.task_id != self.task_id or details.status == event.status:
+                return None
+            self.snapshot = replace(snapshot, details=details.model_copy(update={"status": event.status}))
+            return self.snapshot
+        if snapshot.execution_status is not None and snapshot.execution_status != event.status:
+            self.snapshot = replace(snapshot, execution_status=event.status)
+            return self.snapshot
+        return None
 
     async def refresh(self) -> TaskSnapshot:
         client, workflow_id, execution_id = self.client, self.workflow_id, self.execution_id

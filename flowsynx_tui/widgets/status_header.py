@@ -42,6 +42,9 @@ def render_header(info: ServerStatus, now: float) -> Text:
         line.append(f" · v{one_line(info.version, 20)}")
     line.append("  ")
     line.append_text(connection_text(info.connection, now))
+    if info.connection.state == "ok":
+        # How news arrives; without colour the words say it.
+        line.append(" · live" if info.updates == "live" else " · polling", style="bold" if info.updates == "live" else "dim")
     for badge in info.badges:
         line.append("  ")
         line.append(f" {badge} ", style="reverse bold")

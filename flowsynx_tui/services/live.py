@@ -1,0 +1,173 @@
+"""Live updates from the server's hub, with polling as the floor under them.
+
+FlowSynx v1.3.0 pushes execution and task statuses over SignalR (``api.hub``). While the
+hub is connected the dashboard applies each event at once (the lists, an open execution's
+task tree, an open task) and asks for the read that brings the rest; the poll jobs slow
+down (``Poller.set_live``) but never stop, because the hub is silent about log lines,
+approvals, rejects and workflow edits, and replays nothing after a reconnect. So every
+(re)connect is followed by a full read over REST.
+
+When the hub cannot be reached the dashboard polls as before and says so ("polling" in the
+header): a server without a hub (v1.2.x) or a proxy that refuses WebSockets is asked again
+after a long pause, a dropped connection after a short one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from typing import Any
+
+from flowsynx_tui.api import AuthenticationRequired, FlowSynxClient, FlowSynxError
+from flowsynx_tui.api.hub import ExecutionEvent, HubConnection, HubEvent, HubUnavailable
+from flowsynx_tui.api.models import ExecutionStatus
+from flowsynx_tui.services.overview import Overview
+from flowsynx_tui.services.poller import Host, Poller
+from flowsynx_tui.services.status import ServerStatus
+
+LIVE, POLLING = "live", "polling"
+#: Pauses before asking again: a missing hub will not appear soon; a dropped one may be back.
+RETRY_MISSING = (60.0, 600.0)
+RETRY_DROPPED = (1.0, 60.0)
+#: Events that land together are shown together: at most one redraw per this many seconds.
+COALESCE = 0.05
+#: The header's counters (``/metrics``) are read again after a status change, at most this often.
+METRICS_EVERY = 5.0
+
+
+class LiveUpdates:
+    """One hub connection for one dashboard session; started by the app, stopped with it."""
+
+    def __init__(
+        self,
+        client: FlowSynxClient,
+        overview: Overview,
+        poller: Poller,
+        status: ServerStatus,
+        *,
+        enabled: bool,
+        on_change: Callable[[set[str]], None],
+    ) -> None:
+        self.client = client
+        self.overview = overview
+        self.poller = poller
+        self.status = status
+        self.enabled = enabled
+        self._on_change = on_change
+        self._random = random.Random()
+        self._pending: set[str] = set()
+        self._flush: asyncio.TimerHandle | None = None
+        self._stopped = False
+        self._connection: HubConnection | None = None
+        self._metrics_read = float("-inf")
+        #: Events applied, and connections made, in this session (for tests and the log).
+        self.events = 0
+        self.connects = 0
+        status.updates = POLLING
+        status.updates_reason = "" if enabled else "live updates off (--no-live)"
+
+    def start(self, host: Host) -> None:
+        if self.enabled:
+            host.run_worker(self._run(), group="live", exit_on_error=False)
+
+    async def stop(self) -> None:
+        self._stopped = True
+        if self._flush is not None:
+            self._flush.cancel()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+    async def _run(self) -> None:
+        dropped = missing = 0
+        while not self._stopped:
+            try:
+                connection = await HubConnection.open(self.client)
+            except HubUnavailable as error:
+                missing += 1
+                self._polling(error.message)
+                await self._pause(RETRY_MISSING, missing)
+                continue
+            except AuthenticationRequired as error:
+                # The poller's own requests fail too and ask for new credentials; try again
+                # at the slow pace until they work.
+                missing += 1
+                self._polling(error.message)
+                await self._pause(RETRY_DROPPED, missing + 4)
+                continue
+            except FlowSynxError as error:
+                dropped += 1
+                self._polling(error.message)
+                await self._pause(RETRY_DROPPED, dropped)
+                continue
+            if self._stopped:
+                await connection.close()
+                return
+            dropped = missing = 0
+            self._connection = connection
+            self.connects += 1
+            self.status.updates, self.status.updates_reason = LIVE, ""
+            self.poller.set_live(True)
+            # Nothing is replayed after a (re)connect: what changed meanwhile is read now.
+            self.poller.refresh()
+            try:
+                async for event in connection.events():
+                    self.apply(event)
+            except FlowSynxError as error:
+                self._polling(error.message)
+            finally:
+                self._connection = None
+                self.poller.set_live(False)
+                await connection.close()
+            dropped += 1
+            await self._pause(RETRY_DROPPED, dropped)
+
+    def _polling(self, reason: str) -> None:
+        self.status.updates, self.status.updates_reason = POLLING, reason
+        self.poller.set_live(False)
+
+    async def _pause(self, bounds: tuple[float, float], attempt: int) -> None:
+        low, high = bounds
+        delay = min(high, low * 2 ** max(0, attempt - 1))
+        await asyncio.sleep(self._random.uniform(delay * 0.8, delay * 1.2))
+
+    # ------------------------------------------------------------ applying events
+    def apply(self, event: HubEvent) -> None:
+        """One event, on the UI's loop: the lists and every job that follows its execution."""
+        self.events += 1
+        changed = self.overview.apply_event(event)
+        if changed:
+            self._pending |= changed
+            self._schedule_flush()
+        poller = self.poller
+        for job in list(poller.jobs.values()):
+            if job.follows != event.execution_id:
+                continue
+            apply: Any = job.apply
+            payload = apply(event) if apply is not None else None
+            if payload is not None:
+                poller.publish(job.key, payload)
+            poller.refresh(job.key)
+        summary = self.overview.index.by_id.get(event.execution_id)
+        if isinstance(event, ExecutionEvent):
+            if event.status is ExecutionStatus.PAUSED:
+                # The hub never says which approval waits: the overview reads it for the inbox.
+                poller.refresh("overview")
+            now = poller.clock.monotonic()
+            if now - self._metrics_read >= METRICS_EVERY:
+                self._metrics_read = now
+                poller.refresh("server")
+        elif summary is not None and summary.status is ExecutionStatus.PAUSED:
+            # A task of a paused run moves: its approval was decided (it stays Paused, Q5).
+            poller.refresh("overview")
+
+    def _schedule_flush(self) -> None:
+        if self._flush is None:
+            self._flush = asyncio.get_running_loop().call_later(COALESCE, self._flush_now)
+
+    def _flush_now(self) -> None:
+        self._flush = None
+        changed, self._pending = self._pending, set()
+        if changed:
+            self._on_change(changed)

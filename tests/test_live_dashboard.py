@@ -1,0 +1,171 @@
+"""Live updates in the dashboard (issue 12, section 1): what the hub pushes reaches the
+screen at once, polling slows down but goes on, and a missing or dropped hub falls back to
+polling and re-reads everything when it is back.
+
+Real HTTP and WebSockets against the emulator. The tests that prove an update came from the
+hub poll every 30 s (300 s while live), so polling cannot be what showed it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flowsynx_tui.emulator import EmulatorServer
+from flowsynx_tui.emulator.seed import workflow_id
+from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+from flowsynx_tui.screens.executions import ExecutionsScreen
+from flowsynx_tui.services.live import LIVE, POLLING
+from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
+
+CSV = workflow_id("nightly-csv-export")
+SLOW = 30.0
+DETAILS = re.compile(r"^/workflows/[0-9a-f-]{36}/executions/([0-9a-f-]{36})$")
+
+
+def details_reads(server: EmulatorServer, execution_id: str) -> int:
+    return sum(
+        1
+        for r in server.emulator.requests.snapshot()
+        if r.method == "GET" and (m := DETAILS.match(r.path.lower())) and m.group(1) == execution_id
+    )
+
+
+def requests_to(server: EmulatorServer, path: str, since: int = 0) -> int:
+    return sum(1 for r in server.emulator.requests.snapshot()[since:] if r.path.lower() == path)
+
+
+async def live_and_loaded(pilot, app) -> None:  # noqa: ANN001
+    status, overview = app.services.status, app.services.overview
+    await wait_for(
+        pilot,
+        lambda: status.updates == LIVE and overview.index.loaded and overview.index.unmatched == 0,
+        what="the hub connected and the lists read",
+    )
+    await pilot.pause(0.3)  # the read every connect asks for
+
+
+def row_of(app, execution_id: str) -> str:  # noqa: ANN001
+    label = execution_id[:8]
+    return next((line for line in screen_text(app).splitlines() if line.lstrip().startswith(label)), "")
+
+
+async def test_a_new_run_and_its_end_reach_the_list_from_the_hub(emulator_server) -> None:
+    server = emulator_server(seed=True, time_scale=0.3)
+    app = make_app(server.url, refresh=SLOW, live=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await live_and_loaded(pilot, app)
+        assert "● connected · live" in screen_text(app)
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        execution = server.emulator.start_execution(CSV)
+        await wait_for(pilot, lambda: "nightly-csv-export" in row_of(app, execution), 5, "the new run, with its workflow")
+        server.emulator.wait_for_status(execution, "Completed", timeout=20)
+        await wait_for(pilot, lambda: "Completed" in row_of(app, execution), 5, "the run shown Completed")
+        # Its workflow came with the event: no lookup through the details route.
+        assert details_reads(server, execution) == 0
+
+
+async def test_an_open_execution_follows_its_tasks_from_the_hub(emulator_server) -> None:
+    server = emulator_server(seed=True, time_scale=0.3)
+    emulator = server.emulator
+    app = make_app(server.url, refresh=SLOW, live=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await live_and_loaded(pilot, app)
+        execution = emulator.start_execution(CSV)
+        app.open_execution_by_id(execution)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        emulator.wait_for_status(execution, "Completed", timeout=20)
+        await wait_for(
+            pilot,
+            lambda: screen.watch.snapshot.final and all(t.status.value == "Completed" for t in screen.watch.snapshot.tasks),
+            5,
+            "every task shown Completed",
+        )
+        text = screen_text(app)
+        assert "✔ Completed" in text and "Running" not in text
+
+
+async def test_a_run_pausing_for_approval_reaches_the_inbox_at_once(emulator_server) -> None:
+    server = emulator_server(seed=True, time_scale=0.05)
+    app = make_app(server.url, refresh=SLOW, live=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await live_and_loaded(pilot, app)
+        status = app.services.status
+        waiting = status.approvals_waiting
+        execution = server.emulator.start_execution(workflow_id("invoice-approval"))
+        server.emulator.wait_for_status(execution, "Paused", timeout=20)
+        # The hub says only "Paused": the approval itself is read because of it.
+        await wait_for(pilot, lambda: status.approvals_waiting == waiting + 1, 5, "the new approval counted")
+        await wait_for(pilot, lambda: f"⚑ {waiting + 1} approvals waiting" in screen_text(app), 5, "the header")
+
+
+async def test_without_a_hub_it_polls_and_says_so(emulator_server) -> None:
+    server = emulator_server(seed=True, time_scale=0.3)
+    server.emulator.faults.hub = "missing"
+    app = make_app(server.url, refresh=0.3, live=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        status = app.services.status
+        await wait_for(pilot, lambda: "404" in status.updates_reason, what="the hub found missing")
+        assert status.updates == POLLING
+        await wait_for(pilot, lambda: "● connected · polling" in screen_text(app), what="the header saying polling")
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        execution = server.emulator.start_execution(CSV)
+        await wait_for(pilot, lambda: bool(row_of(app, execution)), 10, "the new run, by polling")
+
+
+async def test_a_dropped_hub_falls_back_and_rereads_what_it_missed(emulator_server) -> None:
+    server = emulator_server(seed=True, time_scale=0.3)
+    emulator = server.emulator
+    app = make_app(server.url, refresh=SLOW, live=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        live = app.services.live
+        await live_and_loaded(pilot, app)
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        emulator.faults.hub = "blocked"
+        emulator.hub.drop_all()
+        await wait_for(pilot, lambda: app.services.status.updates == POLLING, what="polling after the drop")
+        # Created while nobody listened: the hub will not replay it.
+        execution = emulator.start_execution(CSV)
+        await pilot.pause(0.5)
+        assert not row_of(app, execution)
+        emulator.faults.hub = "on"
+        await wait_for(pilot, lambda: live.connects == 2, 15, "the hub connected again")
+        await wait_for(pilot, lambda: bool(row_of(app, execution)), 5, "the missed run, read after the reconnect")
+
+
+async def test_polling_slows_down_while_live_and_no_live_never_asks_the_hub(emulator_server) -> None:
+    server = emulator_server(seed=True, time_scale=0.3)
+    counts = {}
+    for live in (True, False):
+        app = make_app(server.url, refresh=0.2, live=live)
+        async with app.run_test(size=(140, 40)) as pilot:
+            status, overview = app.services.status, app.services.overview
+            await wait_for(pilot, lambda: overview.index.loaded and (status.updates == LIVE or not live), what="ready")
+            await pilot.pause(0.5)
+            since = len(server.emulator.requests.snapshot())
+            await pilot.pause(3.0)
+            counts[live] = requests_to(server, "/workflows", since)
+    # 3 s at 0.2 s: ~15 overview cycles polling, one every 2 s live.
+    assert counts[False] >= 8
+    assert counts[True] <= 3
+    negotiations = requests_to(server, "/hubs/workflowexecutions/negotiate")
+    assert negotiations == 1  # the live app's only; the --no-live one never asked
+
+
+def test_live_from_profile_and_flag(tmp_path, capsys) -> None:  # noqa: ANN001
+    from flowsynx_tui.cli import build_parser, main
+    from flowsynx_tui.cli import _settings as settings_of
+    from flowsynx_tui.config import resolve_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('default_profile = "prod"\n[profiles.prod]\nurl = "http://localhost:6262"\nlive = false\n')
+    assert resolve_settings(config_path=config, environ={}).live is False
+    assert resolve_settings(config_path=tmp_path / "none.toml", environ={}).live is True
+    assert settings_of(build_parser().parse_args(["--no-live", "--config", str(tmp_path / "none.toml")])).live is False
+    config.write_text('default_profile = "prod"\n[profiles.prod]\nurl = "http://localhost:6262"\nlive = "no"\n')
+    assert main(["--config", str(config)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "live must be true or false" in lines[0], lines

@@ -56,6 +56,11 @@ CSS_PATH = files("flowsynx_tui.widgets.logview").joinpath("pane.tcss")
 SELECTION_ROWS = 100_000
 """Most rows a mouse selection copies (a drag to the end of a capped log is 200k lines)."""
 
+STRIP_CACHE = 128
+"""Lines whose rendered rows are kept: a few screens. Every cached row holds a dozen
+objects the garbage collector walks on each full pass, so a bigger cache (it was 1024)
+made the collector's pauses the longest stalls while following a busy log."""
+
 _LEVEL_STYLES = ("trace", "debug", "info", "warning", "error", "critical")
 
 
@@ -90,7 +95,7 @@ class LogLines(ScrollView, can_focus=True, inherit_bindings=False):
         super().__init__()
         self._model = model
         self._on_user_scroll = on_user_scroll
-        self._strips: LRUCache[int, list[Strip]] = LRUCache(1024)
+        self._strips: LRUCache[int, list[Strip]] = LRUCache(STRIP_CACHE)
         self._generation = -1
         self._styles: LineStyles | None = None
         self._programmatic = 0
@@ -485,7 +490,22 @@ class LogPane(Widget):
 
     def _sync_virtual_size(self) -> None:
         model = self._model
-        self._view.virtual_size = Size(model.virtual_width, model.layout.total_rows)
+        view = self._view
+        size = Size(model.virtual_width, model.layout.total_rows)
+        current = view.virtual_size
+        if size == current:
+            return
+        if size.width == current.width and size.height > current.height and view.size:
+            # The usual change while lines arrive: the log only grew taller. Setting the
+            # reactive would lay out the whole screen (``virtual_size`` is a layout
+            # reactive) up to 10 times a second, for nothing: the view's own size does
+            # not depend on it and its vertical scrollbar is always there (pane.tcss),
+            # so only that bar needs to learn the new length.
+            view.set_reactive(Widget.virtual_size, size)
+            view.vertical_scrollbar.window_virtual_size = size.height
+            view.refresh()
+        else:
+            view.virtual_size = size
 
     # -- layout changes keep the top line in place ----------------------------------------------
 
@@ -728,7 +748,9 @@ class LogPane(Widget):
     def _update_status(self) -> None:
         if self.is_mounted:
             width = self.content_size.width - self._status.styles.gutter.width
-            self._status.update(Text(fit_status(self._status_parts(), width), no_wrap=True, overflow="ellipsis"))
+            # One row of fixed height: a new text needs no layout of the screen.
+            text = Text(fit_status(self._status_parts(), width), no_wrap=True, overflow="ellipsis")
+            self._status.update(text, layout=False)
 
     def _status_text(self) -> str:
         return _join_status(part.text for part in self._status_parts())

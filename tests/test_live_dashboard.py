@@ -100,6 +100,35 @@ async def test_a_run_pausing_for_approval_reaches_the_inbox_at_once(emulator_ser
         await wait_for(pilot, lambda: f"⚑ {waiting + 1} approvals waiting" in screen_text(app), 5, "the header")
 
 
+async def test_a_paused_runs_log_waits_for_the_hub_and_wakes_on_its_events(emulator_server) -> None:
+    from flowsynx_tui.api import BasicCredentials, FlowSynxClient
+    from flowsynx_tui.widgets.logview import LogPane
+
+    server = emulator_server(seed=True, time_scale=0.05, auth="basic")
+    emulator = server.emulator
+    invoices = workflow_id("invoice-approval")
+    execution = emulator.start_execution(invoices)
+    emulator.wait_for_status(execution, "Paused", timeout=20)
+    app = make_app(server.url, refresh=0.2, live=True, credentials=BasicCredentials("admin", "admin"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await live_and_loaded(pilot, app)
+        app.open_execution_by_id(execution)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        pane = app.screen.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.line_count > 0, what="the log read once")
+        await pilot.pause(0.5)
+        logs = f"/workflows/{invoices}/executions/{execution}/logs"
+        since = len(emulator.requests.snapshot())
+        await pilot.pause(3.0)
+        # Nothing runs while it waits: not read every 0.2 s, as polling alone would.
+        assert requests_to(server, logs, since) <= 1
+        async with FlowSynxClient(server.url, credentials=BasicCredentials("operator", "operator")) as other:
+            approval = (await other.list_approvals(invoices, execution)).items[0]
+            await other.approve(invoices, execution, approval.id)
+        # Approved elsewhere: the hub's task events wake the log, whose new lines arrive.
+        await wait_for(pilot, lambda: any("Resuming workflow" in line for line in pane.visible_text()), 5, "the resumed run's lines")
+
+
 async def test_without_a_hub_it_polls_and_says_so(emulator_server) -> None:
     server = emulator_server(seed=True, time_scale=0.3)
     server.emulator.faults.hub = "missing"

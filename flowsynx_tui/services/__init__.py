@@ -230,9 +230,16 @@ class Services:
         label: str,
         *,
         execution_final: Callable[[], bool],
+        execution_quiet: Callable[[], bool] = lambda: False,
     ) -> LogSource:
         return LogSource(
-            self.client, workflow_id, execution_id, task_id, label, execution_final=execution_final
+            self.client,
+            workflow_id,
+            execution_id,
+            task_id,
+            label,
+            execution_final=execution_final,
+            execution_quiet=execution_quiet,
         )
 
     async def aclose(self) -> None:

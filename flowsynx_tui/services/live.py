@@ -145,7 +145,14 @@ class LiveUpdates:
             if job.follows != event.execution_id:
                 continue
             apply: Any = job.apply
-            payload = apply(event) if apply is not None else None
+            if apply is None:
+                # Nothing to show from the event itself: only a job that is slowed down now
+                # (a quiet run's log) needs waking; one at full pace reads soon anyway.
+                slowdown = job.live_slowdown() if callable(job.live_slowdown) else job.live_slowdown
+                if slowdown > 1:
+                    poller.refresh(job.key)
+                continue
+            payload = apply(event)
             if payload is not None:
                 poller.publish(job.key, payload)
             poller.refresh(job.key)

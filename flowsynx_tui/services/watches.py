@@ -22,6 +22,7 @@ from flowsynx_tui.api import (
     PermissionDenied,
     TaskExecution,
     TaskExecutionDetails,
+    TaskStatus,
     WorkflowDefinition,
 )
 from flowsynx_tui.messages import DefinitionLoaded, ExecutionChanged, LogsArrived, TaskChanged
@@ -51,10 +52,21 @@ class ExecutionWatch:
         self.workflow_id = workflow_id
         self.execution_id = execution_id
         self.snapshot = ExecutionSnapshot()
+        # Set by a task event: the next read needs the task list only (the execution's own
+        # status comes with execution events).
+        self._tasks_only = False
 
     @property
     def key(self) -> str:
         return f"execution:{self.execution_id}"
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing of this execution runs: queued, or paused with no task running."""
+        details = self.snapshot.details
+        if details is None or details.status not in (ExecutionStatus.PENDING, ExecutionStatus.PAUSED):
+            return False
+        return not any(task.status in (TaskStatus.RUNNING, TaskStatus.RETRYING) for task in self.snapshot.tasks)
 
     def job(self) -> PollJob[ExecutionSnapshot]:
         return PollJob(
@@ -80,12 +92,14 @@ class ExecutionWatch:
         if snapshot.details is None or snapshot.final:
             return None
         if isinstance(event, ExecutionEvent):
+            self._tasks_only = False  # the read it triggers must see the execution itself
             details = snapshot.details
             if details.status == event.status:
                 return None
             end = event.execution_end or details.execution_end
             self.snapshot = replace(snapshot, details=details.model_copy(update={"status": event.status, "execution_end": end}))
             return self.snapshot
+        self._tasks_only = True
         tasks = list(snapshot.tasks)
         for index, task in enumerate(tasks):
             if task.id == event.task_id:
@@ -99,8 +113,12 @@ class ExecutionWatch:
     async def refresh(self) -> ExecutionSnapshot:
         previous = self.snapshot
         failures: list[FlowSynxError] = []
+        tasks_only, self._tasks_only = self._tasks_only, False
         try:
-            details = await self.client.get_execution(self.workflow_id, self.execution_id)
+            if tasks_only and previous.details is not None and not previous.failures:
+                details = previous.details
+            else:
+                details = await self.client.get_execution(self.workflow_id, self.execution_id)
         except FlowSynxError as error:
             if previous.details is None:
                 raise
@@ -164,7 +182,9 @@ class LogSource:
     """Logs of an execution, or of one task of it, read incrementally.
 
     ``execution_final`` tells whether the execution was seen finished: logs read after
-    that are complete, so that read can be the last one.
+    that are complete, so that read can be the last one. ``execution_quiet`` whether nothing
+    of it runs (queued, or paused with no task running): while the hub is live such a log
+    is read only when the hub reports a change of its execution, or at the slow pace.
     """
 
     def __init__(
@@ -176,8 +196,10 @@ class LogSource:
         label: str = "",
         *,
         execution_final: Callable[[], bool] = lambda: False,
+        execution_quiet: Callable[[], bool] = lambda: False,
     ) -> None:
         self.workflow_id = workflow_id
+        self._execution_quiet = execution_quiet
         self.execution_id = execution_id
         self.task_id = task_id
         self.label = label
@@ -203,6 +225,8 @@ class LogSource:
             message=lambda batch: LogsArrived(batch.source, batch.entries, batch.complete),
             done=lambda: self.complete,
             behind=lambda: self.tail.behind,
+            live_slowdown=lambda: LIVE_SLOWDOWN if self._execution_quiet() else 1.0,
+            follows=self.execution_id,
         )
 
     async def poll(self) -> LogBatch:

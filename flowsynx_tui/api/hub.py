@@ -152,6 +152,8 @@ class HubConnection:
         self._socket = socket
         self.unreadable = 0
         self.received = 0
+        # What came after the handshake's answer in the same frame.
+        self._pending = ""
 
     @classmethod
     async def open(cls, client: FlowSynxClient, *, open_timeout: float = OPEN_TIMEOUT) -> HubConnection:
@@ -228,7 +230,7 @@ class HubConnection:
 
         socket = self._socket
         pinging = asyncio.create_task(self._ping())
-        buffered = getattr(self, "_pending", "")
+        buffered, self._pending = self._pending, ""
         try:
             while True:
                 records = buffered.split(RECORD_SEPARATOR)

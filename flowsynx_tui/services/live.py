@@ -64,6 +64,7 @@ class LiveUpdates:
         #: Events applied, and connections made, in this session (for tests and the log).
         self.events = 0
         self.connects = 0
+        self.failed_events = 0
         status.updates = POLLING
         status.updates_reason = "" if enabled else "live updates off (--no-live)"
 
@@ -84,6 +85,8 @@ class LiveUpdates:
         while not self._stopped:
             try:
                 connection = await HubConnection.open(self.client)
+            except asyncio.CancelledError:
+                raise
             except HubUnavailable as error:
                 missing += 1
                 self._polling(error.message)
@@ -96,9 +99,9 @@ class LiveUpdates:
                 self._polling(error.message)
                 await self._pause(RETRY_DROPPED, missing + 4)
                 continue
-            except FlowSynxError as error:
+            except Exception as error:  # noqa: BLE001 - FlowSynxError, or the socket library's own
                 dropped += 1
-                self._polling(error.message)
+                self._polling(error.message if isinstance(error, FlowSynxError) else f"the hub failed ({type(error).__name__})")
                 await self._pause(RETRY_DROPPED, dropped)
                 continue
             if self._stopped:
@@ -113,9 +116,14 @@ class LiveUpdates:
             self.poller.refresh()
             try:
                 async for event in connection.events():
-                    self.apply(event)
+                    try:
+                        self.apply(event)
+                    except Exception:  # noqa: BLE001 - one bad event must not end live updates
+                        self.failed_events += 1
             except FlowSynxError as error:
                 self._polling(error.message)
+            except Exception as error:  # noqa: BLE001 - the socket library's own surprises
+                self._polling(f"the hub connection failed ({type(error).__name__})")
             finally:
                 self._connection = None
                 self.poller.set_live(False)

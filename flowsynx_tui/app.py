@@ -11,17 +11,22 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from flowsynx_tui.api import Approval, BasicCredentials, Credentials, FlowSynxError, as_guid
-from flowsynx_tui.commands import JumpProvider
+from flowsynx_tui.api import (
+    Approval,
+    BasicCredentials,
+    Credentials,
+    FlowSynxError,
+    as_guid,
+)
 from flowsynx_tui.config import ConfigError, Settings, resolve_settings
 from flowsynx_tui.messages import (
     ActionFinished,
@@ -39,36 +44,69 @@ from flowsynx_tui.messages import (
     TaskView,
     WorkflowsView,
 )
-from flowsynx_tui.screens.approvals import ApprovalInbox
-from flowsynx_tui.screens.confirm import ConfirmDialog
-from flowsynx_tui.screens.definition import DefinitionScreen
-from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
-from flowsynx_tui.screens.executions import ExecutionsScreen
-from flowsynx_tui.screens.help import HelpScreen, help_rows
-from flowsynx_tui.screens.login import LoginDialog
-from flowsynx_tui.screens.task_details import TaskDetailsScreen
 from flowsynx_tui.screens.workflows import WorkflowsScreen
 from flowsynx_tui.services import Clock, Services
 from flowsynx_tui.text import lines, one_line
 
+if TYPE_CHECKING:
+    import httpx
+
+# Only the first screen is imported with the app; the others (the execution screen and its
+# log view are the biggest) when first opened, so the start does not wait for them.
+
+
+def _executions(services: Services, to: Any) -> Screen[None]:
+    from flowsynx_tui.screens.executions import ExecutionsScreen
+
+    return ExecutionsScreen(services, to.workflow_id, select=to.select_execution)
+
+
+def _execution(services: Services, to: Any) -> Screen[None]:
+    from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+
+    return ExecutionDetailScreen(
+        services, to.workflow_id, to.execution_id, select_task=to.select_task, task_logs=to.task_logs
+    )
+
+
+def _approvals(services: Services, _: Any) -> Screen[None]:
+    from flowsynx_tui.screens.approvals import ApprovalInbox
+
+    return ApprovalInbox(services)
+
+
+def _task(services: Services, to: Any) -> Screen[None]:
+    from flowsynx_tui.screens.task_details import TaskDetailsScreen
+
+    return TaskDetailsScreen(services, to.workflow_id, to.execution_id, to.task_name, task_id=to.task_id)
+
+
+def _definition(services: Services, to: Any) -> Screen[None]:
+    from flowsynx_tui.screens.definition import DefinitionScreen
+
+    return DefinitionScreen(services, to.workflow_id, execution_id=to.execution_id, task_name=to.task_name)
+
+
+def _is_executions_screen(screen: Screen[Any]) -> bool:
+    from flowsynx_tui.screens.executions import ExecutionsScreen
+
+    return isinstance(screen, ExecutionsScreen)
+
+
+def _jump_provider() -> type[Provider]:
+    from flowsynx_tui.commands import JumpProvider
+
+    return JumpProvider
+
+
 #: How each view is built: one entry per screen.
 SCREENS: dict[type, Callable[[Services, Destination], Screen[None]]] = {
     WorkflowsView: lambda services, _: WorkflowsScreen(services),
-    ExecutionsView: lambda services, to: ExecutionsScreen(
-        services, to.workflow_id, select=to.select_execution  # type: ignore[union-attr]
-    ),
-    ExecutionView: lambda services, to: ExecutionDetailScreen(
-        services, to.workflow_id, to.execution_id,  # type: ignore[union-attr]
-        select_task=to.select_task, task_logs=to.task_logs,  # type: ignore[union-attr]
-    ),
-    ApprovalsView: lambda services, _: ApprovalInbox(services),
-    TaskView: lambda services, to: TaskDetailsScreen(
-        services, to.workflow_id, to.execution_id, to.task_name, task_id=to.task_id  # type: ignore[union-attr]
-    ),
-    DefinitionView: lambda services, to: DefinitionScreen(
-        services, to.workflow_id,  # type: ignore[union-attr]
-        execution_id=to.execution_id, task_name=to.task_name,  # type: ignore[union-attr]
-    ),
+    ExecutionsView: _executions,
+    ExecutionView: _execution,
+    ApprovalsView: _approvals,
+    TaskView: _task,
+    DefinitionView: _definition,
 }
 
 
@@ -84,7 +122,7 @@ class Notice:
 class FlowSynxApp(App[None]):
     TITLE = "flowsynx-tui"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {JumpProvider}
+    COMMANDS = App.COMMANDS | {_jump_provider}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (150, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit_app", "Quit", id="app.quit"),
@@ -190,6 +228,8 @@ class FlowSynxApp(App[None]):
                 return
             self._connect(replace(settings, credentials=given))
 
+        from flowsynx_tui.screens.login import LoginDialog
+
         self._login_open = True
         reason = f"Sign in to {one_line(profile, 40)} ({one_line(settings.url, 80)})."
         self.push_screen(LoginDialog(reason, credentials, title="Sign in"), signed_in)
@@ -261,7 +301,7 @@ class FlowSynxApp(App[None]):
         started = outcome.started
         if started is not None and outcome.verb == "rerun":
             self.navigate(ExecutionView(started.workflow_id, started.execution_id))
-        elif started is not None and not isinstance(self.screen, ExecutionsScreen):
+        elif started is not None and not _is_executions_screen(self.screen):
             # The new run on top of its workflow's executions, with the cursor on it.
             self.navigate(ExecutionsView(started.workflow_id, select_execution=started.execution_id), top_level=True)
 
@@ -348,6 +388,8 @@ class FlowSynxApp(App[None]):
             services.status.user = credentials.who
             services.poller.retry_all()
 
+        from flowsynx_tui.screens.login import LoginDialog
+
         self.push_screen(LoginDialog(reason, services.client.credentials), done)
 
     def action_quit_app(self) -> None:
@@ -364,6 +406,8 @@ class FlowSynxApp(App[None]):
                 "It is not sent again either way."
             ),
         ]
+        from flowsynx_tui.screens.confirm import ConfirmDialog
+
         dialog = ConfirmDialog(Text("Quit with an action in flight?", style="bold"), lines, yes_label="Quit", danger=True)
 
         def answered(yes: bool | None) -> None:
@@ -374,6 +418,8 @@ class FlowSynxApp(App[None]):
         self.push_screen(dialog, answered)
 
     def action_help(self) -> None:
+        from flowsynx_tui.screens.help import HelpScreen, help_rows
+
         title = getattr(self.screen, "TITLE_TEXT", "") or "flowsynx-tui"
         self.push_screen(HelpScreen(title, help_rows(self.screen.active_bindings, self.get_key_display)))
 

@@ -1,5 +1,12 @@
 """FlowSynx REST API: typed async client, DTO models and errors. Never imports Textual."""
 
+import sys
+
+# On import, httpx also imports its command-line tool (click, pygments, rich's progress
+# bars: ~50 ms of the dashboard's start) unless that import fails, which httpx is written to
+# survive. Nothing here runs that tool.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
 from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
 from flowsynx_tui.api.client import FlowSynxClient, id_path, read_all_pages, read_newest
 from flowsynx_tui.api.errors import (

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -93,6 +94,17 @@ def id_path(method: str, template: str, **ids: object) -> str:
     return template.format(**checked)
 
 
+def _tls_for(base_url: str, verify: bool | str) -> bool | str | ssl.SSLContext:
+    """What httpx gets as ``verify``. A plain-HTTP server never gets a TLS handshake from
+    this client (every request goes to ``base_url``, redirects are not followed), yet
+    httpx's default context loads certifi's whole CA bundle: ~50 ms of every start. A
+    context without trust anchors still requires certificates, so any TLS would fail
+    rather than go unchecked."""
+    if verify is True and base_url.lower().startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return verify
+
+
 class FlowSynxClient:
     """Talks to one FlowSynx server.
 
@@ -125,7 +137,7 @@ class FlowSynxClient:
             base_url=self.base_url,
             auth=credentials,
             timeout=timeout,
-            verify=verify,
+            verify=_tls_for(self.base_url, verify),
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "flowsynx-tui"},
             follow_redirects=False,

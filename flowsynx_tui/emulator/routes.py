@@ -488,8 +488,9 @@ async def cancel_execution(api: Api, call: Call) -> Response:
 async def execution_logs(api: Api, call: Call) -> Response:
     workflow_id, execution_id = api.validated(call, "workflowId", "executionId")
     execution = _execution(api, call, workflow_id, execution_id)
-    logs = _readable_logs(api, call, api.store.logs(execution_id)) if execution is not None else []
-    return api.page(call, logs, _log_renderer(api))
+    with api.store.lock:  # the page is cut from the stored list, not from a copy of it
+        logs = _readable_logs(api, call, api.store.logs_view(execution_id)) if execution is not None else []
+        return api.page(call, logs, _log_renderer(api))
 
 
 # -- task executions ------------------------------------------------------------------------------------

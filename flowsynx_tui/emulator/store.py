@@ -181,6 +181,13 @@ class Store:
             data = self._executions.get(execution_id)
             return list(data.logs) if data else []
 
+    def logs_view(self, execution_id: str) -> list[LogRecord]:
+        """The stored list itself, not a copy: only while holding ``lock``, and read only.
+        A page of a long log is a slice of it; copying the million lines first cost more
+        than the page."""
+        data = self._executions.get(execution_id)
+        return data.logs if data else []
+
     def add_logs(self, execution_id: str, records: Iterable[LogRecord]) -> None:
         with self.lock:
             self._executions[execution_id].logs.extend(records)

@@ -6,7 +6,9 @@ and the rendered screen (``screen_text``)."""
 
 from __future__ import annotations
 
+import random
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from rich.text import Text
@@ -246,13 +248,8 @@ async def test_a_header_click_sorts_by_that_column_and_again_reverses(emulator_s
         table.select_key(chosen)
 
         def header_x(column_key: str) -> int:
-            x = 0
-            for column in table.ordered_columns:
-                width = column.get_render_width(table)
-                if column.key.value == column_key:
-                    return x + width // 2
-                x += width
-            raise AssertionError(column_key)
+            x, width = table.column_span(column_key)
+            return x + width // 2
 
         await pilot.click(table, offset=(header_x("started"), 0))
         await pilot.pause()
@@ -473,3 +470,97 @@ async def test_a_changed_cell_shows_at_once_and_one_that_grows_moves_the_next_co
         await pilot.pause()
         rows = screen_text(app).splitlines()
         assert rows[1].index("done") == rows[2].index("pending"), rows
+
+
+# ------------------------------------------------------------------------- big tables
+
+
+async def test_a_filter_that_hid_the_cursors_row_gives_it_back_when_cleared(emulator_server) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await demo_executions(pilot, app)
+        chosen = [key for key in table.keys if "Completed" in cell(table, key, "status")][3]
+        table.select_key(chosen)
+        await type_filter(pilot, "status:failed")
+        await wait_for(pilot, lambda: chosen not in table.keys, what="the completed run filtered out")
+        assert table.selected_key in table.keys and "Failed" in cell(table, table.selected_key, "status")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table.row_count == 27, what="every run again")
+        assert table.selected_key == chosen
+
+
+def test_a_long_column_sorts_by_meaning_like_a_short_one() -> None:
+    # Thousands of different values take the column-at-once way of reading them.
+    start = datetime(2025, 1, 1, 12, 0, 0)
+    times = [(start + timedelta(minutes=37 * n)).strftime("%m-%d %H:%M:%S") for n in range(3000)]
+    durations = [f"{n // 60}m {n % 60:02d}s" if n >= 60 else f"{n}s" for n in range(3000)]
+    mixed = [*times[:1500], "–", *durations[:1500]]
+    shuffled = random.Random(7).sample(mixed, len(mixed))
+    rows = [(str(index), (value,)) for index, value in enumerate(shuffled)]
+    ordered = [str(cells[0]) for _, cells in sort_rows(rows, 0, descending=False)]
+    # Quantities before times (kinds never mix in a column the screens fill), the blank last.
+    assert ordered[:1500] == sorted(durations[:1500], key=seconds)
+    assert ordered[1500:3000] == sorted(times[:1500])
+    assert ordered[-1] == "–"
+    newest_first = [str(cells[0]) for _, cells in sort_rows(rows, 0, descending=True)]
+    assert newest_first[:1500] == sorted(times[:1500], reverse=True) and newest_first[-1] == "–"
+
+
+async def test_a_hundred_thousand_rows_scroll_sort_and_filter_on_screen() -> None:
+    from textual.app import App, ComposeResult
+
+    class OneTable(App[None]):
+        def compose(self) -> ComposeResult:
+            yield KeyedTable([("name", "Run"), ("took", "Duration"), ("state", "State")])
+
+    count = 100_000
+    states = [Text("✔ Completed", style="green"), Text("✘ Failed", style="bold red")]
+
+    def took(n: int) -> str:
+        return f"{n % 3600 // 60}m {n % 60:02d}s" if n % 3600 >= 60 else f"{n % 60}s"
+
+    rows = [(f"k{n}", (f"run-{n:06d}", took(n), states[n % 7 == 0])) for n in range(count)]
+    app = OneTable()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.focus()
+        table.sync(rows)
+        await pilot.pause()
+        assert table.row_count == count and "run-000000" in screen_text(app)
+        await pilot.press("G")
+        await pilot.pause()
+        shown = screen_text(app).splitlines()
+        assert shown[0].split() == ["Run", "Duration", "State"]  # the header stays on top
+        assert "run-099999" in shown[-1] and "run-000000" not in screen_text(app)
+        # A new run on top and a changed one: the rows on screen stay where they are.
+        table.move_cursor(row=50_000)
+        await pilot.pause()
+        before = screen_text(app)
+        changed = (rows[0][0], ("run-000000", "1s", states[1]))
+        table.sync([("new", ("run-new", "0s", states[0])), changed, *rows[1:]])
+        await pilot.pause()
+        assert table.selected_key == "k50000" and screen_text(app) == before
+        # The longest first, the cursor still on its run and in view.
+        await pilot.press("S", "S")
+        await pilot.pause()
+        assert table.sort_column == "took" and table.sort_descending
+        assert table.selected_key == "k50000" and "run-050000" in screen_text(app)
+        await pilot.press("g")
+        await pilot.pause()
+        assert "59m 59s" in screen_text(app).splitlines()[1]
+        # Durations tick (a few rows stay in their place, one jumps to the top): the sort holds.
+        ticked = {f"k{n}": took(n + 1) for n in (5, 1234, 50_000, 77_777)} | {"k2": "2h 00m"}
+        current = [(key, (cells[0], ticked[key], cells[2]) if key in ticked else cells) for key, cells in rows]
+        table.sync(current)
+        await pilot.pause()
+        longest_first = sorted(current, key=lambda row: -seconds(str(row[1][1])))
+        assert table.keys == [key for key, _ in longest_first]
+        await pilot.press("g")
+        await pilot.pause()
+        assert "2h 00m" in screen_text(app).splitlines()[1]
+        table.filter_rows(RowFilter.parse("run-0421 state:failed", table.column_names))
+        await pilot.pause()
+        expected = [f"k{n}" for n in range(42_100, 42_200) if n % 7 == 0]
+        assert sorted(table.keys) == sorted(expected)
+        assert sum("run-0421" in line for line in screen_text(app).splitlines()) == min(len(expected), 11)

@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from flowsynx_tui.api import Approval
 from flowsynx_tui.format import format_age, format_time
@@ -71,8 +71,6 @@ class ApprovalInbox(FilterableScreen):
                 short_id(approval.requested_by),
                 format_time(approval.requested_at),
             )
-            if not self.row_filter.keeps(cells):
-                continue
             rows.append((approval.id, cells))
         self.query_one(KeyedTable).sync(rows)
         total = len(self.approvals())
@@ -105,7 +103,7 @@ class ApprovalInbox(FilterableScreen):
         key = self.query_one(KeyedTable).selected_key
         return next((a for a in self.approvals() if a.id == key), None)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_keyed_table_row_selected(self, event: KeyedTable.RowSelected) -> None:
         event.stop()
         self.action_open_approval()
 

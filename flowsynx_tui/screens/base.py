@@ -293,9 +293,9 @@ class DashboardScreen(Screen[None]):
 class FilterableScreen(DashboardScreen):
     """A screen with one main table and a `/` filter under it.
 
-    ``refresh_view`` builds each row's cells and keeps the row when
-    ``self.row_filter.keeps(cells)``: the filter matches what the table shows (see
-    ``widgets/filter_bar.py``), ``status:failed`` the cells of one column by its header.
+    ``refresh_view`` hands the table all its rows; the table shows those the filter keeps:
+    it matches what the table shows (see ``widgets/filter_bar.py``), ``status:failed`` the
+    cells of one column by its header.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -313,7 +313,9 @@ class FilterableScreen(DashboardScreen):
 
     def on_filter_bar_filter_changed(self, message: FilterBar.FilterChanged) -> None:
         self.filter_text = message.text
-        self.row_filter = RowFilter.parse(message.text, self.query_one(KeyedTable).column_names)
+        table = self.query_one(KeyedTable)
+        self.row_filter = RowFilter.parse(message.text, table.column_names)
+        table.filter_rows(self.row_filter)
         self.query_one(FilterBar).show_filter(self.row_filter)
         self.redraw()
         self.refresh_bindings()

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from flowsynx_tui.api import Approval, ExecutionStatus
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
@@ -131,7 +131,7 @@ class ExecutionDetailScreen(DashboardScreen):
             return
         self._switch_logs(row.execution.id, f"task {one_line(row.name, 40)}")
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_keyed_table_row_selected(self, event: TaskTree.RowSelected) -> None:
         event.stop()
         self.action_show_task_logs()
 

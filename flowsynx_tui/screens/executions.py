@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from flowsynx_tui.api import ExecutionStatus, ExecutionSummary
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
@@ -79,22 +79,19 @@ class ExecutionsScreen(FilterableScreen):
             if cells is None:
                 cells = self._cells(summary, label, workflow_name, flagged, busy, live, now)
             cache[summary.id] = (signature, cells)
-            if not self.row_filter.keeps(cells):
-                continue
             rows.append((summary.id, cells))
         self._row_cache = cache
         table = self.query_one(KeyedTable)
         table.sync(rows)
         if self.select is not None and table.select_key(self.select):
             self.select = None
-        self._update_title(len(rows))
+        self._update_title(table.row_count)
         self._match_shown_rows_first(table)
 
     def _match_shown_rows_first(self, table: KeyedTable) -> None:
         """Rows on screen are matched to their workflows before the rest (after the paused
         ones): on a big server the background lookups take hours, newest first."""
-        top = round(table.scroll_y)
-        self.services.overview.wanted_first = table.keys[top : top + table.scrollable_content_region.height]
+        self.services.overview.wanted_first = table.visible_keys
 
     def on_screen_suspend(self) -> None:
         self.services.overview.wanted_first = []
@@ -141,7 +138,7 @@ class ExecutionsScreen(FilterableScreen):
             title += f" · {unresolved} executions not yet matched to a workflow"
         self.query_one("#title", Static).update(Text(title))
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_keyed_table_row_selected(self, event: KeyedTable.RowSelected) -> None:
         event.stop()
         self.action_open_execution()
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from flowsynx_tui.format import STATUS_LOOK, format_age, status_text
 from flowsynx_tui.messages import DefinitionView, ExecutionsView, Navigate
@@ -74,11 +74,10 @@ class WorkflowsScreen(FilterableScreen):
                 runs_text(entry),
                 last,
             )
-            if not self.row_filter.keeps(cells):
-                continue
             rows.append((workflow.id, cells))
-        self.query_one(KeyedTable).sync(rows)
-        self._update_title(len(rows), len(overview.workflows))
+        table = self.query_one(KeyedTable)
+        table.sync(rows)
+        self._update_title(table.row_count, len(overview.workflows))
 
     def _update_title(self, shown: int, total: int) -> None:
         title = (
@@ -101,7 +100,7 @@ class WorkflowsScreen(FilterableScreen):
         workflow_id = self.selected_workflow_id()
         return Selection("workflow", workflow_id) if workflow_id else None
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_keyed_table_row_selected(self, event: KeyedTable.RowSelected) -> None:
         event.stop()
         self.action_open_workflow()
 

@@ -111,10 +111,8 @@ class TaskTree(KeyedTable):
 
     def on_resize(self) -> None:
         # The Gantt column takes whatever width the other columns leave.
-        used = sum(
-            column.get_render_width(self) for key, column in self.columns.items() if key.value != "timeline"
-        )
-        padding = 2 * self.cell_padding * len(self.columns)
+        used = sum(self.column_span(key)[1] for key in self.column_keys if key != "timeline")
+        padding = 2 * self.cell_padding * len(self.column_keys)
         width = min(60, max(6, self.size.width - used - padding - 1))
         if width != self.gantt_width:
             self.gantt_width = width
@@ -164,13 +162,13 @@ class TaskTree(KeyedTable):
         """Failure messages after the names, each cut so that the Gantt keeps
         ``MESSAGE_GANTT_MIN`` cells; the Gantt then takes what the columns leave."""
         padding = 2 * self.cell_padding
-        labels = {key.value: cell_len(column.label.plain) for key, column in self.columns.items()}
+        labels = {key: cell_len(label) for key, label in zip(self.column_keys, self.column_names)}
 
         def widest(cells_of: list[Row], index: int, label: str) -> int:
             return max([labels.get(label, 0), *(cell_len(cells[index].plain) for _, cells in cells_of)])  # type: ignore[union-attr]
 
         # Every column's padding, the status and duration columns, a vertical scrollbar's room.
-        fixed = padding * len(self.columns) + widest(rows, 1, "status") + widest(rows, 2, "duration") + MESSAGE_SLACK
+        fixed = padding * len(self.column_keys) + widest(rows, 1, "status") + widest(rows, 2, "duration") + MESSAGE_SLACK
         task_width = max(widest(rows, 0, "task"), self.size.width - fixed - MESSAGE_GANTT_MIN)
         fitted: list[Row] = []
         for key, cells in rows:

@@ -99,7 +99,12 @@ class ExecutionDetailScreen(DashboardScreen):
         if self.log_source is not None:
             self.unsubscribe(self.log_source.key)
         source = self.services.log_source(
-            self.workflow_id, self.execution_id, task_id, label, execution_final=lambda: self.snapshot.final
+            self.workflow_id,
+            self.execution_id,
+            task_id,
+            label,
+            execution_final=lambda: self.snapshot.final,
+            execution_quiet=lambda: self.watch.quiet,
         )
         self.log_source = source
         pane = self.query_one(LogPane)

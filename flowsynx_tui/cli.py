@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         "by-workflow: only that workflow's, as the API docs describe",
     )
     _add_watch_command(commands)
+    _add_serve_command(commands)
     return parser
 
 
@@ -175,6 +176,40 @@ def _add_watch_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     watch.add_argument("--insecure", action="store_true", default=suppress, help="do not verify TLS certificates")
 
 
+def _add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from flowsynx_tui.serve import browser_port
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the dashboard to web browsers (textual-serve; pip install 'flowsynx-tui[web]')",
+        description="Serve the dashboard in a web browser, one dashboard per browser tab. "
+        "textual-serve has no authentication: keep the default 127.0.0.1 and reach it through "
+        "an SSH tunnel (ssh -L 8000:127.0.0.1:8000 server).",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=browser_port, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address browsers open, when not http://HOST:PORT (a tunnel to another port, a proxy)",
+    )
+    # The dashboard's options, accepted after ``serve`` too (SUPPRESS: see watch).
+    suppress = argparse.SUPPRESS
+    serve.add_argument("--url", default=suppress, help="FlowSynx server URL (default http://localhost:6262)")
+    serve.add_argument("--token", default=suppress, help="bearer token (prefer FLOWSYNX_TOKEN)")
+    serve.add_argument("--username", default=suppress, help="Basic auth user name")
+    serve.add_argument("--password", default=suppress, help="Basic auth password (prefer FLOWSYNX_PASSWORD)")
+    serve.add_argument("--profile", metavar="NAME", default=suppress, help="profile from the config file")
+    serve.add_argument("--config", metavar="PATH", type=Path, default=suppress, help="config file")
+    serve.add_argument("--refresh", metavar="SECONDS", type=_positive_float, default=suppress, help="polling interval")
+    serve.add_argument("--read-only", action="store_true", default=suppress, help="hide start/cancel/approve/reject")
+    serve.add_argument("--background-rate", metavar="PER_SECOND", type=_positive_float, default=suppress)
+    serve.add_argument("--no-live", action="store_true", default=suppress, help="poll only")
+    serve.add_argument("--ca-cert", metavar="PATH", default=suppress, help="CA bundle for a server with a private CA")
+    serve.add_argument("--insecure", action="store_true", default=suppress, help="do not verify TLS certificates")
+    serve.add_argument("--execution", metavar="ID", type=_execution_id, default=suppress, help="open this execution")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -183,6 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_emulator(args)
         if args.command == "watch":
             return _run_watch(args)
+        if args.command == "serve":
+            from flowsynx_tui.serve import run_serve
+
+            return run_serve(args, _settings(args))
         if args.demo:
             return _run_demo(args)
         settings = _settings(args)

@@ -177,9 +177,10 @@ async def test_polling_slows_down_while_live_and_no_live_never_asks_the_hub(emul
             since = len(server.emulator.requests.snapshot())
             await pilot.pause(3.0)
             counts[live] = requests_to(server, "/workflows", since)
-    # 3 s at 0.2 s: ~15 overview cycles polling, one every 2 s live.
-    assert counts[False] >= 8
-    assert counts[True] <= 3
+    # 3 s at 0.2 s: up to 15 overview cycles polling (fewer on a loaded machine); live, one a
+    # minute, and at most the read the connect asked for falls in the window.
+    assert counts[False] >= 4
+    assert counts[True] <= 1
     negotiations = requests_to(server, "/hubs/workflowexecutions/negotiate")
     assert negotiations == 1  # the live app's only; the --no-live one never asked
 

@@ -220,7 +220,9 @@ class Tap(httpx.AsyncBaseTransport):
 def new_app(
     url: str, tap: Tap, *, refresh: float = 0.5, credentials: Credentials | None = None
 ) -> FlowSynxApp:
-    settings = Settings(url=url, credentials=credentials, refresh=refresh, bell=False)
+    # Polling only: these are the REST requests' faults, and the tap sees HTTP, not the hub's
+    # WebSocket (tests/test_live_*.py cover the hub, its faults and its fallback).
+    settings = Settings(url=url, credentials=credentials, refresh=refresh, bell=False, live=False)
     return FlowSynxApp(settings, transport=tap)
 
 

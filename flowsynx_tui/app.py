@@ -131,6 +131,8 @@ class FlowSynxApp(App[None]):
         Binding("2", "show_executions", "All runs", id="app.executions", show=False),
         Binding("3", "show_approvals", "Approvals", id="app.approvals", show=False),
         Binding("L", "login", "Sign in", id="app.login", show=False),
+        # Raw mode turns ctrl+z into a key; this is the shell's suspend (``fg`` resumes).
+        Binding("ctrl+z", "suspend_process", "Suspend", id="app.suspend", show=False),
     ]
 
     def __init__(

@@ -320,16 +320,20 @@ def _run_dashboard(settings: Settings, *, demo: bool = False, execution: str | N
 
 
 def _exit_cleanly_on_signals(app: FlowSynxApp) -> None:
-    """An SSH drop sends SIGHUP, a service manager SIGTERM: leave through Textual's own
-    exit so the terminal is restored (alternate screen, mouse and raw mode off)."""
-    import signal
+    """SIGTERM, SIGHUP (an SSH drop) and SIGQUIT leave through Textual's own exit, so the
+    terminal is restored; a vanished terminal counts as SIGHUP, and the process ends within
+    a few seconds even if the exit does not (``flowsynx_tui.terminal``)."""
+    from flowsynx_tui.terminal import ExitGuard, guarded_driver
 
-    def handler(signum: int, _frame: object) -> None:
-        app.exit_from_signal(signum)
-
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), handler)
+    guard = ExitGuard(app.exit_from_signal)
+    try:
+        from textual.drivers.linux_driver import LinuxDriver
+    except ImportError:  # pragma: no cover - not a POSIX terminal
+        pass
+    else:
+        if app.driver_class is LinuxDriver:  # not TEXTUAL_DRIVER's, nor the web's
+            app.driver_class = guarded_driver(LinuxDriver, guard.terminal_gone)
+    guard.install()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -137,6 +137,26 @@ async def test_scrolling_up_pauses_counts_new_lines_and_end_resumes() -> None:
         assert not at_tail(pane)
 
 
+async def test_scrollbar_learns_the_new_length_as_lines_arrive() -> None:
+    """Growing the log does not lay out the screen; the scrollbar still shows how long it is,
+    following or paused."""
+    async with running() as (_, pilot, pane):
+        view = pane.lines_view
+        bar = view.vertical_scrollbar
+        pane.append_entries([entry(n) for n in range(100)])
+        await pilot.pause()
+        assert bar.window_virtual_size == view.virtual_size.height == 100
+        assert bar.position == view.scroll_y == view.max_scroll_y
+        await pilot.press("pageup")
+        paused_at = view.scroll_y
+        pane.append_entries([entry(n) for n in range(100, 400)])
+        await pilot.pause()
+        assert bar.window_virtual_size == view.virtual_size.height == 400
+        assert view.scroll_y == paused_at and view.max_scroll_y > paused_at
+        await pilot.press("end")
+        assert bar.position == view.scroll_y == view.max_scroll_y
+
+
 async def test_level_filter_cycles_and_counts() -> None:
     levels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical"]
     async with running() as (_, pilot, pane):

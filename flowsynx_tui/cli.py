@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not listen to the server's live-update hub (SignalR); poll only",
     )
     parser.add_argument("--ca-cert", metavar="PATH", help="CA bundle for a server with a private CA")
+    parser.add_argument(
+        "--system-ca", action="store_true", help="trust the operating system's CA store (corporate CAs; see README)"
+    )
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (shown as a badge)")
     parser.add_argument("--demo", action="store_true", help="start the built-in emulator with demo data and open it")
     parser.add_argument(
@@ -173,6 +176,7 @@ def _add_watch_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     watch.add_argument("--profile", metavar="NAME", default=suppress, help="profile from the config file")
     watch.add_argument("--config", metavar="PATH", type=Path, default=suppress, help="config file")
     watch.add_argument("--ca-cert", metavar="PATH", default=suppress, help="CA bundle for a server with a private CA")
+    watch.add_argument("--system-ca", action="store_true", default=suppress, help="trust the operating system's CA store")
     watch.add_argument("--insecure", action="store_true", default=suppress, help="do not verify TLS certificates")
 
 
@@ -206,6 +210,7 @@ def _add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     serve.add_argument("--background-rate", metavar="PER_SECOND", type=_positive_float, default=suppress)
     serve.add_argument("--no-live", action="store_true", default=suppress, help="poll only")
     serve.add_argument("--ca-cert", metavar="PATH", default=suppress, help="CA bundle for a server with a private CA")
+    serve.add_argument("--system-ca", action="store_true", default=suppress, help="trust the operating system's CA store")
     serve.add_argument("--insecure", action="store_true", default=suppress, help="do not verify TLS certificates")
     serve.add_argument("--execution", metavar="ID", type=_execution_id, default=suppress, help="open this execution")
 
@@ -243,6 +248,7 @@ def _settings(args: argparse.Namespace, url: str | None = None) -> Settings:
         background_rate=getattr(args, "background_rate", None),
         live=False if getattr(args, "no_live", False) else None,
         ca_cert=args.ca_cert,
+        system_ca=args.system_ca or None,
         insecure=args.insecure,
         config_path=args.config,
     )

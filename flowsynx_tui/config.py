@@ -12,6 +12,7 @@ The config file is TOML in the platformdirs user config directory::
     read_only = true
     background_rate = 10.0      # requests/s for what is not on screen (default 20)
     live = true                 # status changes from the server's hub (false: poll only)
+    system_ca = true            # trust the operating system's CA store (corporate CAs)
 
     [profiles.local]
     url = "http://localhost:6262"
@@ -29,6 +30,7 @@ other users: the app warns when it is.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import stat
 import tomllib
@@ -74,6 +76,8 @@ class Settings:
     #: The profile's auth kind (none/basic/bearer), when it names one.
     auth: str | None = None
     verify: bool | str = True
+    #: Trust the operating system's CA store instead of certifi's bundle (``--system-ca``).
+    system_ca: bool = False
     insecure: bool = False
     warnings: tuple[str, ...] = ()
     #: The background request budget, requests per second.
@@ -138,8 +142,17 @@ def validate_url(url: str) -> str:
 
 
 def is_loopback(url: str) -> bool:
+    """The host is this machine by name or address: ``localhost``, 127.0.0.0/8 or ::1.
+    Exact: ``127.evil.example`` is a name anyone can point anywhere."""
     host = (urlsplit(url).hostname or "").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
 
 
 def resolve_settings(
@@ -154,6 +167,7 @@ def resolve_settings(
     background_rate: float | None = None,
     live: bool | None = None,
     ca_cert: str | None = None,
+    system_ca: bool | None = None,
     insecure: bool = False,
     config_path: Path | None = None,
     environ: Mapping[str, str] | None = None,
@@ -204,8 +218,12 @@ def resolve_settings(
         raise ConfigError('config file: [keys] maps binding ids to key strings, e.g. "app.quit" = "q"')
 
     warnings = list(file_warnings)
-    if isinstance(credentials, BasicCredentials) and final_url.startswith("http://") and not is_loopback(final_url):
-        warnings.append("Basic credentials are sent over plain http:// to a non-local host: anyone on the path can read them")
+    if credentials is not None and urlsplit(final_url).scheme == "http" and not is_loopback(final_url):
+        what = "The password" if isinstance(credentials, BasicCredentials) else "The token"
+        warnings.append(f"{what} is sent over plain http:// to a non-local host: anyone on the path can read it")
+    final_system_ca = chosen.get("system_ca", False) if system_ca is None else system_ca
+    if not isinstance(final_system_ca, bool):
+        raise ConfigError(f"profile {name!r}: system_ca must be true or false")
     verify: bool | str = True
     if ca_cert:
         if not Path(ca_cert).is_file():
@@ -225,6 +243,7 @@ def resolve_settings(
         config_path=config_path,
         auth=kind,
         verify=verify,
+        system_ca=final_system_ca,
         insecure=insecure,
         warnings=tuple(warnings),
         background_rate=float(final_rate),

@@ -40,7 +40,12 @@ _VALUE_FLAGS = (
     ("ca_cert", "--ca-cert"),
     ("execution", "--execution"),
 )
-_SWITCH_FLAGS = (("read_only", "--read-only"), ("no_live", "--no-live"), ("insecure", "--insecure"))
+_SWITCH_FLAGS = (
+    ("read_only", "--read-only"),
+    ("no_live", "--no-live"),
+    ("insecure", "--insecure"),
+    ("system_ca", "--system-ca"),
+)
 # Paths are made absolute: the session's process must not depend on where it is started.
 _PATH_FLAGS = frozenset({"config", "ca_cert"})
 

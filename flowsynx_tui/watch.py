@@ -543,7 +543,9 @@ def run_watch(
 async def _watch(settings: Settings, options: WatchOptions, printer: Printer) -> int:
     # Retries are done here, not in the client, so they are bounded by --timeout and
     # reported once per outage.
-    client = FlowSynxClient(settings.url, credentials=settings.credentials, verify=settings.verify, retries=0)
+    client = FlowSynxClient(
+        settings.url, credentials=settings.credentials, verify=settings.verify, system_ca=settings.system_ca, retries=0
+    )
     try:
         return await Watch(client, options, printer).run()
     except WatchExit as leaving:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
-import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -53,6 +52,7 @@ from flowsynx_tui.api.models import (
     WorkflowSummary,
     as_guid,
 )
+from flowsynx_tui.api.tls import context_for
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -94,17 +94,6 @@ def id_path(method: str, template: str, **ids: object) -> str:
     return template.format(**checked)
 
 
-def _tls_for(base_url: str, verify: bool | str) -> bool | str | ssl.SSLContext:
-    """What httpx gets as ``verify``. A plain-HTTP server never gets a TLS handshake from
-    this client (every request goes to ``base_url``, redirects are not followed), yet
-    httpx's default context loads certifi's whole CA bundle: ~50 ms of every start. A
-    context without trust anchors still requires certificates, so any TLS would fail
-    rather than go unchecked."""
-    if verify is True and base_url.lower().startswith("http://"):
-        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    return verify
-
-
 class FlowSynxClient:
     """Talks to one FlowSynx server.
 
@@ -122,11 +111,13 @@ class FlowSynxClient:
         retries: int = 2,
         retry_backoff: float = 0.3,
         verify: bool | str = True,
+        system_ca: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
-        self.verify = verify
+        #: What this server's certificates are checked against, REST and WebSocket alike.
+        self.ssl_context = context_for(self.base_url, verify, system_ca)
         #: Requests sent so far (retries included): what this client costs the server.
         self.requests_sent = 0
         self.timeout = timeout
@@ -137,7 +128,7 @@ class FlowSynxClient:
             base_url=self.base_url,
             auth=credentials,
             timeout=timeout,
-            verify=_tls_for(self.base_url, verify),
+            verify=self.ssl_context,
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "flowsynx-tui"},
             follow_redirects=False,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,18 +132,6 @@ def hub_url(base_url: str, token: str | None) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path + HUB_PATH, query, ""))
 
 
-def ssl_context(verify: bool | str) -> ssl.SSLContext:
-    """What ``verify`` means for the REST client, for the WebSocket."""
-    if verify is False:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    if isinstance(verify, str):
-        return ssl.create_default_context(cafile=verify)
-    return ssl.create_default_context()
-
-
 class HubConnection:
     """One open connection to the hub; ``events()`` until it ends (``HubClosed``)."""
 
@@ -178,7 +165,7 @@ class HubConnection:
             socket = await connect(
                 url,
                 additional_headers=headers,
-                ssl=ssl_context(client.verify) if url.startswith("wss:") else None,
+                ssl=client.ssl_context if url.startswith("wss:") else None,
                 open_timeout=open_timeout,
                 # SignalR has its own pings; the WebSocket's would only double them.
                 ping_interval=None,

@@ -98,7 +98,11 @@ class Services:
     ) -> Services:
         clock = clock or Clock()
         client = FlowSynxClient(
-            settings.url, credentials=settings.credentials, verify=settings.verify, transport=transport
+            settings.url,
+            credentials=settings.credentials,
+            verify=settings.verify,
+            system_ca=settings.system_ca,
+            transport=transport,
         )
         # The demo's emulator is the friendly one: say so, it is kinder than a real server.
         flags = (

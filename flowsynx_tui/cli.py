@@ -40,6 +40,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -118,18 +128,23 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--time-scale", type=_positive_float, default=1.0, help="multiply simulated task durations (0.1 = 10x faster)"
     )
-    emulator.add_argument("--workers", type=int, default=1, help="executions run at once (the real server: 1)")
+    emulator.add_argument("--workers", type=_positive_int, default=1, help="executions run at once (the real server: 1)")
     emulator.add_argument("--no-seed", action="store_true", help="start without the demo workflows")
     emulator.add_argument(
         "--legacy-log-levels", action="store_true", help="send v1.2.4 log levels (Info/Warn/Fail)"
     )
-    emulator.add_argument("--faults", metavar="SPEC", help="chaos mode, e.g. latency=2,error_rate=0.1 (see README)")
+    emulator.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="chaos mode, e.g. latency=2,error_rate=0.1; also jitter, drop_rate, malformed_rate, "
+        "wrong_types_rate, only=REGEX, hub=missing|blocked, hub_drop_rate, token_requests, token_seconds, seed",
+    )
     emulator.add_argument(
         "--fidelity",
         choices=("real", "friendly"),
         default="real",
         help="real (default): the v1.3.0 server's quirks, e.g. engine log lines invisible to callers; "
-        "friendly: the kinder behaviour of --demo (see README)",
+        "friendly: the kinder behaviour of --demo, engine lines shown",
     )
     emulator.add_argument(
         "--execution-list",

@@ -33,6 +33,7 @@ What each switch does to a request:
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import threading
@@ -155,11 +156,16 @@ def _convert(name: str, raw: str) -> Any:
             raise ValueError(f"fault only needs a regular expression: {error}") from None
         return raw
     try:
-        if name in ("token_expires_after_requests", "seed"):
-            return int(raw)
-        return float(raw)
+        value: float = int(raw) if name in ("token_expires_after_requests", "seed") else float(raw)
     except ValueError:
         raise ValueError(f"fault {name} needs a number, got {raw!r}") from None
+    # Out of range would not fail here but later, deep in a request, or never (a rate of 2
+    # is just "always"): refuse it where the user typed it.
+    if name.endswith("_rate") and not 0 <= value <= 1:
+        raise ValueError(f"fault {name} is a probability from 0 to 1, got {raw!r}")
+    if name != "seed" and not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"fault {name} needs a number from 0 up, got {raw!r}")
+    return value
 
 
 class DroppedConnection(Exception):

@@ -8,6 +8,7 @@ Screens never reach into the app: they get the ``Services`` object and post mess
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -162,8 +163,15 @@ class FlowSynxApp(App[None]):
         self._quit_asked = False
         self._reported_problems: set[str] = set()
         self._event_loop: asyncio.AbstractEventLoop | None = None
+        #: What is wrong with the config file's [keys]: said on stderr now, in a toast at start.
+        self.keymap_problems: list[str] = []
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))
+            from flowsynx_tui.keymap import keymap_problems
+
+            self.keymap_problems = keymap_problems(settings.keymap)
+            for problem in self.keymap_problems:
+                print(f"flowsynx-tui: warning: {problem}", file=sys.stderr)
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -186,7 +194,7 @@ class FlowSynxApp(App[None]):
 
     def on_mount(self) -> None:
         self._event_loop = asyncio.get_running_loop()
-        for warning in self.settings.warnings:
+        for warning in (*self.settings.warnings, *self.keymap_problems):
             self.notify(warning, severity="warning", timeout=10)
         self._begin()
 

@@ -73,10 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Watch and steer FlowSynx workflow executions from a terminal.",
-        epilog=(
-            "Environment: FLOWSYNX_URL, FLOWSYNX_TOKEN, FLOWSYNX_USERNAME, FLOWSYNX_PASSWORD. "
-            "Profiles and key remapping live in the config file (see README)."
-        ),
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--url", help="FlowSynx server URL (default http://localhost:6262)")
@@ -104,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--ca-cert", metavar="PATH", help="CA bundle for a server with a private CA")
     parser.add_argument(
-        "--system-ca", action="store_true", help="trust the operating system's CA store (corporate CAs; see README)"
+        "--system-ca", action="store_true", help="trust the operating system's CA store, e.g. for a corporate CA"
     )
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (shown as a badge)")
     parser.add_argument("--demo", action="store_true", help="start the built-in emulator with demo data and open it")
@@ -155,7 +153,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_watch_command(commands)
     _add_serve_command(commands)
+    _add_config_commands(commands)
     return parser
+
+
+def _epilog() -> str:
+    from flowsynx_tui.config import default_config_path
+
+    return (
+        "examples:\n"
+        f"  {PROG} --demo                           try it on the built-in emulator\n"
+        f"  {PROG} --profile prod --read-only       a server from the config file, no actions\n"
+        f"  {PROG} watch ID --url https://flowsynx.example.com --timeout 600\n"
+        "\n"
+        f"config file: {default_config_path()}\n"
+        f"  (or --config PATH, or FLOWSYNX_TUI_CONFIG; {PROG} config init writes a template,\n"
+        f"  {PROG} config check says what each profile resolves to)\n"
+        "environment: FLOWSYNX_URL, FLOWSYNX_TOKEN, FLOWSYNX_USERNAME, FLOWSYNX_PASSWORD,\n"
+        "  FLOWSYNX_TUI_CONFIG\n"
+        f"shell completion: {PROG} completion bash|zsh|fish"
+    )
+
+
+def _add_config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    config = commands.add_parser(
+        "config",
+        help="where the config file is, check it, or write a template",
+        description="path: where the config file is read from; check: validate it and show what "
+        "each profile resolves to (secrets masked); init: write a commented template (mode 0600).",
+    )
+    config.add_argument("action", choices=("path", "check", "init", "profiles"), metavar="{path,check,init}")
+    config.add_argument(
+        "--config", metavar="PATH", type=Path, default=argparse.SUPPRESS, help="config file (default: user config dir)"
+    )
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description="Print a completion script; e.g. for bash: "
+        f"{PROG} completion bash > ~/.local/share/bash-completion/completions/{PROG}",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
 
 
 def _add_watch_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -234,6 +271,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command in ("config", "completion"):
+            from flowsynx_tui.config_cli import run_config_command
+
+            return run_config_command(parser, args)
+        if getattr(args, "config", None) is not None and not args.config.exists():
+            raise ConfigError(f"config file {args.config}: no such file")
         if args.command == "emulator":
             return _run_emulator(args)
         if args.command == "watch":

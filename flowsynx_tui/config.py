@@ -23,6 +23,10 @@ The config file is TOML in the platformdirs user config directory::
     "app.quit" = "q,ctrl+q"
     "log.follow" = "F"
 
+The file is ``--config PATH``, else ``FLOWSYNX_TUI_CONFIG``, else the default above; a
+file named either way must exist. Every key is checked (``config_file``): a typo, a wrong
+type or a value out of range is one line naming the key, never a silent default.
+
 Secrets belong in the environment (FLOWSYNX_PASSWORD, FLOWSYNX_TOKEN) or a prompt.
 A profile may hold ``password``/``token``, but then the file must not be readable by
 other users: the app warns when it is.
@@ -93,17 +97,36 @@ class Settings:
         return self.credentials.who if self.credentials else "no auth"
 
 
-def load_config_file(path: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The parsed file (empty when missing) and warnings about it."""
+def config_path_from(flag: Path | None, environ: Mapping[str, str] | None = None) -> tuple[Path, bool]:
+    """Where the config file is read from, and whether the user named it (``--config`` or
+    ``FLOWSYNX_TUI_CONFIG``): a file the user named must exist, the default one need not."""
+    env = os.environ if environ is None else environ
+    if flag is not None:
+        return flag, True
+    named = env.get("FLOWSYNX_TUI_CONFIG")
+    if named:
+        return Path(named).expanduser(), True
+    return default_config_path(), False
+
+
+def load_config_file(path: Path, *, required: bool = False) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The parsed, validated file (empty when missing) and warnings about it."""
     if not path.exists():
+        if required:
+            raise ConfigError(f"config file {path}: no such file")
         return {}, ()
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        raw = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    from flowsynx_tui.config_file import parse_config_bytes
+
+    data, model = parse_config_bytes(raw, path)
+    if model.default_profile is not None and model.default_profile not in model.profiles:
+        known = ", ".join(sorted(model.profiles)) or "none defined"
+        raise ConfigError(
+            f"config file {path}: default_profile: no profile {model.default_profile!r} (profiles: {known})"
+        )
     warnings: list[str] = []
     if _holds_secret(data) and _readable_by_others(path):
         warnings.append(
@@ -128,7 +151,15 @@ def _readable_by_others(path: Path) -> bool:
 
 
 def validate_url(url: str) -> str:
-    parts = urlsplit(url)
+    if not url.strip():
+        raise ConfigError("bad URL '': expected http://host:port or https://host:port")
+    if any(char.isspace() or not char.isprintable() for char in url):
+        # httpx would send it anyway and wait for a host that cannot exist.
+        raise ConfigError(f"bad URL {url[:80]!r}: spaces and control characters are not allowed")
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise ConfigError(f"bad URL {url[:80]!r}: {error}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"bad URL {url!r}: expected http://host:port or https://host:port")
     if parts.username or parts.password:
@@ -173,26 +204,35 @@ def resolve_settings(
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     env = os.environ if environ is None else environ
-    config_path = config_path or default_config_path()
-    data, file_warnings = load_config_file(config_path)
-    profiles = data.get("profiles", {})
-    if not isinstance(profiles, dict):
-        raise ConfigError("config file: [profiles] must be a table of tables")
+    if config_path is None:
+        config_path, named = config_path_from(None, env)
+    else:
+        named = False
+    data, file_warnings = load_config_file(config_path, required=named)
+    profiles: Mapping[str, Any] = data.get("profiles", {})
     name = profile or data.get("default_profile")
     chosen: Mapping[str, Any] = {}
     if name is not None:
-        if name not in profiles or not isinstance(profiles[name], dict):
+        if name not in profiles:
             known = ", ".join(sorted(profiles)) or "none defined"
             raise ConfigError(f"unknown profile {name!r} (profiles: {known})")
         chosen = profiles[name]
 
-    final_url = validate_url(url or env.get("FLOWSYNX_URL") or _text(chosen, "url") or DEFAULT_URL)
-    kind = _text(chosen, "auth") or None
-    if kind is not None and kind not in AUTH_KINDS:
-        raise ConfigError(f"profile {name!r}: auth must be one of {', '.join(AUTH_KINDS)}")
-    final_token = token or env.get("FLOWSYNX_TOKEN") or _text(chosen, "token")
-    final_user = username or env.get("FLOWSYNX_USERNAME") or _text(chosen, "username")
-    final_password = password or env.get("FLOWSYNX_PASSWORD") or _text(chosen, "password")
+    if url is not None:
+        final_url = validate_url(url)
+    elif env.get("FLOWSYNX_URL"):
+        final_url = validate_url(env["FLOWSYNX_URL"])
+    elif chosen.get("url") is not None:
+        try:
+            final_url = validate_url(chosen["url"])
+        except ConfigError as error:
+            raise ConfigError(f"config file {config_path}: profiles.{name}.url: {error}") from None
+    else:
+        final_url = DEFAULT_URL
+    kind = chosen.get("auth") or None
+    final_token = token or env.get("FLOWSYNX_TOKEN") or chosen.get("token")
+    final_user = username or env.get("FLOWSYNX_USERNAME") or chosen.get("username")
+    final_password = password or env.get("FLOWSYNX_PASSWORD") or chosen.get("password")
 
     credentials: Credentials | None = None
     if final_token and kind != "basic":
@@ -203,7 +243,7 @@ def resolve_settings(
         raise ConfigError(f"profile {name!r} uses basic auth but no username is set")
 
     final_refresh = refresh if refresh is not None else chosen.get("refresh", DEFAULT_REFRESH)
-    if not isinstance(final_refresh, (int, float)) or not 0.2 <= float(final_refresh) <= 3600:
+    if not 0.2 <= float(final_refresh) <= 3600:
         raise ConfigError("refresh must be a number of seconds between 0.2 and 3600")
     final_read_only = read_only if read_only else bool(chosen.get("read_only", False))
     final_rate = chosen.get("background_rate", DEFAULT_BACKGROUND_RATE) if background_rate is None else background_rate
@@ -211,11 +251,7 @@ def resolve_settings(
     if isinstance(final_rate, bool) or not isinstance(final_rate, (int, float)) or not low <= final_rate <= high:
         raise ConfigError(f"background_rate must be a number of requests per second from {low:g} to {high:g}")
     final_live = chosen.get("live", True) if live is None else live
-    if not isinstance(final_live, bool):
-        raise ConfigError(f"profile {name!r}: live must be true or false")
     keymap = data.get("keys", {})
-    if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
-        raise ConfigError('config file: [keys] maps binding ids to key strings, e.g. "app.quit" = "q"')
 
     warnings = list(file_warnings)
     if credentials is not None and urlsplit(final_url).scheme == "http" and not is_loopback(final_url):
@@ -239,7 +275,7 @@ def resolve_settings(
         bell=bool(data.get("bell", True)),
         keymap=dict(keymap),
         profile=name,
-        profiles=tuple(sorted(name for name, value in profiles.items() if isinstance(value, dict))),
+        profiles=tuple(sorted(profiles)),
         config_path=config_path,
         auth=kind,
         verify=verify,
@@ -250,11 +286,3 @@ def resolve_settings(
         live=final_live,
     )
 
-
-def _text(mapping: Mapping[str, Any], key: str) -> str | None:
-    value = mapping.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ConfigError(f"config file: {key} must be a string")
-    return value

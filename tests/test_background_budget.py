@@ -294,7 +294,8 @@ def test_a_bad_background_rate_is_one_error_line_and_exit_2(
     assert main(["--config", str(config)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1, lines
-    assert "background_rate must be a number of requests per second from 0.1 to 1000" in lines[0]
+    # The file, the key path and what it takes (the file is checked before anything else).
+    assert f"config file {config}: profiles.prod.background_rate: expected a number of requests per second from 0.1 to 1000, got " in lines[0]
 
 
 def test_background_rate_from_profile_and_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

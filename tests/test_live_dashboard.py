@@ -198,4 +198,4 @@ def test_live_from_profile_and_flag(tmp_path, capsys) -> None:  # noqa: ANN001
     config.write_text('default_profile = "prod"\n[profiles.prod]\nurl = "http://localhost:6262"\nlive = "no"\n')
     assert main(["--config", str(config)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and "live must be true or false" in lines[0], lines
+    assert len(lines) == 1 and 'profiles.prod.live: expected true or false, got "no"' in lines[0], lines

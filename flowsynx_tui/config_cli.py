@@ -1,0 +1,143 @@
+"""``flowsynx-tui config path|check|init`` and ``flowsynx-tui completion SHELL``."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import sys
+from pathlib import Path
+
+from flowsynx_tui.config import ConfigError, config_path_from, load_config_file, resolve_settings
+
+PROG = "flowsynx-tui"
+
+TEMPLATE = """\
+# flowsynx-tui configuration. Every key is checked at start: a typo or a wrong type stops
+# the dashboard with one line naming the key. `flowsynx-tui config check` shows what each
+# profile resolves to. Precedence: command-line flags, then the environment
+# (FLOWSYNX_URL, FLOWSYNX_TOKEN, FLOWSYNX_USERNAME, FLOWSYNX_PASSWORD), then the profile.
+
+# The profile used without --profile.
+default_profile = "local"
+
+# Ring the terminal bell when a new approval is waiting.
+bell = true
+
+[profiles.local]
+url = "http://localhost:6262"
+auth = "none"                   # none | basic | bearer
+# username = "admin"            # basic auth; the password comes from FLOWSYNX_PASSWORD
+refresh = 2.0                   # seconds between polls, 0.2 to 3600
+read_only = false               # true hides start/cancel/approve/reject
+background_rate = 20.0          # requests/s for what is not on screen, 0.1 to 1000
+live = true                     # status changes from the server's hub; false polls only
+
+# [profiles.prod]
+# url = "https://flowsynx.example.com"
+# auth = "bearer"               # the token comes from FLOWSYNX_TOKEN (or a prompt)
+# read_only = true
+
+# Secrets are better kept in the environment; a profile may hold password = "..." or
+# token = "...", and then this file must stay readable by you alone (it is created 0600).
+
+[keys]
+# binding id = "comma-separated keys"; the help screen (?) lists the ids.
+# "app.quit" = "q,ctrl+q"
+# "log.follow" = "F"
+"""
+
+
+def run_config_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "completion":
+        from flowsynx_tui.completion import completion_script
+
+        sys.stdout.write(completion_script(parser, args.shell))
+        return 0
+    path, named = config_path_from(getattr(args, "config", None))
+    if args.action == "path":
+        print(path)
+        return 0
+    if args.action == "profiles":
+        return _print_profiles(path)
+    if args.action == "init":
+        return _init(path)
+    return _check(path, named)
+
+
+def _print_profiles(path: Path) -> int:
+    # Called by the completion scripts on every TAB: quiet whatever the file holds.
+    try:
+        data, _ = load_config_file(path)
+    except ConfigError:
+        return 0
+    for name in sorted(data.get("profiles", {})):
+        print(name)
+    return 0
+
+
+def _init(path: Path) -> int:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # O_EXCL: never overwrite a file someone wrote by hand; 0600 from the first byte,
+        # since the user may add a password to it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ConfigError(f"config file {path} already exists; not overwriting it") from None
+    except OSError as error:
+        raise ConfigError(f"cannot write config file {path}: {error.strerror or errno.errorcode.get(error.errno, error)}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(TEMPLATE)
+    print(f"wrote {path}")
+    return 0
+
+
+def _check(path: Path, named: bool) -> int:
+    if not path.exists():
+        if named:
+            raise ConfigError(f"config file {path}: no such file")
+        print(f"{path}: no config file; the defaults apply ({PROG} config init writes one)")
+        return 0
+    data, warnings = load_config_file(path)
+    for warning in warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    profiles = sorted(data.get("profiles", {}))
+    default = data.get("default_profile")
+    print(f"{path}: ok")
+    print(f"  bell: {'on' if data.get('bell', True) else 'off'}")
+    keys = data.get("keys", {})
+    for problem in _keymap_problems(keys):
+        print(f"{PROG}: warning: {problem}", file=sys.stderr)
+    for binding, key in keys.items():
+        print(f"  keys: {binding} = {key}")
+    if not profiles:
+        print("  no profiles: the defaults apply")
+    failed = 0
+    for name in profiles:
+        label = f"profile {name}" + (" (default)" if name == default else "")
+        try:
+            # As the dashboard would start with --profile NAME: the environment counts.
+            settings = resolve_settings(profile=name, config_path=path)
+        except ConfigError as error:
+            print(f"  {label}: error: {error}")
+            failed += 1
+            continue
+        credentials = settings.credentials
+        if credentials is None:
+            who = "no credentials"
+        else:
+            who = f"{credentials.kind} as {credentials.who}, secret ****" if credentials.kind == "basic" else "bearer token ****"
+        print(
+            f"  {label}: {settings.url}, auth {settings.auth or 'auto'} ({who}), refresh {settings.refresh:g} s, "
+            f"read-only {'yes' if settings.read_only else 'no'}, background {settings.background_rate:g}/s, "
+            f"live {'yes' if settings.live else 'no'}"
+        )
+    return 2 if failed else 0
+
+
+def _keymap_problems(keys: dict[str, str]) -> list[str]:
+    if not keys:
+        return []
+    from flowsynx_tui.keymap import keymap_problems
+
+    return keymap_problems(keys)

@@ -1,0 +1,128 @@
+"""Checks of the config file's ``[keys]``: Textual applies a keymap silently, so an unknown
+binding id, a key it cannot match or a key that takes another binding's place would just
+not work. Imports every screen and widget, hence only when ``[keys]`` is not empty."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+import unicodedata
+from collections.abc import Mapping
+
+from textual.binding import Binding, BindingsMap
+from textual.dom import DOMNode
+from textual.keys import KEY_ALIASES, Keys
+
+_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+_NAMED_KEYS = frozenset(key.value for key in Keys) | frozenset(KEY_ALIASES) | frozenset(
+    alias for aliases in KEY_ALIASES.values() for alias in aliases
+)
+
+
+def _our_classes() -> list[type[DOMNode]]:
+    import flowsynx_tui.app  # noqa: F401 - the app's own bindings
+    import flowsynx_tui.screens
+    import flowsynx_tui.widgets
+
+    for package in (flowsynx_tui.screens, flowsynx_tui.widgets):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)
+    found: list[type[DOMNode]] = []
+    pending: list[type[DOMNode]] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("flowsynx_tui.") and "BINDINGS" in cls.__dict__:
+            found.append(cls)
+    return found
+
+
+def _bindings(cls: type[DOMNode]) -> list[Binding]:
+    merged: BindingsMap = cls._merge_bindings()
+    return [binding for bindings in merged.key_to_bindings.values() for binding in bindings]
+
+
+def key_problem(key: str) -> str | None:
+    """Why Textual could never match ``key`` (one of a comma-separated list), or None."""
+    if not key:
+        return "an empty key"
+    if len(key) == 1:
+        return None
+    *modifiers, name = key.split("+")
+    if not name:
+        return f"{key!r} has no key after the +"
+    unknown = [modifier for modifier in modifiers if modifier.lower() not in _MODIFIERS]
+    if unknown:
+        return f"{key!r}: {unknown[0]!r} is not a modifier (ctrl, shift, alt, meta, super)"
+    if len(name) == 1 or name in _NAMED_KEYS:
+        return None
+    try:
+        # Textual names punctuation by its Unicode name: question_mark, full_stop.
+        unicodedata.lookup(name.replace("_", " "))
+    except KeyError:
+        close = difflib.get_close_matches(name, sorted(_NAMED_KEYS), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return f"{key!r} is not a key name{hint}"
+    return None
+
+
+def _normal(key: str) -> str:
+    from textual.keys import _character_to_key
+
+    return _character_to_key(key) if len(key) == 1 else key
+
+
+def keymap_problems(keymap: Mapping[str, str]) -> list[str]:
+    """One line per problem, naming the ``[keys]`` entry."""
+    classes = _our_classes()
+    by_class = {cls: _bindings(cls) for cls in classes}
+    ids = {binding.id for bindings in by_class.values() for binding in bindings if binding.id}
+    problems: list[str] = []
+    usable: dict[str, list[str]] = {}
+    for binding_id, keys in keymap.items():
+        where = f"[keys] {binding_id}"
+        if binding_id not in ids:
+            close = difflib.get_close_matches(binding_id, sorted(ids), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else " (the help screen, ?, lists the ids)"
+            problems.append(f"{where}: no binding has this id{hint}; ignored")
+            continue
+        parts = [part.strip() for part in keys.split(",")]
+        bad = next((problem for part in parts if (problem := key_problem(part))), None)
+        if bad:
+            problems.append(f"{where}: {bad}; the binding keeps its key")
+            continue
+        usable[binding_id] = [_normal(part) for part in parts]
+    problems.extend(_shadows(by_class, usable))
+    return problems
+
+
+def _shadows(by_class: Mapping[type[DOMNode], list[Binding]], keymap: Mapping[str, list[str]]) -> list[str]:
+    from textual.app import App
+    from textual.screen import Screen
+
+    app_bindings = [b for cls, bindings in by_class.items() if issubclass(cls, App) for b in bindings]
+    problems: list[str] = []
+    seen: set[tuple[str, str, str]] = set()
+    for cls, bindings in by_class.items():
+        # A screen's keys come before the app's: a key on both means one of them is lost.
+        scope = bindings + (app_bindings if issubclass(cls, Screen) else [])
+        owners: dict[str, list[Binding]] = {}
+        for binding in scope:
+            if binding.id is None:  # Textual's own defaults (ctrl+q quits anyway)
+                continue
+            for key in keymap.get(binding.id or "", [binding.key]):
+                owners.setdefault(key, []).append(binding)
+        for key, holders in owners.items():
+            named = {b.id or b.action: b for b in holders}
+            # Only a key the user gave: a default overlap (q quits, and closes the help
+            # screen) is the design.
+            remapped = [name for name in named if name in keymap and key != named[name].key]
+            for name in remapped:
+                for other in named:
+                    if other == name or named[other].action == named[name].action:
+                        continue
+                    if (name, other, key) not in seen and (other, name, key) not in seen:
+                        seen.add((name, other, key))
+                        problems.append(f"[keys] {name}: {key} is also the key of {other} ({cls.__name__}); one of them will not work")
+    return problems

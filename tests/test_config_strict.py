@@ -1,0 +1,227 @@
+"""The config file and the command line say what is wrong: one line naming the file, the key
+and what it takes, exit 2; `config path|check|init`; [keys] mistakes said at start."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowsynx_tui.cli import main
+
+PROFILE = 'default_profile = "p"\n[profiles.p]\nurl = "http://127.0.0.1:6262"\n'
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("FLOWSYNX")}
+    return subprocess.run(
+        [sys.executable, "-m", "flowsynx_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env={**environment, **(env or {})},
+        check=False,
+    )
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (PROFILE + 'read_only = "no"\n', 'profiles.p.read_only: expected true or false, got "no"'),
+        ('bell = "no"\n', 'bell: expected true or false, got "no"'),
+        (PROFILE + "refresh = true\n", "profiles.p.refresh: expected a number of seconds from 0.2 to 3600, got true"),
+        (PROFILE + "refresh = 0.05\n", "profiles.p.refresh: expected a number of seconds from 0.2 to 3600, got 0.05"),
+        (PROFILE + 'usernmae = "bob"\n', "profiles.p.usernmae: unknown key (did you mean username?)"),
+        ('default_profile = ["a"]\n', 'default_profile: expected a profile name in quotes, got ["a"]'),
+        ("[profiles]\nx = 5\n", "profiles.x: expected a table [profiles.x] with url = ..., got 5"),
+        ('default_profile = "x"\n[profiles.a]\n', "default_profile: no profile 'x' (profiles: a)"),
+        (PROFILE + 'auth = "oauth"\n', 'profiles.p.auth: expected "none", "basic" or "bearer", got "oauth"'),
+        ('bel = false\n', "bel: unknown key (did you mean bell?)"),
+        (
+            "[keys]\n'app.quit' = 3\n",
+            'keys."app.quit": expected a string of comma-separated keys (binding ids map to keys, '
+            'e.g. "app.quit" = "q"), got 3',
+        ),
+        ('default_profile = "p"\n[profiles.p]\nurl = "http://[::1"\n', "profiles.p.url: bad URL 'http://[::1': Invalid IPv6 URL"),
+        (PROFILE + 'read_only = "no"\nlive = 1\n', 'profiles.p.read_only: expected true or false, got "no" (and 1 more)'),
+    ],
+)
+def test_a_wrong_key_is_one_line_naming_file_key_and_expectation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    assert main(["--config", str(config)]) == 2
+    assert one_error_line(capsys.readouterr().err) == f"flowsynx-tui: error: config file {config}: {expected}"
+
+
+def test_a_secret_of_the_wrong_type_is_not_echoed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(PROFILE + "token = 81726354\n")
+    assert main(["--config", str(config)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert "profiles.p.token: expected a string" in line
+    assert "81726354" not in line
+
+
+def test_a_file_that_is_not_utf8_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_bytes(b'bell = true\n# caf\xe9\n')
+    assert main(["--config", str(config)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert line == f"flowsynx-tui: error: config file {config}: not UTF-8 text (byte 0xe9 at offset 17)"
+
+
+def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.toml"
+    result = run_cli("--config", str(missing))
+    assert result.returncode == 2
+    assert one_error_line(result.stderr) == f"flowsynx-tui: error: config file {missing}: no such file"
+    result = run_cli(env={"FLOWSYNX_TUI_CONFIG": str(missing)})
+    assert result.returncode == 2
+    assert one_error_line(result.stderr) == f"flowsynx-tui: error: config file {missing}: no such file"
+
+
+def test_flowsynx_tui_config_names_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "elsewhere.toml"
+    config.write_text('bell = "loud"\n')
+    result = run_cli("config", "path", env={"FLOWSYNX_TUI_CONFIG": str(config)})
+    assert (result.returncode, result.stdout.strip()) == (0, str(config))
+    # It is the file the dashboard reads: its mistake stops the start.
+    result = run_cli("--url", "http://127.0.0.1:9", env={"FLOWSYNX_TUI_CONFIG": str(config)})
+    assert result.returncode == 2
+    assert 'bell: expected true or false, got "loud"' in one_error_line(result.stderr)
+    # --config wins over the environment.
+    other = tmp_path / "other.toml"
+    result = run_cli("config", "path", "--config", str(other), env={"FLOWSYNX_TUI_CONFIG": str(config)})
+    assert result.stdout.strip() == str(other)
+
+
+def test_config_init_writes_a_private_template_that_checks_and_never_overwrites(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "new" / "config.toml"
+    assert main(["config", "init", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {config}"
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    template = config.read_text()
+    assert template.startswith("# flowsynx-tui configuration")
+
+    assert main(["config", "check", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "profile local (default): http://localhost:6262" in out
+
+    config.write_text(template + "# mine\n")
+    assert main(["config", "init", "--config", str(config)]) == 2
+    assert one_error_line(capsys.readouterr().err) == (
+        f"flowsynx-tui: error: config file {config} already exists; not overwriting it"
+    )
+    assert config.read_text().endswith("# mine\n")
+
+
+def test_config_check_shows_each_profile_with_secrets_masked(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'default_profile = "prod"\n'
+        '[profiles.prod]\nurl = "https://flowsynx.example.com"\nauth = "bearer"\ntoken = "t0ps3cret"\nread_only = true\n'
+        '[profiles.local]\nurl = "http://localhost:6262"\nauth = "basic"\nusername = "admin"\npassword = "hunter2"\n'
+    )
+    config.chmod(0o600)
+    result = run_cli("config", "check", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "t0ps3cret" not in result.stdout + result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{config}: ok"
+    prod = next(line for line in lines if "profile prod" in line)
+    assert "(default)" in prod and "https://flowsynx.example.com" in prod and "read-only yes" in prod
+    local = next(line for line in lines if "profile local" in line)
+    assert "basic as admin" in local and "****" in local
+
+    config.write_text(config.read_text() + "[profiles.broken]\nauth = \"basic\"\n")
+    result = run_cli("config", "check", "--config", str(config))
+    assert result.returncode == 2
+    assert "profile broken: error: profile 'broken' uses basic auth but no username is set" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--url", "http://[::1"], "bad URL 'http://[::1': Invalid IPv6 URL"),
+        (["--url", ""], "bad URL '': expected http://host:port"),
+        (["--url", "http://flow synx:6262"], "spaces and control characters are not allowed"),
+        (["emulator", "--faults", "error_rate=2"], "--faults: fault error_rate is a probability from 0 to 1, got '2'"),
+        (["emulator", "--faults", "latency=-1"], "--faults: fault latency needs a number from 0 up, got '-1'"),
+        (["emulator", "--workers", "0"], "argument --workers: must be 1 or more"),
+        (["completion", "tcsh"], "argument shell: invalid choice: 'tcsh'"),
+    ],
+)
+def test_other_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:
+    # An empty config file of its own: whatever this machine's user has configured plays no part.
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    result = run_cli(*args, env={"FLOWSYNX_TUI_CONFIG": str(empty)})
+    assert result.returncode == 2, result.stderr
+    assert needle in one_error_line(result.stderr)
+
+
+def test_help_has_examples_the_config_path_and_the_environment(tmp_path: Path) -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    out = result.stdout
+    assert "examples:\n  flowsynx-tui --demo" in out
+    assert "config file: " in out and "config.toml" in out
+    for variable in ("FLOWSYNX_URL", "FLOWSYNX_TOKEN", "FLOWSYNX_USERNAME", "FLOWSYNX_PASSWORD", "FLOWSYNX_TUI_CONFIG"):
+        assert variable in out
+    assert "README" not in out  # the installed tool ships none
+    assert "completion bash|zsh|fish" in out
+
+
+def test_config_check_reports_key_mistakes(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[keys]\n'app.qiut' = 'q'\n'log.follow' = 'ctrl+flw'\n'app.executions' = '1'\n'app.quit' = 'q,ctrl+q'\n")
+    result = run_cli("config", "check", "--config", str(config))
+    assert result.returncode == 0
+    warnings = result.stderr.strip().splitlines()
+    assert warnings == [
+        "flowsynx-tui: warning: [keys] app.qiut: no binding has this id (did you mean app.quit?); ignored",
+        "flowsynx-tui: warning: [keys] log.follow: 'ctrl+flw' is not a key name; the binding keeps its key",
+        "flowsynx-tui: warning: [keys] app.executions: 1 is also the key of app.workflows (FlowSynxApp); "
+        "one of them will not work",
+    ]
+
+
+async def test_the_dashboard_says_key_mistakes_on_stderr_and_in_a_toast(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flowsynx_tui.app import FlowSynxApp
+    from flowsynx_tui.config import resolve_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text("[keys]\n'app.qiut' = 'q'\n'screen.refresh' = 'x'\n")
+    settings = resolve_settings(url="http://127.0.0.1:9", config_path=config, environ={})
+    app = FlowSynxApp(settings)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == "flowsynx-tui: warning: [keys] app.qiut: no binding has this id (did you mean app.quit?); ignored"
+    assert any("screen.refresh: x is also the key of" in line for line in err), err
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        toasts = [notice.message for notice in app.notices]
+        assert any("app.qiut: no binding has this id" in message for message in toasts), toasts
+
+    # A keymap without mistakes says nothing.
+    config.write_text("[keys]\n'app.quit' = 'q,ctrl+q'\n")
+    FlowSynxApp(resolve_settings(url="http://127.0.0.1:9", config_path=config, environ={}))
+    assert capsys.readouterr().err == ""

@@ -107,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (shown as a badge)")
     parser.add_argument("--demo", action="store_true", help="start the built-in emulator with demo data and open it")
     parser.add_argument(
+        "--log", metavar="FILE", type=Path, help="append a debug log to FILE (mode 0600; requests, actions, errors)"
+    )
+    parser.add_argument(
+        "--log-level", choices=("info", "debug"), default="info", help="debug adds poll cycles (default info)"
+    )
+    parser.add_argument(
         "--execution",
         metavar="ID",
         type=_execution_id,
@@ -285,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from flowsynx_tui.serve import run_serve
 
             return run_serve(args, _settings(args))
+        if args.log is not None:
+            _start_log(args.log, args.log_level)
         if args.demo:
             return _run_demo(args)
         settings = _settings(args)
@@ -292,6 +300,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     return _run_dashboard(settings, execution=args.execution)
+
+
+def _start_log(path: Path, level: str) -> None:
+    from flowsynx_tui import debuglog
+
+    try:
+        debuglog.start(path, level)
+    except OSError as error:
+        raise ConfigError(f"--log {path}: {error.strerror or error}") from None
 
 
 def _settings(args: argparse.Namespace, url: str | None = None) -> Settings:

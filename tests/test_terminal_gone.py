@@ -85,7 +85,7 @@ class Terminal:
     """The dashboard on a fresh pty (100x30), as the session leader with it as controlling
     terminal; everything it writes is collected in ``output``."""
 
-    def __init__(self, url: str, tmp_path: Path, *extra: str) -> None:
+    def __init__(self, url: str, tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         self.output = bytearray()
@@ -93,7 +93,7 @@ class Terminal:
         self._stop = threading.Event()
         self.draining = threading.Event()
         self.draining.set()
-        env = dict(
+        environment = dict(
             os.environ,
             TERM="xterm-256color",
             HOME=str(tmp_path),
@@ -101,7 +101,8 @@ class Terminal:
             XDG_CACHE_HOME=str(tmp_path / "cache"),
         )
         for name in ("TEXTUAL", "TEXTUAL_DRIVER", "FLOWSYNX_URL", "FLOWSYNX_TOKEN", "FLOWSYNX_USERNAME"):
-            env.pop(name, None)
+            environment.pop(name, None)
+        environment.update(env or {})
 
         self.process = subprocess.Popen(
             [sys.executable, "-c", _SESSION_LEADER, "--url", url, *extra],
@@ -109,7 +110,7 @@ class Terminal:
             stdin=slave,
             stdout=slave,
             stderr=slave,
-            env=env,
+            env=environment,
         )
         os.close(slave)
         self._reader = threading.Thread(target=self._drain, daemon=True)

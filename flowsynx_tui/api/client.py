@@ -52,6 +52,7 @@ from flowsynx_tui.api.models import (
     WorkflowSummary,
     as_guid,
 )
+from flowsynx_tui.api.requestlog import log_response
 from flowsynx_tui.api.tls import context_for
 
 M = TypeVar("M", bound=BaseModel)
@@ -132,6 +133,7 @@ class FlowSynxClient:
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "flowsynx-tui"},
             follow_redirects=False,
+            event_hooks={"response": [log_response]},
         )
         self._random = random.Random()
 

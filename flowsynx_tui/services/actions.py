@@ -9,6 +9,7 @@ have been applied, and deciding again needs a new confirmation.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -32,6 +33,8 @@ from flowsynx_tui.api import (
 from flowsynx_tui.messages import ActionFinished
 from flowsynx_tui.services.overview import Overview
 from flowsynx_tui.text import one_line
+
+log = logging.getLogger(__name__)
 
 
 class Host(Protocol):
@@ -304,14 +307,17 @@ class ActionRunner:
 
     async def _send(self, action: PendingAction, reply_to: MessagePump) -> None:
         self.sent.append((action.verb, action.target))
+        log.info("action %s %s: sent", action.verb, action.target)
         try:
             answer = await action.send()
         except FlowSynxError as error:
+            log.warning("action %s %s failed: %s", action.verb, action.target, error)
             text = await action.explain(error) if action.explain else explain_failure(action.verb, error)
             outcome = ActionOutcome(
                 action.verb, action.target, ok=False, title=f"{action.verb} failed", text=text, severity="error"
             )
         else:
+            log.info("action %s %s: done", action.verb, action.target)
             text = answer.note or " ".join(one_line(m, 200) for m in answer.messages) or f"{action.verb} done."
             outcome = ActionOutcome(
                 action.verb,

@@ -20,7 +20,9 @@ catches what it never says (log lines, approvals, rejects, workflow edits). A jo
 
 from __future__ import annotations
 
+import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -32,6 +34,8 @@ from flowsynx_tui.api import AuthenticationRequired, FlowSynxError, PermissionDe
 from flowsynx_tui.messages import ConnectionChanged, PollFailed
 from flowsynx_tui.services.clock import Clock
 from flowsynx_tui.services.status import ConnectionState, ServerStatus
+
+log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
 TICK = 0.1
@@ -197,13 +201,17 @@ class Poller:
         self.host.run_worker(self._run(job), group=f"poll:{job.key}", exit_on_error=False)
 
     async def _run(self, job: PollJob[Any]) -> None:
+        started = time.perf_counter()
         try:
             payload = await job.fetch()
         except FlowSynxError as error:
+            log.warning("poll %s failed: %s", job.key, error)
             self._failed(job, error)
-        except Exception as error:  # noqa: BLE001 - a bug in one job must not stop the others
+        except Exception as error:  # a bug in one job must not stop the others
+            log.exception("poll %s: internal error", job.key)
             self._failed(job, FlowSynxError(f"internal error: {type(error).__name__}: {error}", route=job.key))
         else:
+            log.debug("poll %s done in %.0f ms", job.key, (time.perf_counter() - started) * 1000)
             self._succeeded(job, payload)
         finally:
             job.in_flight = False

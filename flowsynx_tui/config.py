@@ -41,12 +41,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from platformdirs import user_config_dir
 
-from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
+if TYPE_CHECKING:
+    from flowsynx_tui.api.auth import Credentials
 
 APP_NAME = "flowsynx-tui"
 DEFAULT_URL = "http://localhost:6262"
@@ -203,6 +204,10 @@ def resolve_settings(
     config_path: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
+    # Here, not at the top: the api package brings httpx and pydantic, which --help and
+    # --version must not wait for.
+    from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials
+
     env = os.environ if environ is None else environ
     if config_path is None:
         config_path, named = config_path_from(None, env)
@@ -267,6 +272,8 @@ def resolve_settings(
         verify = ca_cert
     if insecure:
         verify = False
+    elif isinstance(verify, str):
+        _check_ca_bundle(verify)
     return Settings(
         url=final_url,
         credentials=credentials,
@@ -286,3 +293,17 @@ def resolve_settings(
         live=final_live,
     )
 
+
+def _check_ca_bundle(path: str) -> None:
+    """A file that is no CA bundle (``--ca-cert /etc/passwd``) is said at start in one line,
+    not as a traceback from the first request's SSL context."""
+    import ssl
+
+    from flowsynx_tui.api.tls import ssl_context
+
+    try:
+        ssl_context("https://ca-check.invalid", cafile=path)
+    except ssl.SSLError as error:
+        raise ConfigError(f"--ca-cert {path}: not a PEM CA bundle ({error.reason or error})") from None
+    except OSError as error:
+        raise ConfigError(f"--ca-cert {path}: {error.strerror or error}") from None

@@ -177,6 +177,17 @@ def test_other_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str],
     assert needle in one_error_line(result.stderr)
 
 
+def test_a_ca_cert_that_is_no_ca_bundle_is_one_line(tmp_path: Path) -> None:
+    not_a_bundle = tmp_path / "passwd"
+    not_a_bundle.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    for url in ("https://127.0.0.1:9", "http://127.0.0.1:9"):
+        result = run_cli("--ca-cert", str(not_a_bundle), "--url", url, env={"FLOWSYNX_TUI_CONFIG": str(empty)})
+        assert result.returncode == 2
+        assert one_error_line(result.stderr).startswith(f"flowsynx-tui: error: --ca-cert {not_a_bundle}: not a PEM CA bundle")
+
+
 def test_help_has_examples_the_config_path_and_the_environment(tmp_path: Path) -> None:
     result = run_cli("--help")
     assert result.returncode == 0
@@ -187,6 +198,21 @@ def test_help_has_examples_the_config_path_and_the_environment(tmp_path: Path) -
         assert variable in out
     assert "README" not in out  # the installed tool ships none
     assert "completion bash|zsh|fish" in out
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_import_no_http_models_or_ui(flag: str) -> None:
+    code = (
+        "import sys\n"
+        "from flowsynx_tui.cli import main\n"
+        "try:\n"
+        f"    main([{flag!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(name for name in ('httpx', 'pydantic', 'textual') if name in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert result.stderr.strip() == "[]"
 
 
 def test_config_check_reports_key_mistakes(tmp_path: Path) -> None:

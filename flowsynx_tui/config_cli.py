@@ -32,6 +32,7 @@ refresh = 2.0                   # seconds between polls, 0.2 to 3600
 read_only = false               # true hides start/cancel/approve/reject
 background_rate = 20.0          # requests/s for what is not on screen, 0.1 to 1000
 live = true                     # status changes from the server's hub; false polls only
+# system_ca = true              # trust the operating system's CA store (a corporate CA)
 
 # [profiles.prod]
 # url = "https://flowsynx.example.com"

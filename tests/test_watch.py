@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +28,14 @@ STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 # Anything a terminal could act on: C0 (but the newline ending each line), DEL, C1, the
 # Unicode line/paragraph separators and the bidi controls.
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def no_profiles(tmp_path: Path) -> Path:
+    """An empty config file: no profile of this machine's user plays a part (a named file
+    that does not exist is an error)."""
+    config = tmp_path / "empty.toml"
+    config.write_text("")
+    return config
 
 
 def task(name: str, seconds: float = 5, after: tuple[str, ...] = (), **hints: Any) -> dict[str, Any]:
@@ -349,7 +358,7 @@ def test_roles_and_credentials_are_one_clear_line(emulator_server: Any) -> None:
 
 def test_unreachable_server_exits_3_after_the_timeout(tmp_path: Any) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    watch = Watcher("--config", str(tmp_path / "none.toml"), "watch", str(uuid.uuid4()), "--url", url, "--timeout", "2")
+    watch = Watcher("--config", str(no_profiles(tmp_path)), "watch", str(uuid.uuid4()), "--url", url, "--timeout", "2")
     assert watch.finish(timeout=15) == 3
     assert 2 <= watch.elapsed < 8, watch.elapsed
     assert watch.stdout == ""
@@ -462,7 +471,7 @@ def test_on_a_terminal_only_colour_codes_are_added() -> None:
     ],
 )
 def test_bad_usage_exits_2_with_one_line(args: list[str], needle: str, tmp_path: Any) -> None:
-    watch = Watcher("--config", str(tmp_path / "none.toml"), *args)
+    watch = Watcher("--config", str(no_profiles(tmp_path)), *args)
     assert watch.finish() == 2
     assert len(watch.err) == 1 and needle in watch.err[0], watch.err
     assert "Traceback" not in watch.stderr

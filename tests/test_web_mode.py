@@ -56,6 +56,14 @@ return rows.join('\\n');
 """
 
 
+def no_profiles(tmp_path: Path) -> Path:
+    """An empty config file: no profile of this machine's user plays a part (a named file
+    that does not exist is an error)."""
+    config = tmp_path / "empty.toml"
+    config.write_text("")
+    return config
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -199,7 +207,7 @@ def test_an_approver_approves_in_a_browser(emulator_server, serve_process, brows
     server = emulator_server(auth="bearer")
     emulator = server.emulator
     token = emulator.issue_token("admin")
-    served = serve_process("--url", server.url, "--token", token, "--config", str(tmp_path / "none.toml"))
+    served = serve_process("--url", server.url, "--token", token, "--config", str(no_profiles(tmp_path)))
 
     browser.get(served.page)
     screen = wait_for_screen(browser, "invoice-approval", "nightly-csv-export", "Workflows (5)")
@@ -230,7 +238,7 @@ def test_only_the_dashboards_own_page_opens_a_session(emulator_server, serve_pro
     from websockets.exceptions import InvalidStatus
     from websockets.sync.client import connect
 
-    served = serve_process("--url", emulator_server().url, "--config", str(tmp_path / "none.toml"))
+    served = serve_process("--url", emulator_server().url, "--config", str(no_profiles(tmp_path)))
     session_url = served.page.replace("http://", "ws://") + "ws"
     # Any web site the approver visits could try this: a WebSocket to 127.0.0.1 from its page.
     with pytest.raises(InvalidStatus) as refused, connect(session_url, origin="http://attacker.example"):
@@ -250,7 +258,7 @@ def test_without_textual_serve_serve_says_how_to_install_it(
     # As if the web extra were not installed: importing it fails.
     monkeypatch.setitem(sys.modules, "textual_serve", None)
     monkeypatch.setitem(sys.modules, "textual_serve.server", None)
-    assert main(["serve", "--config", str(tmp_path / "none.toml")]) == 2
+    assert main(["serve", "--config", str(no_profiles(tmp_path))]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "textual-serve" in err[0] and "pip install 'flowsynx-tui[web]'" in err[0]
@@ -271,7 +279,7 @@ def test_binding_beyond_loopback_warns_loudly(tmp_path: Path) -> None:
     # bind fails, so nothing is ever reachable from elsewhere while this test runs.
     result = subprocess.run(
         [sys.executable, "-m", "flowsynx_tui", "serve", "--host", "192.0.2.1", "--port", str(_free_port()),
-         "--config", str(tmp_path / "none.toml")],
+         "--config", str(no_profiles(tmp_path))],
         check=False,
         capture_output=True,
         text=True,

@@ -15,6 +15,7 @@ after a long pause, a dropped connection after a short one.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,8 @@ from flowsynx_tui.api.models import ExecutionStatus
 from flowsynx_tui.services.overview import Overview
 from flowsynx_tui.services.poller import Host, Poller
 from flowsynx_tui.services.status import ServerStatus
+
+log = logging.getLogger(__name__)
 
 LIVE, POLLING = "live", "polling"
 #: Pauses before asking again: a missing hub will not appear soon; a dropped one may be back.
@@ -110,6 +113,7 @@ class LiveUpdates:
             dropped = missing = 0
             self._connection = connection
             self.connects += 1
+            log.info("live updates: connected to the hub")
             self.status.updates, self.status.updates_reason = LIVE, ""
             self.poller.set_live(True)
             # Nothing is replayed after a (re)connect: what changed meanwhile is read now.
@@ -118,7 +122,8 @@ class LiveUpdates:
                 async for event in connection.events():
                     try:
                         self.apply(event)
-                    except Exception:  # noqa: BLE001 - one bad event must not end live updates
+                    except Exception:  # one bad event must not end live updates
+                        log.exception("live updates: an event could not be applied")
                         self.failed_events += 1
             except FlowSynxError as error:
                 self._polling(error.message)
@@ -132,6 +137,7 @@ class LiveUpdates:
             await self._pause(RETRY_DROPPED, dropped)
 
     def _polling(self, reason: str) -> None:
+        log.info("live updates off, polling: %s", reason)
         self.status.updates, self.status.updates_reason = POLLING, reason
         self.poller.set_live(False)
 

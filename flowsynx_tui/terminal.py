@@ -162,7 +162,12 @@ class ExitGuard:
     def __init__(self, request: Callable[[int], None], *, grace: float = GRACE, fd: int | None = None) -> None:
         self._request = request
         self._grace = grace
-        self._fd = sys.__stdin__.fileno() if fd is None and sys.__stdin__ is not None else fd
+        if fd is None:
+            try:
+                fd = sys.__stdin__.fileno()  # type: ignore[union-attr]
+            except (AttributeError, ValueError, OSError):
+                fd = None  # no terminal: signals only
+        self._fd = fd
         self._lock = threading.Lock()
         self._asked: int | None = None
         self._saved: list[Any] | None = None

@@ -273,7 +273,7 @@ def test_a_closed_terminal_ends_the_dashboard(state: str, terminal, emulator: Em
     assert term.assert_gone() == 128 + signal.SIGHUP
 
 
-@pytest.mark.parametrize("state", ("idle", "action"))
+@pytest.mark.parametrize("state", ("idle", "server_gone", "action"))
 def test_sighup_after_the_terminal_went_ends_the_dashboard(state: str, terminal, emulator: EmulatorProcess) -> None:
     term = terminal()
     _into(state, term, emulator)

@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--system-ca", action="store_true", help="trust the operating system's CA store, e.g. for a corporate CA"
     )
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (shown as a badge)")
+    parser.add_argument(
+        "--theme", metavar="NAME", help="a Textual theme, e.g. nord (ctrl+p Theme lists them; the pick is remembered)"
+    )
     parser.add_argument("--demo", action="store_true", help="start the built-in emulator with demo data and open it")
     parser.add_argument(
         "--log", metavar="FILE", type=Path, help="append a debug log to FILE (mode 0600; requests, actions, errors)"
@@ -271,6 +274,7 @@ def _add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     serve.add_argument("--system-ca", action="store_true", default=suppress, help="trust the operating system's CA store")
     serve.add_argument("--insecure", action="store_true", default=suppress, help="do not verify TLS certificates")
     serve.add_argument("--execution", metavar="ID", type=_execution_id, default=suppress, help="open this execution")
+    serve.add_argument("--theme", metavar="NAME", default=suppress, help="a Textual theme, e.g. nord")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -325,6 +329,7 @@ def _settings(args: argparse.Namespace, url: str | None = None) -> Settings:
         ca_cert=args.ca_cert,
         system_ca=args.system_ca or None,
         insecure=args.insecure,
+        theme=getattr(args, "theme", None),
         config_path=args.config,
     )
 

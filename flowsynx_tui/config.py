@@ -4,6 +4,8 @@ The config file is TOML in the platformdirs user config directory::
 
     default_profile = "prod"
     bell = true                 # ring the terminal bell on a new pending approval
+    theme = "nord"              # a Textual theme; the one picked in the palette is written here
+    screenshot_dir = "~/shots"  # where ctrl+s saves (default: the working directory)
 
     [profiles.prod]
     url = "https://flowsynx.example.com"
@@ -56,10 +58,34 @@ DEFAULT_REFRESH = 2.0
 DEFAULT_BACKGROUND_RATE = 20.0
 BACKGROUND_RATE_RANGE = (0.1, 1000.0)
 AUTH_KINDS = ("none", "basic", "bearer")
+#: Textual's built-in themes, so that a valid name is checked without importing Textual
+#: (0.3 s, which ``watch`` and completion's ``config profiles`` would pay); a name not
+#: listed is looked up in Textual itself, which may be newer (tests/test_look.py).
+THEMES = (
+    "textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "dracula", "tokyo-night",
+    "monokai", "flexoki", "catppuccin-latte", "catppuccin-frappe", "catppuccin-macchiato",
+    "solarized-light", "solarized-dark", "rose-pine", "rose-pine-moon", "rose-pine-dawn",
+    "atom-one-dark", "atom-one-light", "ansi-dark", "ansi-light",
+)
 
 
 class ConfigError(Exception):
     """A setting is wrong; the message is one line meant for the user."""
+
+
+def theme_problem(name: str) -> str | None:
+    """None when Textual has a theme ``name``; else one line naming the themes there are."""
+    if name in THEMES:
+        return None
+    import difflib
+
+    from textual.theme import BUILTIN_THEMES
+
+    if name in BUILTIN_THEMES:
+        return None
+    close = difflib.get_close_matches(name, list(BUILTIN_THEMES), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown theme {name[:40]!r}{hint}; themes: {', '.join(BUILTIN_THEMES)}"
 
 
 def default_config_path() -> Path:
@@ -92,6 +118,10 @@ class Settings:
     cache_dir: Path | None = None
     #: Listen to the server's hub for status changes (``--no-live``: poll only).
     live: bool = True
+    #: A Textual theme (``--theme``, else the file's ``theme``); None: Textual's default.
+    theme: str | None = None
+    #: Where ctrl+s saves screenshots; None: the working directory.
+    screenshot_dir: Path | None = None
 
     @property
     def user_label(self) -> str:
@@ -201,6 +231,7 @@ def resolve_settings(
     ca_cert: str | None = None,
     system_ca: bool | None = None,
     insecure: bool = False,
+    theme: str | None = None,
     config_path: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
@@ -257,6 +288,9 @@ def resolve_settings(
         raise ConfigError(f"background_rate must be a number of requests per second from {low:g} to {high:g}")
     final_live = chosen.get("live", True) if live is None else live
     keymap = data.get("keys", {})
+    if theme is not None and (problem := theme_problem(theme)):
+        raise ConfigError(f"--theme: {problem}")
+    screenshot_dir = screenshot_dir_from(data.get("screenshot_dir"), config_path)
 
     warnings = list(file_warnings)
     if credentials is not None and urlsplit(final_url).scheme == "http" and not is_loopback(final_url):
@@ -291,7 +325,20 @@ def resolve_settings(
         warnings=tuple(warnings),
         background_rate=float(final_rate),
         live=final_live,
+        theme=theme or data.get("theme"),
+        screenshot_dir=screenshot_dir,
     )
+
+
+def screenshot_dir_from(value: str | None, config_path: Path) -> Path | None:
+    """The file's ``screenshot_dir``, absolute: a relative one is from where the dashboard
+    started, not from wherever the working directory is when ctrl+s is pressed."""
+    if value is None:
+        return None
+    path = Path(value).expanduser().absolute()
+    if not path.is_dir():
+        raise ConfigError(f"config file {config_path}: screenshot_dir: {value[:80]!r} is not a directory")
+    return path
 
 
 def _check_ca_bundle(path: str) -> None:

@@ -8,7 +8,13 @@ import os
 import sys
 from pathlib import Path
 
-from flowsynx_tui.config import ConfigError, config_path_from, load_config_file, resolve_settings
+from flowsynx_tui.config import (
+    ConfigError,
+    config_path_from,
+    load_config_file,
+    resolve_settings,
+    screenshot_dir_from,
+)
 
 PROG = "flowsynx-tui"
 
@@ -23,6 +29,13 @@ default_profile = "local"
 
 # Ring the terminal bell when a new approval is waiting.
 bell = true
+
+# The look: one of Textual's themes, e.g. nord, gruvbox, dracula, textual-light (--theme
+# for one run; ctrl+p, Theme lists them all). A theme picked there is written here.
+# theme = "textual-dark"
+
+# Where ctrl+s saves an SVG screenshot of the screen (default: the working directory).
+# screenshot_dir = "~/Pictures"
 
 [profiles.local]
 url = "http://localhost:6262"
@@ -106,6 +119,8 @@ def _check(path: Path, named: bool) -> int:
     default = data.get("default_profile")
     print(f"{path}: ok")
     print(f"  bell: {'on' if data.get('bell', True) else 'off'}")
+    print(f"  theme: {data.get('theme') or 'textual-dark (the default)'}")
+    print(f"  screenshots: {screenshot_dir_from(data.get('screenshot_dir'), path) or 'the working directory'}")
     keys = data.get("keys", {})
     for problem in _keymap_problems(keys):
         print(f"{PROG}: warning: {problem}", file=sys.stderr)

@@ -12,9 +12,9 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from flowsynx_tui.config import BACKGROUND_RATE_RANGE, ConfigError
+from flowsynx_tui.config import BACKGROUND_RATE_RANGE, ConfigError, theme_problem
 
 REFRESH_RANGE = (0.2, 3600.0)
 _SECRETS = frozenset({"password", "token"})
@@ -40,14 +40,26 @@ class ConfigFile(BaseModel):
 
     default_profile: str | None = None
     bell: bool = True
+    # The look is the user's, whichever server they watch: top level, not per profile.
+    theme: str | None = None
+    screenshot_dir: str | None = Field(None, min_length=1)
     profiles: dict[str, ProfileConfig] = Field(default_factory=dict)
     keys: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("theme")
+    @classmethod
+    def _known_theme(cls, value: str | None) -> str | None:
+        if value is not None and (problem := theme_problem(value)):
+            raise ValueError(problem)
+        return value
 
 
 # What each key takes, in the words of the file's user (not pydantic's).
 _EXPECTED = {
     "default_profile": "a profile name in quotes",
     "bell": "true or false",
+    "theme": 'a theme name in quotes, e.g. "nord"',
+    "screenshot_dir": 'a directory in quotes, e.g. "~/Pictures"',
     "profiles": "tables such as [profiles.prod]",
     "keys": 'a table of binding ids and keys, e.g. "app.quit" = "q,ctrl+q"',
     "url": 'a URL in quotes, e.g. "http://localhost:6262"',
@@ -98,6 +110,8 @@ def _describe(problem: Any) -> str:
     if kind == "extra_forbidden":
         return f"{where}: unknown key{_suggestion(loc)}"
     field = _field_of(loc)
+    if kind == "value_error" and field == "theme":
+        return f"{where}: {problem['ctx']['error']}"
     if loc[:1] == ("profiles",) and len(loc) == 2:
         return f"{where}: expected a table [profiles.{_toml_key(loc[1])}] with url = ..., got {_shown(problem['input'])}"
     if loc[:1] == ("keys",) and len(loc) == 2:

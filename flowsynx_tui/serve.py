@@ -39,6 +39,7 @@ _VALUE_FLAGS = (
     ("background_rate", "--background-rate"),
     ("ca_cert", "--ca-cert"),
     ("execution", "--execution"),
+    ("theme", "--theme"),
 )
 _SWITCH_FLAGS = (
     ("read_only", "--read-only"),

@@ -8,6 +8,7 @@ Screens never reach into the app: they get the ``Services`` object and post mess
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections import deque
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.events import DeliveryComplete, DeliveryFailed
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -134,6 +137,7 @@ class FlowSynxApp(App[None]):
         Binding("L", "login", "Sign in", id="app.login", show=False),
         # Raw mode turns ctrl+z into a key; this is the shell's suspend (``fg`` resumes).
         Binding("ctrl+z", "suspend_process", "Suspend", id="app.suspend", show=False),
+        Binding("ctrl+s", "screenshot", "Screenshot (SVG)", id="app.screenshot", show=False),
     ]
 
     def __init__(
@@ -148,6 +152,14 @@ class FlowSynxApp(App[None]):
     ) -> None:
         super().__init__()
         self.settings = settings
+        if settings.theme:
+            self.theme = settings.theme
+        #: Under NO_COLOR, before Textual's own filters: see ``look``.
+        self._signal_filter: list[LineFilter] = []
+        if self.no_color:
+            from flowsynx_tui.look import SignalAttributes
+
+            self._signal_filter.append(SignalAttributes())
         #: An execution to open once the first screen is up (``--execution``).
         self.open_execution = open_execution
         self._transport = transport
@@ -191,6 +203,9 @@ class FlowSynxApp(App[None]):
                 break
             shown.append(below)
         return shown[::-1]
+
+    def get_line_filters(self) -> list[LineFilter]:
+        return [*self._signal_filter, *super().get_line_filters()]
 
     def on_mount(self) -> None:
         self._event_loop = asyncio.get_running_loop()
@@ -379,6 +394,54 @@ class FlowSynxApp(App[None]):
             )
         if self.settings.bell:
             self.bell()
+
+    # ------------------------------------------------------------- look
+    def search_themes(self) -> None:
+        """The palette's "Theme": Textual's list, where a pick is also remembered."""
+        from textual.command import CommandPalette
+
+        from flowsynx_tui.commands import ThemePicker
+
+        self.push_screen(CommandPalette(providers=[ThemePicker], placeholder="Search for themes…"))
+
+    def pick_theme(self, name: str) -> None:
+        """Use theme ``name`` and write it to the config file, so the next start has it too."""
+        self.theme = name
+        path = self.settings.config_path
+        if path is None:
+            return  # settings made by hand (tests), read from no file
+        from flowsynx_tui.config_write import ConfigWriteError, remember_theme
+
+        try:
+            if remember_theme(path, name):
+                self.notify(f"Theme {name} remembered in {path}.", title="Theme", timeout=4)
+        except ConfigWriteError as error:
+            self.notify(f"Theme {name} for now only: {error}", title="Theme", severity="warning", timeout=10)
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        # Textual's default is ~/Downloads, which a server seldom has: the configured
+        # directory, else the working directory. ctrl+s and the palette's "Screenshot" both.
+        if path is None:
+            path = str(self.settings.screenshot_dir or ".")
+        return super().deliver_screenshot(filename, path, time_format)
+
+    def _on_delivery_complete(self, event: DeliveryComplete) -> None:
+        if event.name != "screenshot":
+            return
+        event.prevent_default()  # Textual's toast is markup, which ours never are
+        where = "to the browser" if event.path is None else f"to {os.path.abspath(event.path)}"
+        self.notify(f"Screenshot saved {where}.", title="Screenshot", timeout=6)
+
+    def _on_delivery_failed(self, event: DeliveryFailed) -> None:
+        if event.name != "screenshot":
+            return
+        event.prevent_default()  # Textual's says that it failed, not why
+        error = event.exception
+        reason = (error.strerror or str(error)) if isinstance(error, OSError) else str(error)
+        where = f" to {error.filename}" if isinstance(error, OSError) and error.filename else ""
+        self.notify(f"Screenshot not saved{where}: {reason}.", title="Screenshot", severity="error", timeout=12)
 
     # ------------------------------------------------------------- keys
     def action_login(self, reason: str = "Sign in with other credentials.") -> None:

@@ -12,6 +12,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
+from textual.theme import ThemeProvider
 
 from flowsynx_tui.api import as_guid
 from flowsynx_tui.messages import (
@@ -107,3 +108,12 @@ class JumpProvider(Provider):
                 score = max(score, 0.9)
             if score > 0:
                 yield Hit(score, _highlighted(matcher, title), callback, help=help_text)
+
+
+class ThemePicker(ThemeProvider):
+    """Textual's theme list, whose pick the app also writes to the config file."""
+
+    @property
+    def commands(self) -> list[tuple[str, Callable[[], None]]]:
+        pick = self.app.pick_theme  # type: ignore[attr-defined]
+        return [(name, partial(pick, name)) for name in sorted(self.app.available_themes)]

@@ -14,8 +14,7 @@ from tests.test_terminal_gone import EmulatorProcess, Terminal
 
 def test_a_screenshot_is_written_0600(tmp_path: Path) -> None:
     emulator = EmulatorProcess()
-    downloads = tmp_path / "Downloads"  # where Textual saves it: the user's downloads folder
-    downloads.mkdir()
+    saved_in = tmp_path  # the working directory (no screenshot_dir is configured)
     previous = os.umask(0o022)  # the usual umask, under which a plain open() makes 0644
     try:
         term = Terminal(emulator.url, tmp_path)
@@ -30,10 +29,10 @@ def test_a_screenshot_is_written_0600(tmp_path: Path) -> None:
         time.sleep(0.5)
         term.press(b"\r")
         deadline = time.monotonic() + 15
-        while not list(downloads.glob("*.svg")):
+        while not list(saved_in.glob("*.svg")):
             assert time.monotonic() < deadline, "no screenshot was saved"
             time.sleep(0.1)
-        (shot,) = downloads.glob("*.svg")
+        (shot,) = saved_in.glob("*.svg")
         time.sleep(0.3)  # written by a thread: let it finish
         assert stat.S_IMODE(shot.stat().st_mode) == 0o600
         assert "<svg" in shot.read_text()

@@ -47,7 +47,9 @@ class SignalAttributes(LineFilter):
 @lru_cache(1024)
 def _signal(style: Style, background: RichColor) -> Style:
     color = style.color
-    if color is None or color.type is not ColorType.STANDARD or color.number is None:
+    if color is None or color.type is not ColorType.STANDARD or color.number is None or style.italic:
+        # Italic: Rich's highlighters (the definition's JSON) colour null and false in italic
+        # magenta and red; words of the document, not something waiting or failed.
         return style
     attributes = _ATTRIBUTES.get(color.number % 8)  # the bright variant means the same
     if attributes is None:

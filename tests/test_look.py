@@ -124,6 +124,15 @@ async def test_without_colour_failures_are_underlined_and_readable(
         assert contrast(look["fg"], look["bg"]) >= 4.5, look  # type: ignore[arg-type]
 
 
+async def test_without_colour_a_json_null_is_not_drawn_as_a_signal(
+    frozen_server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    svg = await shot(make_demo_app(frozen_server.port, refresh=0.5), "definition")
+    null, key = looks(svg, "null")[0], looks(svg, "Schema")[-1]
+    assert null["bg"] == key["bg"] and not null["underline"], (null, key)  # magenta, but a word of the JSON
+
+
 async def test_with_colour_the_marker_keeps_its_colour(frozen_server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     svg = await shot(make_demo_app(frozen_server.port, refresh=0.5), "execution_paused")

@@ -165,15 +165,23 @@ class DashboardScreen(Screen[None]):
 
     def _clock_tick(self) -> None:
         if self.is_current:
-            self.refresh_view()
+            self.refresh_clock()
+
+    def refresh_clock(self) -> None:
+        """Redraw what moves with the clock alone (no new data arrived since the last redraw)."""
+        self.refresh_view()
 
     def on_screen_resume(self) -> None:
         self.refresh_header()
         self.redraw()
 
     @on(OverviewChanged)
-    def _overview_changed(self) -> None:
+    def _overview_changed(self, message: OverviewChanged) -> None:
         self.refresh_header()
+        self.redraw_changed(message.update.changed)
+
+    def redraw_changed(self, changed: frozenset[str]) -> None:
+        """New data in which the executions ``changed`` are new or changed: redraw."""
         self.redraw()
 
     @on(ServerInfoChanged)

@@ -37,6 +37,9 @@ class ExecutionsScreen(FilterableScreen):
         #: An execution to put the cursor on as soon as its row is there (a run just started).
         self.select = select
         self._row_cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]] = {}
+        #: What the last full redraw saw (``_world``), and its rows whose durations tick.
+        self._drawn_world: tuple[object, ...] | None = None
+        self._ticking: list[str] = []
 
     def compose_body(self) -> ComposeResult:
         yield SteadyStatic("", classes="screen-title", id="title")
@@ -58,29 +61,111 @@ class ExecutionsScreen(FilterableScreen):
     def executions(self) -> list[ExecutionSummary]:
         return self.services.overview.index.newest_first(self.workflow_id)
 
+    def _world(self) -> tuple[object, ...]:
+        """What rows depend on besides their own execution and the clock, cheaply: the set
+        of executions (order, short ids), approvals waiting, workflow names, actions in
+        flight. While it stays the same, a redraw needs only the rows that changed."""
+        overview = self.services.overview
+        index = overview.index
+        busy = tuple(sorted(self.services.actions.busy_executions().items()))
+        waiting = frozenset(approval.execution_id for approval in overview.approvals.all())
+        names = tuple(workflow.name for workflow in overview.workflows.values())
+        return (index.generation, len(index.orphans), waiting, names, busy)
+
+    def redraw_changed(self, changed: frozenset[str]) -> None:
+        # At 100k executions a full redraw takes most of a second; a poll cycle or a hub
+        # event usually changes a handful of them.
+        if not self.is_current or self._drawn_world is None or len(changed) > 1_000 or self._world() != self._drawn_world:
+            self.redraw()
+            return
+        overview = self.services.overview
+        by_id = overview.index.by_id
+        table = self.query_one(KeyedTable)
+        shown = set(table.keys) if self.workflow_id is not None else None
+        ids: list[str] = []
+        for execution_id in changed:
+            if execution_id not in by_id:
+                self.redraw()
+                return
+            if shown is not None and execution_id not in shown:
+                if overview.index.workflow_of.get(execution_id) == self.workflow_id:
+                    self.redraw()  # just matched to this workflow: it joins this list
+                    return
+                continue
+            ids.append(execution_id)
+        live = (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
+        ticking = [i for i in self._ticking if i not in changed or by_id[i].status in live]
+        ticking += [i for i in ids if by_id[i].status in live and i not in self._ticking]
+        self._ticking = ticking
+        now = self.services.clock.now()
+        waiting = {approval.execution_id for approval in overview.approvals.all()}
+        busy_now = self.services.actions.busy_executions()
+        rows = [(i, self._row(by_id[i], waiting, busy_now, now, self._row_cache)) for i in dict.fromkeys(ids + ticking)]
+        if not table.update(rows):
+            self.redraw()
+            return
+        self._update_title(table.row_count)
+        self._match_shown_rows_first(table)
+
+    def refresh_clock(self) -> None:
+        # Only running and paused rows tick: at 100k rows, rebuilding every row each second
+        # took the UI thread about a second.
+        if self._drawn_world is None or self._world() != self._drawn_world:
+            self.refresh_view()
+            return
+        overview = self.services.overview
+        now = self.services.clock.now()
+        waiting = {approval.execution_id for approval in overview.approvals.all()}
+        busy_now = self.services.actions.busy_executions()
+        by_id = overview.index.by_id
+        rows = [
+            (execution_id, self._row(by_id[execution_id], waiting, busy_now, now, self._row_cache))
+            for execution_id in self._ticking
+            if execution_id in by_id
+        ]
+        table = self.query_one(KeyedTable)
+        if not table.update(rows):
+            self.refresh_view()
+            return
+        self._match_shown_rows_first(table)  # the user may have scrolled since
+
+    def _row(
+        self,
+        summary: ExecutionSummary,
+        waiting: set[str],
+        busy_now: dict[str, str],
+        now: datetime,
+        cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]],
+    ) -> tuple[str | Text, ...]:
+        overview = self.services.overview
+        workflow_name = overview.workflow_of(summary.id)
+        live = summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
+        flagged = summary.id in waiting or summary.status is ExecutionStatus.PAUSED
+        busy = busy_now.get(summary.id)
+        # Rows of finished executions do not change between ticks: reuse their cells
+        # (the same tuple object, which the table skips without comparing).
+        label = overview.label(summary.id)
+        signature = (summary, label, workflow_name, flagged, busy, now if live else None)
+        cached = self._row_cache.get(summary.id)
+        cells = cached[1] if cached is not None and cached[0] == signature else None
+        if cells is None:
+            cells = self._cells(summary, label, workflow_name, flagged, busy, live, now)
+        cache[summary.id] = (signature, cells)
+        return cells
+
     def refresh_view(self) -> None:
         overview = self.services.overview
         now = self.services.clock.now()
-        rows: list[Row] = []
         waiting = {approval.execution_id for approval in overview.approvals.all()}
         busy_now = self.services.actions.busy_executions()
         cache: dict[str, tuple[tuple[object, ...], tuple[str | Text, ...]]] = {}
-        for summary in self.executions():
-            workflow_name = overview.workflow_of(summary.id)
-            live = summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
-            flagged = summary.id in waiting or summary.status is ExecutionStatus.PAUSED
-            busy = busy_now.get(summary.id)
-            # Rows of finished executions do not change between ticks: reuse their cells
-            # (the same tuple object, which the table skips without comparing).
-            label = overview.label(summary.id)
-            signature = (summary, label, workflow_name, flagged, busy, now if live else None)
-            cached = self._row_cache.get(summary.id)
-            cells = cached[1] if cached is not None and cached[0] == signature else None
-            if cells is None:
-                cells = self._cells(summary, label, workflow_name, flagged, busy, live, now)
-            cache[summary.id] = (signature, cells)
-            rows.append((summary.id, cells))
+        executions = self.executions()
+        rows: list[Row] = [(summary.id, self._row(summary, waiting, busy_now, now, cache)) for summary in executions]
         self._row_cache = cache
+        self._ticking = [
+            summary.id for summary in executions if summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
+        ]
+        self._drawn_world = self._world()
         table = self.query_one(KeyedTable)
         table.sync(rows)
         if self.select is not None and table.select_key(self.select):

@@ -39,7 +39,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import stat
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path

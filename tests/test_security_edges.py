@@ -63,10 +63,20 @@ def private_ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("needs the openssl command")
     where = tmp_path_factory.mktemp("tls")
     _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-             "-subj", "/CN=flowsynx-tui test CA", "-days", "2", cwd=where)
+             "-subj", "/CN=flowsynx-tui test CA", "-days", "2",
+             # Python 3.13 verifies strictly (VERIFY_X509_STRICT): a CA needs its key usage.
+             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+             cwd=where)
     _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
              "-subj", "/CN=127.0.0.1", cwd=where)
-    (where / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    (where / "san.ext").write_text(
+        "subjectAltName=IP:127.0.0.1\n"
+        "basicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth\n"
+        "subjectKeyIdentifier=hash\n"
+        "authorityKeyIdentifier=keyid,issuer\n"
+    )
     _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
              "-out", "server.pem", "-days", "2", "-extfile", "san.ext", cwd=where)
     return where

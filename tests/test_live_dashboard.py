@@ -82,8 +82,13 @@ async def test_an_open_execution_follows_its_tasks_from_the_hub(emulator_server)
             5,
             "every task shown Completed",
         )
-        text = screen_text(app)
-        assert "✔ Completed" in text and "Running" not in text
+        # The snapshot is final before the screen has drawn it: wait for the frame.
+        await wait_for(
+            pilot,
+            lambda: "✔ Completed" in (text := screen_text(app)) and "Running" not in text,
+            5,
+            "the screen showing it Completed, nothing Running",
+        )
 
 
 async def test_a_run_pausing_for_approval_reaches_the_inbox_at_once(emulator_server) -> None:

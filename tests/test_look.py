@@ -340,29 +340,29 @@ async def test_ctrl_s_is_in_help_with_its_id_and_can_be_remapped(frozen_server: 
 
 
 def test_ctrl_s_on_a_real_terminal_saves_0600_in_the_configured_directory(tmp_path: Path) -> None:
-    from tests.test_terminal_gone import EmulatorProcess, Terminal
+    from benchmarks.processes import EmulatorProcess
+    from tests.test_terminal_gone import Terminal
 
-    emulator = EmulatorProcess()
-    shots = tmp_path / "shots"
-    shots.mkdir()
-    config = tmp_path / "config.toml"
-    config.write_text(f'screenshot_dir = "{shots}"\n')
-    previous = os.umask(0o022)  # under which a plain open() makes 0644
-    try:
-        term = Terminal(emulator.url, tmp_path, "--config", str(config))
-    finally:
-        os.umask(previous)
-    try:
-        term.wait_for("invoice-approval")
-        term.press(b"\x13")  # ctrl+s: the terminal's XOFF, which the dashboard's raw mode turns off
-        deadline = time.monotonic() + 15
-        while not list(shots.glob("*.svg")):
-            assert time.monotonic() < deadline, "no screenshot was saved"
-            time.sleep(0.1)
-        (saved,) = shots.glob("*.svg")
-        term.wait_for("Screenshot saved")
-        assert stat.S_IMODE(saved.stat().st_mode) == 0o600
-        assert "invoice-approval" in saved.read_text().replace("&#160;", " ")
-    finally:
-        term.cleanup()
-        emulator.kill()
+    with EmulatorProcess() as emulator:
+        shots = tmp_path / "shots"
+        shots.mkdir()
+        config = tmp_path / "config.toml"
+        config.write_text(f'screenshot_dir = "{shots}"\n')
+        previous = os.umask(0o022)  # under which a plain open() makes 0644
+        try:
+            term = Terminal(emulator.url, tmp_path, "--config", str(config))
+        finally:
+            os.umask(previous)
+        try:
+            term.wait_for("invoice-approval")
+            term.press(b"\x13")  # ctrl+s: the terminal's XOFF, which the dashboard's raw mode turns off
+            deadline = time.monotonic() + 15
+            while not list(shots.glob("*.svg")):
+                assert time.monotonic() < deadline, "no screenshot was saved"
+                time.sleep(0.1)
+            (saved,) = shots.glob("*.svg")
+            term.wait_for("Screenshot saved")
+            assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+            assert "invoice-approval" in saved.read_text().replace("&#160;", " ")
+        finally:
+            term.cleanup()

@@ -15,7 +15,6 @@ import os
 import pty
 import select
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -28,9 +27,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.processes import EmulatorProcess
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX terminals only")
 
-ROOT = Path(__file__).resolve().parent.parent
 #: How long the process may take to go: the app's grace period (3 s) and a margin for a
 #: loaded machine. Not a speed assertion: without the fix these processes never end.
 GONE_WITHIN = 8.0
@@ -38,39 +38,6 @@ STARTUP = 40.0
 
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"
 ENTER_ALT_SCREEN = b"\x1b[?1049h"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class EmulatorProcess:
-    def __init__(self, *options: str) -> None:
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flowsynx_tui", "emulator", "--port", str(port), *options],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + STARTUP
-        while True:
-            try:
-                if httpx.get(f"{self.url}/version", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the emulator did not start")
-            time.sleep(0.05)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
 
 
 #: The dashboard as session leader with the pty as its controlling terminal, as under tmux
@@ -188,9 +155,8 @@ class Terminal:
 @pytest.fixture
 def emulator() -> Iterator[EmulatorProcess]:
     # Slow tasks: the run an approval resumes goes on for minutes, and approve with it.
-    server = EmulatorProcess("--time-scale", "100")
-    yield server
-    server.kill()
+    with EmulatorProcess("--time-scale", "100") as server:
+        yield server
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flowsynx_tui import __version__
 from flowsynx_tui.config import AUTH_KINDS, ConfigError, Settings, resolve_settings
 
 if TYPE_CHECKING:
@@ -22,6 +21,19 @@ if TYPE_CHECKING:
     from flowsynx_tui.emulator import Emulator
 
 PROG = "flowsynx-tui"
+
+
+class _Version(argparse.Action):
+    """``--version``: the version is looked up only when asked for (see ``flowsynx_tui``)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, default=argparse.SUPPRESS, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from flowsynx_tui import __version__
+
+        print(f"{PROG} {__version__}")
+        parser.exit()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--url", help="FlowSynx server URL (default http://localhost:6262)")
     parser.add_argument("--token", help="bearer token (prefer FLOWSYNX_TOKEN: arguments are visible to other users)")
     parser.add_argument("--username", help="Basic auth user name")

@@ -15,11 +15,15 @@ is waiting, and the caller polls again at once.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from flowsynx_tui.api.errors import FlowSynxError
 from flowsynx_tui.api.models import LogEntry, Page
 
-LogFetcher = Callable[[int, int], Awaitable[Page[LogEntry]]]
+if TYPE_CHECKING:
+    # Only for annotations: ``Page[LogEntry]`` at run time builds the parametrised model's
+    # validator, a cost the start of the dashboard would pay for the log views.
+    LogFetcher = Callable[[int, int], Awaitable[Page[LogEntry]]]
 
 
 class LogTail:

@@ -164,6 +164,7 @@ class ApiModel(BaseModel):
         populate_by_name=True,
         frozen=True,
         extra="ignore",
+        defer_build=True,
     )
 
 
@@ -393,7 +394,7 @@ class Page(BaseModel, Generic[T]):
     in the page as the server sent it, so what follows a skipped item keeps its place.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     items: tuple[T, ...] = ()
     pagination: Pagination = Field(default_factory=Pagination)

@@ -77,6 +77,8 @@ class WorkflowsScreen(FilterableScreen):
             rows.append((workflow.id, cells))
         table = self.query_one(KeyedTable)
         table.sync(rows)
+        if rows and not self.services.first_rows.is_set():
+            self.call_after_refresh(self.services.first_rows_shown)
         self._update_title(table.row_count, len(overview.workflows))
 
     def _update_title(self, shown: int, total: int) -> None:

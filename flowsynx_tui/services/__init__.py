@@ -14,6 +14,7 @@ the app and handed to every screen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -62,6 +63,7 @@ __all__ = [
 ]
 
 SERVER_INFO_INTERVAL = 5.0
+FIRST_ROWS_WAIT = 1.0
 EARLY_UPDATE_EVERY = 0.25
 
 
@@ -84,6 +86,11 @@ class Services:
     matcher: BackgroundMatcher
     workflow_cache: WorkflowCache
     live: LiveUpdates
+    #: Set once the start screen has drawn its first rows (``first_rows_shown``) or the first
+    #: overview cycle ended: what is not needed for them (the header's server version and
+    #: counters, the hub) is asked for only then (or after ``FIRST_ROWS_WAIT``), so the
+    #: start does not wait for it.
+    first_rows: asyncio.Event
 
     @classmethod
     def connect(
@@ -124,6 +131,12 @@ class Services:
         workflow_cache = WorkflowCache(cache_path, settings.url, monotonic=clock.monotonic)
 
         last_early = -EARLY_UPDATE_EVERY
+        first_rows = asyncio.Event()
+
+        async def after_first_rows() -> None:
+            # At most FIRST_ROWS_WAIT: another screen on top (--execution) draws no rows.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(first_rows.wait(), FIRST_ROWS_WAIT)
 
         def early(update: OverviewUpdate) -> None:
             # A first read of a long history lands page by page: redraw a few times a
@@ -154,15 +167,22 @@ class Services:
             workflow_cache.save_soon(overview.index.workflow_of)
             poller.publish("overview", OverviewUpdate(frozenset(execution_ids), complete=False))
 
-        live = LiveUpdates(client, overview, poller, status, enabled=settings.live, on_change=pushed)
+        live = LiveUpdates(
+            client, overview, poller, status, enabled=settings.live, on_change=pushed, not_before=after_first_rows
+        )
         cache_loaded = False
 
         async def overview_cycle() -> OverviewUpdate:
             nonlocal cache_loaded
             if not cache_loaded:
                 cache_loaded = True
-                overview.known_workflows = await asyncio.to_thread(workflow_cache.load)
-            update = await overview.refresh(progress=early)
+                # Read beside the first request, not before it: the file matters only once
+                # executions are listed.
+                overview.load_known_workflows(asyncio.ensure_future(asyncio.to_thread(workflow_cache.load)))
+            try:
+                update = await overview.refresh(progress=early)
+            finally:
+                first_rows.set()  # shown by now, or there are none to show
             status.approvals_waiting = len(overview.approvals.all())
             status.matching = overview.matching_progress()
             workflow_cache.save_soon(overview.index.workflow_of)
@@ -171,6 +191,9 @@ class Services:
             return update
 
         async def server_info() -> None:
+            # The first rows come first: the header's version and counters (and the hub)
+            # wait for them (``first_rows``).
+            await after_first_rows()
             # Optional routes: v1.3.0 answers /metrics 404 without an identity (Q14), a proxy
             # may not forward them. An answer that refuses them is "unavailable", not the
             # connection's state; no answer at all still is.
@@ -213,7 +236,11 @@ class Services:
             matcher=matcher,
             workflow_cache=workflow_cache,
             live=live,
+            first_rows=first_rows,
         )
+
+    def first_rows_shown(self) -> None:
+        self.first_rows.set()
 
     def watch_execution(self, workflow_id: str, execution_id: str) -> ExecutionWatch:
         return ExecutionWatch(self.client, workflow_id, execution_id)

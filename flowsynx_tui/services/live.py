@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from flowsynx_tui.api import AuthenticationRequired, FlowSynxClient, FlowSynxError
@@ -51,6 +51,7 @@ class LiveUpdates:
         *,
         enabled: bool,
         on_change: Callable[[set[str]], None],
+        not_before: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.client = client
         self.overview = overview
@@ -58,6 +59,8 @@ class LiveUpdates:
         self.status = status
         self.enabled = enabled
         self._on_change = on_change
+        #: Awaited before the hub is first asked for (the first rows come first).
+        self._not_before = not_before
         self._random = random.Random()
         self._pending: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
@@ -84,6 +87,8 @@ class LiveUpdates:
             await connection.close()
 
     async def _run(self) -> None:
+        if self._not_before is not None:
+            await self._not_before()
         dropped = missing = 0
         while not self._stopped:
             try:

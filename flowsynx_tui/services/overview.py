@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -503,12 +503,18 @@ class Overview:
         self.background: BackgroundMatcher | None = None
         #: Execution to workflow pairs learnt by earlier runs (the workflow cache).
         self.known_workflows: Mapping[str, str] = {}
+        self._known_loading: Awaitable[Mapping[str, str]] | None = None
         #: Executions a screen shows and wants matched before the rest (after the paused).
         self.wanted_first: list[str] = []
         #: Executions paused when first listed, until their approvals are known.
         self._paused_at_start: set[str] | None = None
         self._start_approvals_known = False
         self._held_approvals: list[Approval] = []
+
+    def load_known_workflows(self, loading: Awaitable[Mapping[str, str]]) -> None:
+        """``known_workflows`` from ``loading`` (the workflow cache being read off the UI
+        thread), awaited where first needed: the first request does not wait for the file."""
+        self._known_loading = loading
 
     def match_in_background(
         self,
@@ -648,6 +654,9 @@ class Overview:
                 raise  # the workflows failed too: nothing of this cycle got through
             failures.append(error)
         if self.index.mode is ListMode.ALL:
+            if self._known_loading is not None:
+                loading, self._known_loading = self._known_loading, None
+                self.known_workflows = await loading
             changed |= self.index.adopt(self.known_workflows, self.workflows)
             if self.background is not None:
                 changed |= self.background.take_matched()

@@ -983,8 +983,13 @@ async def test_huge_log_lines_and_a_10_mb_log_page_are_cut_and_shown_safely(emul
         assert tap.largest_body.get(logs_route, 0) >= 10_000_000, tap.largest_body.get(logs_route)
         assert not any(_CONTROL.search(line) for line in pane.visible_text())
         assert_rendered_safely(app)
-        took = await timed(pilot, lambda: pane.lines_view.has_focus, "o")
-        assert took < RESPONSIVE, f"focusing the logs took {took:.2f}s"
+        # The best of three: a UI blocked by the page would be slow every time, a busy
+        # machine only some of the time.
+        tries = []
+        for _ in range(3):
+            tries.append(await timed(pilot, lambda: pane.lines_view.has_focus, "o"))
+            await timed(pilot, lambda: not pane.lines_view.has_focus, "t")
+        assert min(tries) < RESPONSIVE, f"focusing the logs took {', '.join(f'{t:.2f}' for t in tries)} s"
         # The ends of the longest lines, scrolled to: cut, with a marker saying how much.
         view = pane.lines_view
         # Message and collapsed exception cut at 10,000 characters each (uncut: over 200,000).

@@ -6,7 +6,9 @@ part of the measurement; the benchmark drains the terminal. The clock starts jus
 before the child is spawned and stops at the ``time.monotonic()`` the child writes
 to an inherited pipe (``CLOCK_MONOTONIC`` is system-wide on Linux):
 
-* flowsynx-tui: a small driver imports ``FlowSynxApp``, runs it against an emulator
+* flowsynx-tui: a small driver imports ``FlowSynxApp`` (with the command line's garbage
+  collection policy, ``gc_policy``: off while the modules load, spaced out once the app
+  runs), runs it against an emulator
   serving the seeded demo data in *another* process (``python -m flowsynx_tui
   emulator --port P``), and reports from ``call_after_refresh`` once the first
   overview poll has put rows into the ``WorkflowsScreen`` table, i.e. after the
@@ -43,6 +45,9 @@ FLOWSYNX_DRIVER = """
 import os, sys, time
 from pathlib import Path
 
+from flowsynx_tui import gc_policy
+
+gc_policy.starting()  # as flowsynx_tui.cli does before it imports the app
 import flowsynx_tui.app
 from flowsynx_tui.app import FlowSynxApp
 from flowsynx_tui.config import Settings
@@ -72,7 +77,9 @@ class Driver(FlowSynxApp):
             self.exit()
 
 
-Driver(Settings(url=sys.argv[1])).run()
+app = Driver(Settings(url=sys.argv[1]))
+gc_policy.settle()  # as flowsynx_tui.cli does before it runs the app
+app.run()
 """
 
 MINIMAL_DRIVER = """

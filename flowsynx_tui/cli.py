@@ -406,6 +406,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _run_dashboard(settings: Settings, *, demo: bool = False, execution: str | None = None) -> int:
     from flowsynx_tui import gc_policy
+
+    gc_policy.starting()
     from flowsynx_tui.app import FlowSynxApp
 
     for warning in settings.warnings:

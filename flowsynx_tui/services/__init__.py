@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -32,15 +33,29 @@ from flowsynx_tui.services.overview import Overview, OverviewUpdate
 from flowsynx_tui.services.poller import LIVE_SLOWDOWN, Host, PollJob, Poller
 from flowsynx_tui.services.status import ConnectionState, ServerStatus
 from flowsynx_tui.services.workflow_cache import WorkflowCache, cache_file, default_cache_dir
-from flowsynx_tui.services.watches import (
-    DefinitionSource,
-    DefinitionText,
-    ExecutionSnapshot,
-    ExecutionWatch,
-    LogSource,
-    TaskSnapshot,
-    TaskWatch,
+
+if TYPE_CHECKING:
+    from flowsynx_tui.services.watches import DefinitionSource, ExecutionWatch, LogSource, TaskWatch
+
+#: Imported when first asked for: only the screens past the first one use them.
+_WATCHES = (
+    "DefinitionSource",
+    "DefinitionText",
+    "ExecutionSnapshot",
+    "ExecutionWatch",
+    "LogSource",
+    "TaskSnapshot",
+    "TaskWatch",
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WATCHES:
+        from flowsynx_tui.services import watches
+
+        return getattr(watches, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Clock",
@@ -243,14 +258,20 @@ class Services:
         self.first_rows.set()
 
     def watch_execution(self, workflow_id: str, execution_id: str) -> ExecutionWatch:
+        from flowsynx_tui.services.watches import ExecutionWatch
+
         return ExecutionWatch(self.client, workflow_id, execution_id)
 
     def watch_task(
         self, workflow_id: str, execution_id: str, task_name: str, task_id: str | None = None
     ) -> TaskWatch:
+        from flowsynx_tui.services.watches import TaskWatch
+
         return TaskWatch(self.client, workflow_id, execution_id, task_name, task_id)
 
     def definition(self, workflow_id: str, execution_id: str | None = None) -> DefinitionSource:
+        from flowsynx_tui.services.watches import DefinitionSource
+
         return DefinitionSource(self.client, workflow_id, execution_id)
 
     def log_source(
@@ -263,6 +284,8 @@ class Services:
         execution_final: Callable[[], bool],
         execution_quiet: Callable[[], bool] = lambda: False,
     ) -> LogSource:
+        from flowsynx_tui.services.watches import LogSource
+
         return LogSource(
             self.client,
             workflow_id,

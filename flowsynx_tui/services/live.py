@@ -18,14 +18,16 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowsynx_tui.api import AuthenticationRequired, FlowSynxClient, FlowSynxError
-from flowsynx_tui.api.hub import ExecutionEvent, HubConnection, HubEvent, HubUnavailable
 from flowsynx_tui.api.models import ExecutionStatus
 from flowsynx_tui.services.overview import Overview
 from flowsynx_tui.services.poller import Host, Poller
 from flowsynx_tui.services.status import ServerStatus
+
+if TYPE_CHECKING:
+    from flowsynx_tui.api.hub import HubConnection, HubEvent
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,9 @@ class LiveUpdates:
     async def _run(self) -> None:
         if self._not_before is not None:
             await self._not_before()
+        # The hub's client is imported once it is needed, not with the dashboard.
+        from flowsynx_tui.api.hub import HubConnection, HubUnavailable
+
         dropped = missing = 0
         while not self._stopped:
             try:
@@ -175,6 +180,8 @@ class LiveUpdates:
             if payload is not None:
                 poller.publish(job.key, payload)
             poller.refresh(job.key)
+        from flowsynx_tui.api.hub import ExecutionEvent
+
         summary = self.overview.index.by_id.get(event.execution_id)
         if isinstance(event, ExecutionEvent):
             if event.status is ExecutionStatus.PAUSED:

@@ -33,10 +33,10 @@ from flowsynx_tui.api import (
     PermissionDenied,
     WorkflowSummary,
 )
-from flowsynx_tui.api.hub import ExecutionEvent, HubEvent
 from flowsynx_tui.text import short_id, unique_prefixes
 
 if TYPE_CHECKING:
+    from flowsynx_tui.api.hub import HubEvent
     from flowsynx_tui.services.budget import RequestBudget
     from flowsynx_tui.services.matching import BackgroundMatcher
 
@@ -755,6 +755,8 @@ class Overview:
         execution goes on top; one the lists have not read yet otherwise waits for them.
         Nothing here is final: the next read over REST has the last word.
         """
+        from flowsynx_tui.api.hub import ExecutionEvent  # imported with the hub's client
+
         index = self.index
         if not index.loaded or event.workflow_id not in self.workflows:
             return set()

@@ -480,7 +480,7 @@ async def test_one_unreadable_approval_list_does_not_hide_the_others(emulator_se
 async def test_failing_task_list_keeps_the_tree_while_the_status_moves_on(emulator_server) -> None:
     server = emulator_server(time_scale=0.05, seed=False)
     emulator = server.emulator
-    hints = {"emulator": {"seconds": 30}}  # 1.5 s each at this time scale
+    hints = {"emulator": {"seconds": 60}}  # 3 s each at this time scale
     workflow_id = emulator.add_workflow(
         {"Name": "two-steps", "Tasks": [
             {"Name": "First", "Type": "Demo:1.0", "Execution": {"Parameters": hints}},
@@ -493,10 +493,12 @@ async def test_failing_task_list_keeps_the_tree_while_the_status_moves_on(emulat
     )
     # The real server runs one execution at a time: a paused run keeps the queue free.
     emulator.start_execution(gate)
-    execution_id = emulator.start_execution(workflow_id)
-    await asyncio.to_thread(emulator.wait_for_status, execution_id, "Running", 15)
     app = new_app(server.url, Tap(), refresh=0.3)
     async with app.run_test(size=(160, 40)) as pilot:
+        # The run starts once the dashboard is up, which on a busy machine takes longer than it.
+        await wait_for(pilot, lambda: "connected" in header_text(app), what="connected")
+        execution_id = emulator.start_execution(workflow_id)
+        await asyncio.to_thread(emulator.wait_for_status, execution_id, "Running", 15)
         app.navigate(ExecutionView(workflow_id, execution_id))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         screen = app.screen
@@ -782,6 +784,9 @@ async def test_changed_password_asks_again_and_resumes_in_place(
         server.emulator.start_execution(NIGHTLY)
         await wait_for_screen(pilot, app, LoginDialog)
         assert app.screen.query_one("#username", Input).value == "admin"
+        # Typed once the dialog has put the cursor in the password field, as a person would.
+        password = app.screen.query_one("#password", Input)
+        await wait_for(pilot, lambda: password.has_focus, what="the password field focused")
         await pilot.press(*"n3w-pass", "enter")
         await wait_for(pilot, lambda: app.screen is screen, what="back on the same screen")
         await wait_for(pilot, lambda: table.row_count == NIGHTLY_RUNS + 1, what="fresh data after signing in")

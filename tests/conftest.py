@@ -43,6 +43,12 @@ from flowsynx_tui.testing import use_utc  # noqa: E402
 use_utc()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first: with the tests spread over processes, one started last would
+    keep the whole run waiting for it alone."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(autouse=True)
 def workflow_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every app a test starts keeps its execution-to-workflow cache in a directory of its

@@ -134,6 +134,7 @@ async def test_paused_executions_are_matched_first_and_their_approvals_shown(emu
     assert others_before <= 4, others_before
 
 
+@pytest.mark.long
 async def test_rows_on_screen_are_matched_before_the_rest(emulator_server) -> None:
     from flowsynx_tui.screens.executions import ExecutionsScreen
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from flowsynx_tui.emulator import EmulatorServer
 from flowsynx_tui.emulator.seed import workflow_id
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
@@ -49,6 +51,7 @@ def row_of(app, execution_id: str) -> str:  # noqa: ANN001
     return next((line for line in screen_text(app).splitlines() if line.lstrip().startswith(label)), "")
 
 
+@pytest.mark.long
 async def test_a_new_run_and_its_end_reach_the_list_from_the_hub(emulator_server) -> None:
     server = emulator_server(seed=True, time_scale=0.3)
     app = make_app(server.url, refresh=SLOW, live=True)
@@ -65,6 +68,7 @@ async def test_a_new_run_and_its_end_reach_the_list_from_the_hub(emulator_server
         assert details_reads(server, execution) == 0
 
 
+@pytest.mark.long
 async def test_an_open_execution_follows_its_tasks_from_the_hub(emulator_server) -> None:
     server = emulator_server(seed=True, time_scale=0.3)
     emulator = server.emulator

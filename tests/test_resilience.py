@@ -1011,6 +1011,7 @@ async def test_huge_log_lines_and_a_10_mb_log_page_are_cut_and_shown_safely(emul
 # ------------------------------------------------------------------ resize
 
 
+@pytest.mark.long
 @fault_class(RESIZE)
 async def test_every_screen_adapts_to_tiny_and_very_large_terminals(emulator_server) -> None:
     server = emulator_server(frozen=True)

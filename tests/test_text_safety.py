@@ -646,6 +646,7 @@ async def _click_on(pilot: Pilot[None], app: FlowSynxApp, widget: Widget, needle
 # ------------------------------------------------------------------ the walk
 
 
+@pytest.mark.long
 async def test_hostile_server_text_is_shown_literally_and_safely_everywhere(world: World) -> None:
     emulator = world.emulator
     app = make_app(world.server.url, refresh=5.0)

@@ -16,7 +16,7 @@ from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
-from flowsynx_tui.text import unique_prefixes
+from flowsynx_tui.text import PrefixLabels, unique_prefixes
 from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.status_header import StatusHeader
 
@@ -131,6 +131,20 @@ def test_short_ids_are_unique_prefixes_of_at_least_eight(identifiers: list[str])
         for b in distinct:
             if a != b and not a.startswith(b) and not b.startswith(a):
                 assert labels[a] != labels[b] and not b.startswith(labels[a])
+
+
+@given(
+    st.lists(st.text(alphabet="0af-", min_size=1, max_size=12), max_size=20),
+    st.lists(st.text(alphabet="0af-", min_size=1, max_size=12), max_size=8),
+)
+def test_short_ids_of_new_executions_are_labelled_as_if_all_were_labelled_again(
+    known: list[str], new: list[str]
+) -> None:
+    labels = PrefixLabels(known)
+    before = dict(labels.labels)
+    relabelled = labels.add(new)
+    assert labels.labels == unique_prefixes(known + new)
+    assert relabelled == {i for i in before if before[i] != labels.labels[i]}
 
 
 def test_ids_that_share_their_first_characters_get_longer_labels() -> None:

@@ -564,3 +564,67 @@ async def test_a_hundred_thousand_rows_scroll_sort_and_filter_on_screen() -> Non
         expected = [f"k{n}" for n in range(42_100, 42_200) if n % 7 == 0]
         assert sorted(table.keys) == sorted(expected)
         assert sum("run-0421" in line for line in screen_text(app).splitlines()) == min(len(expected), 11)
+
+
+async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -> None:
+    from textual.app import App, ComposeResult
+
+    class OneTable(App[None]):
+        def compose(self) -> ComposeResult:
+            yield KeyedTable([("name", "Run"), ("took", "Duration"), ("state", "State")])
+
+    count = 2_000
+    rows = [(f"k{n}", (f"run-{n:05d}", f"{n % 500}s", "done")) for n in range(count)]
+    app = OneTable()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.focus()
+        table.sync(rows)
+        await pilot.pause()
+        # Watching the top of the list: a new run shows up on top, the cursor stays on its row.
+        table.move_cursor(row=0)
+        await pilot.pause()
+        table.sync([("new0", ("run-new0", "0s", "running")), *rows])
+        await pilot.pause()
+        assert table.keys[:2] == ["new0", "k0"] and table.selected_key == "k0" and table.scroll_y == 0
+        assert "run-new0" in screen_text(app).splitlines()[1]
+        # Looking at row 500: a new run on top does not move what is on screen.
+        table.move_cursor(row=500)
+        await pilot.pause()
+        before, seen = screen_text(app), table.visible_keys
+        natural = ["new1", "new0", *[key for key, _ in rows]]
+        assert table.add([("new1", ("run-new1", "1s", "running"))], natural)
+        await pilot.pause()
+        assert table.keys[0] == "new1" and table.selected_key == "k499"
+        assert table.visible_keys == seen and screen_text(app) == before
+        # Sorted by duration, longest first: the new row goes between its neighbours, after
+        # the rows of the same duration that come before it in the screen's order.
+        await pilot.press("S", "S")
+        await pilot.pause()
+        assert table.sort_column == "took" and table.sort_descending
+        table.move_cursor(row=1_000)
+        await pilot.pause()
+        chosen, seen = table.selected_key, table.visible_keys
+        natural = [*natural, "new2"]  # a new list: the table keeps the one it was given
+        assert table.add([("new2", ("run-new2", "450s", "running"))], natural)
+        await pilot.pause()
+        took = [seconds(cell(table, key, "took")) for key in table.keys]
+        assert took == sorted(took, reverse=True)
+        place = table.keys.index("new2")
+        same = [key for key in table.keys if cell(table, key, "took") == "450s"]
+        assert same[-1] == "new2" and table.keys[place - 1] == same[-2]
+        assert table.selected_key == chosen and table.visible_keys == seen
+        # A filter that does not keep it: held, not shown; shown once the filter is cleared.
+        table.filter_rows(RowFilter.parse("state:done", table.column_names))
+        await pilot.pause()
+        natural = ["new3", *natural]
+        assert table.add([("new3", ("run-new3", "9s", "running"))], natural)
+        assert "new3" not in table.keys and table.has_row("new3")
+        table.filter_rows(RowFilter())
+        await pilot.pause()
+        assert "new3" in table.keys and table.row_count == count + 4
+        assert table.keys == [key for key, _ in sorted(
+            ((key, seconds(cell(table, key, "took"))) for key in natural), key=lambda item: -item[1])]
+        # Not an addition (a key gone): refused, nothing changed.
+        assert not table.add([("new4", ("run-new4", "1s", "running"))], ["new4", *natural[1:]])
+        assert not table.has_row("new4") and table.row_count == count + 4

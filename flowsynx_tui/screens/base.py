@@ -325,8 +325,12 @@ class FilterableScreen(DashboardScreen):
         self.row_filter = RowFilter.parse(message.text, table.column_names)
         table.filter_rows(self.row_filter)
         self.query_one(FilterBar).show_filter(self.row_filter)
-        self.redraw()
+        self.filter_applied()
         self.refresh_bindings()
+
+    def filter_applied(self) -> None:
+        """The table filtered its rows itself: what else says the filter (the title)."""
+        self.redraw()
 
     def can_go_back(self) -> bool:
         return bool(self.filter_text) or self.query_one(FilterBar).display or super().can_go_back()

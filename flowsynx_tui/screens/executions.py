@@ -74,36 +74,66 @@ class ExecutionsScreen(FilterableScreen):
 
     def redraw_changed(self, changed: frozenset[str]) -> None:
         # At 100k executions a full redraw takes most of a second; a poll cycle or a hub
-        # event usually changes a handful of them.
-        if not self.is_current or self._drawn_world is None or len(changed) > 1_000 or self._world() != self._drawn_world:
+        # event usually changes a handful of them, or brings a new run: its row is added
+        # alone, in its place (``KeyedTable.add``).
+        if not self.is_current or self._drawn_world is None or len(changed) > 1_000:
             self.redraw()
             return
         overview = self.services.overview
-        by_id = overview.index.by_id
+        index = overview.index
+        by_id = index.by_id
         table = self.query_one(KeyedTable)
-        shown = set(table.keys) if self.workflow_id is not None else None
+        world = self._world()
+        new: list[str] = []
+        relabelled: set[str] = set()
+        if world != self._drawn_world:
+            # Only the set of executions may have changed (new runs); the rest of what rows
+            # depend on must be as drawn.
+            known = overview.relabelled_since(self._drawn_world[0])  # type: ignore[arg-type]
+            if world[1:] != self._drawn_world[1:] or known is None:
+                self.redraw()
+                return
+            relabelled = {i for i in known if table.has_row(i)}
         ids: list[str] = []
         for execution_id in changed:
             if execution_id not in by_id:
                 self.redraw()
                 return
-            if shown is not None and execution_id not in shown:
-                if overview.index.workflow_of.get(execution_id) == self.workflow_id:
-                    self.redraw()  # just matched to this workflow: it joins this list
-                    return
-                continue
-            ids.append(execution_id)
+            if table.has_row(execution_id):
+                ids.append(execution_id)
+            elif self.workflow_id is None or index.workflow_of.get(execution_id) == self.workflow_id:
+                new.append(execution_id)  # a new run, or one just matched to this workflow
+        if new and world == self._drawn_world:
+            self.redraw()  # joins this list without a new run: rows are not only added
+            return
         live = (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
         ticking = [i for i in self._ticking if i not in changed or by_id[i].status in live]
-        ticking += [i for i in ids if by_id[i].status in live and i not in self._ticking]
+        ticking += [i for i in ids + new if by_id[i].status in live and i not in self._ticking]
         self._ticking = ticking
         now = self.services.clock.now()
         waiting = {approval.execution_id for approval in overview.approvals.all()}
         busy_now = self.services.actions.busy_executions()
-        rows = [(i, self._row(by_id[i], waiting, busy_now, now, self._row_cache)) for i in dict.fromkeys(ids + ticking)]
-        if not table.update(rows):
+        redrawn = dict.fromkeys([*new, *ids, *ticking, *relabelled])
+        rows = [(i, self._row(by_id[i], waiting, busy_now, now, self._row_cache)) for i in redrawn]
+        if new:
+            done = table.add(rows, index.newest_ids(self.workflow_id))
+        else:
+            done = table.update(rows)
+        if not done:
             self.redraw()
             return
+        self._drawn_world = world
+        if self.select is not None and table.select_key(self.select):
+            self.select = None
+        self._update_title(table.row_count)
+        self._match_shown_rows_first(table)
+
+    def filter_applied(self) -> None:
+        # Only the title changes: a full redraw would cost half a second a keystroke at 100k.
+        if not self.is_current or self._drawn_world is None:
+            self.redraw()
+            return
+        table = self.query_one(KeyedTable)
         self._update_title(table.row_count)
         self._match_shown_rows_first(table)
 

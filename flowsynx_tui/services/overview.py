@@ -33,7 +33,7 @@ from flowsynx_tui.api import (
     PermissionDenied,
     WorkflowSummary,
 )
-from flowsynx_tui.text import short_id, unique_prefixes
+from flowsynx_tui.text import PrefixLabels, short_id
 
 if TYPE_CHECKING:
     from flowsynx_tui.api.hub import HubEvent
@@ -107,7 +107,9 @@ class ExecutionList:
 
     def newest_first(self) -> list[str]:
         if self._order is None:
-            self._order = sorted(self.position, key=self.position.__getitem__, reverse=True)
+            # Runs this client recorded at the same place (before the list read them): the
+            # later first, as ``place`` puts them on top.
+            self._order = sorted(reversed(self.position), key=self.position.__getitem__, reverse=True)
         return self._order
 
     def place(self, execution_id: str, position: int) -> bool:
@@ -117,9 +119,15 @@ class ExecutionList:
             return False
         if old is not None:
             self.at.pop(old, None)
+        order = self._order
+        if old is None and order is not None and (not order or position >= self.position[order[0]]):
+            # The newest of the list (a new run, the common case): it goes on top without
+            # sorting 100k positions again. A new list, as callers keep the old one.
+            self._order = [execution_id, *order]
+        else:
+            self._order = None
         self.position[execution_id] = position
         self.at[position] = execution_id
-        self._order = None
         return old is None
 
     async def refresh(
@@ -197,6 +205,9 @@ class ExecutionIndex:
         self.requests = 0
         #: Changes whenever an execution is added (labels, orders depend on the set of ids).
         self.generation = 0
+        #: Every id in the order it became known (ids dropped since stay): which are new
+        #: since a count of them, without a pass over 100k ids.
+        self.arrivals: list[str] = []
         self._newest: dict[str | None, list[str]] = {}
 
     def __len__(self) -> int:
@@ -248,6 +259,8 @@ class ExecutionIndex:
         if listed.workflow_id is not None:
             self.workflow_of[summary.id] = listed.workflow_id
         old = self.by_id.get(summary.id)
+        if old is None:
+            self.arrivals.append(summary.id)
         self.by_id[summary.id] = summary
         return old != summary
 
@@ -256,6 +269,8 @@ class ExecutionIndex:
         listed = self.lists.get(workflow_id) or next(iter(self.lists.values()), None)
         if listed is not None and summary.id not in listed.position:
             listed.place(summary.id, listed.end)
+        if summary.id not in self.by_id:
+            self.arrivals.append(summary.id)
         self.by_id[summary.id] = summary
         self.workflow_of[summary.id] = workflow_id
         self._newest.clear()
@@ -496,8 +511,14 @@ class Overview:
         self.workflows_hidden: str | None = None
         #: Why executions cannot be listed (a missing role, or no way on this server), or None.
         self.executions_hidden: str | None = None
-        self._labels: dict[str, str] = {}
+        self._labels = PrefixLabels()
         self._labelled: int = -1
+        self._arrivals_labelled = 0
+        #: Known executions whose label changed, by the index generation that changed it,
+        #: complete since ``_relabelled_from``: a screen adds a new run's row without
+        #: rebuilding every other one (``relabelled_since``).
+        self._relabelled: list[tuple[int, set[str]]] = []
+        self._relabelled_from = 0
         #: Looks up workflows beside the polling cycle under the request budget, when set
         #: (``match_in_background``); None: each cycle looks up ``resolve_per_cycle`` itself.
         self.background: BackgroundMatcher | None = None
@@ -564,10 +585,35 @@ class Overview:
     def label(self, execution_id: str) -> str:
         """An execution's short id: the shortest prefix, 8 characters or more, that no
         other known execution shares."""
-        if self._labelled != self.index.generation:
-            self._labels = unique_prefixes(self.index.by_id)
-            self._labelled = self.index.generation
-        return self._labels.get(execution_id) or short_id(execution_id)
+        self._update_labels()
+        return self._labels.labels.get(execution_id) or short_id(execution_id)
+
+    def relabelled_since(self, generation: int) -> set[str] | None:
+        """Executions whose label changed since the labels of index ``generation`` (new
+        ones aside; a new id can lengthen its sorted neighbours'); None when not known."""
+        self._update_labels()
+        if generation < self._relabelled_from:
+            return None
+        return set().union(*(ids for at, ids in self._relabelled if at > generation))
+
+    def _update_labels(self) -> None:
+        generation = self.index.generation
+        if self._labelled == generation:
+            return
+        by_id = self.index.by_id
+        arrivals = self.index.arrivals
+        new = [i for i in arrivals[self._arrivals_labelled :] if i in by_id and i not in self._labels.labels]
+        self._arrivals_labelled = len(arrivals)
+        if self._labelled >= 0 and len(self._labels) + len(new) == len(by_id) and len(new) <= 1_000:
+            # Only new ones (the usual case): label them and their neighbours.
+            self._relabelled.append((generation, self._labels.add(new)))
+            if len(self._relabelled) > 64:
+                self._relabelled_from = self._relabelled.pop(0)[0]
+        else:  # the first time, executions gone, or many new: all again
+            self._labels = PrefixLabels(by_id)
+            self._relabelled = []
+            self._relabelled_from = generation
+        self._labelled = generation
 
     async def find_workflow_of(self, execution_id: str) -> str | None:
         """The workflow of any execution, also one not listed yet: the details route answers

@@ -19,7 +19,7 @@ A table filters its rows with :meth:`RowFilter.keeps_line`; ``escape`` clears an
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import contains, itemgetter
@@ -114,12 +114,34 @@ class RowFilter:
             return True
         return self.keeps_line(SEPARATOR.join([_cell_text(cell) for cell in cells]).casefold())
 
-    def kept(self, keys: list[K], lines: list[str]) -> list[K]:
+    def narrows(self, other: RowFilter) -> bool:
+        """True when every row this filter keeps, ``other`` keeps too (each of its words
+        is there, as typed further, and more may follow): a table looks only at the rows
+        ``other`` kept, a keystroke at a time."""
+        if len(self.terms) < len(other.terms):
+            return False
+        return all(
+            new.column == old.column and old.needle in new.needle for old, new in zip(other.terms, self.terms)
+        )
+
+    def kept(
+        self, keys: list[K], lines: list[str], column_of: Callable[[int, list[K]], list[str]] | None = None
+    ) -> list[K]:
         """The ``keys`` whose ``lines`` (as in :meth:`keeps_line`, in the same order) this
-        filter keeps. A pass per word, in C: a table filters 100k rows on each keystroke."""
+        filter keeps. A pass per word, in C: a table filters 100k rows on each keystroke.
+        ``column_of(index, keys)``: the folded text of the cells of that column of these
+        keys, if the caller keeps it (splitting 100k lines costs more than the search)."""
+        return self.kept_lines(keys, lines, column_of)[0]
+
+    def kept_lines(
+        self, keys: list[K], lines: list[str], column_of: Callable[[int, list[K]], list[str]] | None = None
+    ) -> tuple[list[K], list[str]]:
+        """:meth:`kept`, and the lines of the keys kept."""
         for term in self.terms:
             if term.column is None:
                 found = list(map(contains, lines, repeat(term.needle)))
+            elif column_of is not None:
+                found = list(map(contains, column_of(term.column, keys), repeat(term.needle)))
             else:
                 cells = list(map(str.split, lines, repeat(SEPARATOR)))
                 if min(map(len, cells), default=0) > term.column:
@@ -129,7 +151,7 @@ class RowFilter:
                 found = list(map(contains, column, repeat(term.needle)))
             keys = list(compress(keys, found))
             lines = list(compress(lines, found))
-        return keys
+        return keys, lines
 
     def keeps_line(self, line: str) -> bool:
         """``keeps`` for a row's cells as shown, joined by ``SEPARATOR`` and case-folded

@@ -10,7 +10,8 @@ Cells are ``Text`` on their way in: a plain ``str`` is made safe by the text mod
 never parsed as markup. Refreshing data must never move the cursor or the scroll
 position: changed cells repaint alone, where they are; when rows are added, removed or
 reordered the cursor stays on its key and the view shifts by as many rows as the cursor's
-row moved, so what the user looks at stays still.
+row moved, so what the user looks at stays still; scrolled to the top, the view stays there
+(new runs show up on top). New rows are put in place by bisection (:meth:`KeyedTable.add`).
 
 Keys people have in their fingers (k9s, lazygit, less): ``j``/``k`` down/up, ``g``/``home``
 first row, ``G``/``end`` last row, ``ctrl+d``/``ctrl+u`` half a page down/up.
@@ -42,12 +43,13 @@ text; the header label says it: ``Started ▼``.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from bisect import bisect_left
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, filterfalse, repeat
-from operator import and_, eq, is_, is_not, itemgetter, methodcaller, not_, or_
+from operator import and_, attrgetter, eq, is_, is_not, itemgetter, methodcaller, not_, or_
 from typing import Any, ClassVar, TypeVar
 
 from rich.cells import cell_len
@@ -190,20 +192,33 @@ def sort_keys(texts: Sequence[str]) -> list[SortKey | None]:
     words = list(map(and_, map(eq, kinds, repeat(TEXT)), map(str.isalnum, map(itemgetter(0), present))))
     rest = list(map(not_, map(or_, times, words)))
     indices = range(len(present))
+    found: list[SortKey | None] = [None] * len(present)
+    # Each kind put in its places (``list.__setitem__`` mapped: a loop in C, no dict of 100k).
     as_written = map(methodcaller("replace", "T", " "), compress(present, times))
-    by_index: dict[int, SortKey | None] = dict(zip(compress(indices, times), zip(repeat(TIME), as_written)))
-    by_index.update(zip(compress(indices, words), zip(repeat(TEXT), map(str.casefold, compress(present, words)))))
-    by_index.update(zip(compress(indices, rest), map(sort_key, compress(present, rest))))
-    found = list(map(by_index.__getitem__, indices))
+    _consume(map(found.__setitem__, compress(indices, times), zip(repeat(TIME), as_written)))
+    _consume(map(found.__setitem__, compress(indices, words), zip(repeat(TEXT), map(str.casefold, compress(present, words)))))
+    _consume(map(found.__setitem__, compress(indices, rest), map(sort_key, compress(present, rest))))
     if present is stripped:
         return found
-    return list(map(dict(zip(compress(range(len(stripped)), map(not_, blank)), found)).get, range(len(stripped))))
+    spread: list[SortKey | None] = [None] * len(stripped)
+    _consume(map(spread.__setitem__, compress(range(len(stripped)), map(not_, blank)), found))
+    return spread
+
+
+def _consume(iterator: Any) -> None:
+    """Run a ``map`` for its effect, in C."""
+    deque(iterator, maxlen=0)
 
 
 def _ordered_by(keys: list[K], found: list[SortKey | None], descending: bool) -> list[K]:
     """``keys`` by their sort keys ``found`` (in the same order), blanks last, ties in the
     given order. Each kind is sorted on its own, by its values alone: Python compares a
     list of plain strings or floats much faster than one of tuples."""
+    if None not in found:
+        kinds = list(map(itemgetter(0), found))  # type: ignore[arg-type]
+        if len(set(kinds)) == 1:  # one kind, no blank (most columns): one sort of the values
+            values = list(map(itemgetter(1), found))  # type: ignore[arg-type]
+            return list(map(keys.__getitem__, sorted(range(len(keys)), key=values.__getitem__, reverse=descending)))
     present = list(compress(range(len(keys)), map(is_not, found, repeat(None))))
     blank = list(compress(range(len(keys)), map(is_, found, repeat(None))))
     kinds = list(map(itemgetter(0), map(found.__getitem__, present)))  # type: ignore[arg-type]
@@ -224,9 +239,23 @@ def sort_rows(rows: Sequence[Row], column: int, descending: bool) -> list[Row]:
     return _ordered_by(list(rows), sort_keys(texts), descending)
 
 
+def _column_plains(column: list[Cell]) -> list[str]:
+    """The text of many cells as they hold it (not made safe): a column of only ``Text``
+    or only ``str`` (the usual) without a Python step per cell of ours."""
+    kinds = set(map(type, column))
+    if kinds == {str}:
+        return column  # type: ignore[return-value]
+    if kinds == {Text}:
+        return list(map(_TEXT_PLAIN, column))
+    return [value.plain if value.__class__ is not str else value for value in column]  # type: ignore[union-attr]
+
+
+_TEXT_PLAIN = attrgetter("plain")
+
+
 def _plains(column: list[Cell]) -> list[str]:
     """``_plain`` of many cells (a column of thousands of rows)."""
-    plains = [value.plain if value.__class__ is not str else value for value in column]  # type: ignore[union-attr]
+    plains = _column_plains(column)
     if all(map(str.isprintable, plains)) and max(map(len, plains), default=0) <= 500:
         return plains
     return [_plain(value) for value in column]  # rare: some made safe the slow way
@@ -337,6 +366,20 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         #: Caches by key: sort key of the sorted column's cell, the row's folded text for the filter.
         self._sort_keys: dict[str, SortKey | None] = {}
         self._folded: dict[str, str] = {}
+        #: Folded text of one column's cells by key, for the columns a filter has named.
+        self._folded_columns: dict[int, dict[str, str]] = {}
+        #: By column (-1: whole rows) and key list: the list (kept alive, so that its id is
+        #: not another's), ``_folded_version`` then, and the keys' folded text.
+        self._aligned_text: dict[tuple[int, int], tuple[list[str], int, list[str]]] = {}
+        self._folded_version = 0
+        #: The text of every row's cells by column, in the order of ``_natural`` (when that
+        #: list is the first one; kept along as rows change and new ones come): a first sort
+        #: or a filter on a column reads it without a look-up per key.
+        self._texts: tuple[list[str], list[list[str]]] | None = None
+        #: Keys whose cells changed since (their text in ``_texts`` is old).
+        self._texts_stale: set[str] = set()
+        #: Sort keys of the sorted column along ``_natural``: (that list, column, version, keys).
+        self._found: tuple[list[str], int, int, list[SortKey | None]] | None = None
         #: Row of each key shown, while the order lasts (built when a few rows changed).
         self._positions: dict[str, int] | None = None
         self._strips: LRUCache[tuple[str, bool], Strip] = LRUCache(1024)
@@ -421,8 +464,10 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Show only the rows ``row_filter`` keeps (it matches the cells as shown)."""
         if row_filter == self._row_filter:
             return
+        # A word typed further: only the rows shown can stay (in the order they have).
+        narrower = row_filter.narrows(self._row_filter)
         self._row_filter = row_filter
-        self._show_in_new_order(resorted=False)
+        self._show_in_new_order(resorted=False, within=self._shown if narrower else None)
 
     # ------------------------------------------------------------------ the cursor
     def select_key(self, key: str) -> bool:
@@ -574,17 +619,18 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _ordered(self) -> list[str]:
         """The keys to show: the natural order, filtered, sorted. At 100k rows every pass
         over the rows counts: the passes here run in C (``map``, ``compress``, ``sort``)."""
-        keys = self._natural
-        if self._row_filter.terms:
-            folded = self._folded
-            missing = list(filterfalse(folded.__contains__, keys))
-            if missing:
-                self._fold(missing)
-            keys = self._row_filter.kept(keys, list(map(folded.__getitem__, keys)))
+        keys = self._kept(self._natural)
         if self._sort is None or not keys:
             return keys
         column, descending = self._sort
         index = self._column_index(column)
+        texts = self._current_texts() if keys is self._natural else None
+        if texts is not None:
+            # Every row, and their text by column at hand: no look-up per key.
+            found = self._found
+            if found is None or found[0] is not keys or found[1] != index or found[2] != self._folded_version:
+                found = self._found = (keys, index, self._folded_version, sort_keys(texts[index]))
+            return _ordered_by(keys, found[3], descending)
         known = self._sort_keys
         missing = list(filterfalse(known.__contains__, keys))
         if missing:
@@ -592,6 +638,54 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             texts = _plains([cells[index] if index < len(cells) else "" for cells in map(cells_of.__getitem__, missing)])
             known.update(zip(missing, sort_keys(texts)))
         return _ordered_by(keys, list(map(known.__getitem__, keys)), descending)
+
+    def _kept(self, keys: list[str]) -> list[str]:
+        """The ``keys`` the filter keeps, in their order."""
+        if not self._row_filter.terms:
+            return keys
+        kept, lines = self._row_filter.kept_lines(keys, self._aligned(-1, keys), self._folded_column)
+        self._keep_aligned(-1, kept, lines)
+        return kept
+
+    def _aligned(self, column: int, keys: list[str]) -> list[str]:
+        """The folded text of ``keys`` (a row's or, for ``column`` >= 0, one cell's), in
+        their order. The last few such lists are kept with the key list they are for: at
+        100k rows, looking up every key costs more than the search, and each keystroke
+        filters the same list (the rows, or those the last keystroke kept)."""
+        known = self._aligned_text.get((column, id(keys)))
+        if known is not None and known[0] is keys and known[1] == self._folded_version:
+            return known[2]
+        texts = self._current_texts()
+        if column >= 0 and texts is not None and keys is self._natural:
+            lines = list(map(str.casefold, texts[column]))
+        elif column < 0:
+            folded = self._folded
+            missing = list(filterfalse(folded.__contains__, keys))
+            if missing:
+                self._fold(missing)
+            lines = list(map(folded.__getitem__, keys))
+        else:
+            folded = self._folded_columns.setdefault(column, {})
+            missing = list(filterfalse(folded.__contains__, keys))
+            if missing:
+                cells_of = self._cells
+                plains = _plains(
+                    [cells[column] if column < len(cells) else "" for cells in map(cells_of.__getitem__, missing)]
+                )
+                folded.update(zip(missing, map(str.casefold, plains)))
+            lines = list(map(folded.__getitem__, keys))
+        self._keep_aligned(column, keys, lines)
+        return lines
+
+    def _keep_aligned(self, column: int, keys: list[str], lines: list[str]) -> None:
+        kept = self._aligned_text
+        kept[(column, id(keys))] = (keys, self._folded_version, lines)
+        while len(kept) > 8:
+            del kept[next(iter(kept))]
+
+    def _folded_column(self, index: int, keys: list[str]) -> list[str]:
+        """The folded text of the ``keys``' cells in column ``index``."""
+        return self._aligned(index, keys)
 
     def _fold(self, keys: list[str], columns: list[list[str]] | None = None) -> None:
         """Cache the rows' folded text for the filter, from their cells' text by column."""
@@ -640,12 +734,27 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
                 removed.append(cells_of.pop(key))
                 self._forget(key)
         self._count_rows(removed, -1)
+        added_columns: list[list[str]] = []
         if added:
-            self._fold(added, self._count_rows(list(map(cells_of.__getitem__, added)), 1))
+            added_columns = self._count_rows(list(map(cells_of.__getitem__, added)), 1)
+            self._fold(added, added_columns)
         for key, _ in changed:
             self._forget(key)
         widened = self._measure()
         order_changed = natural != self._natural
+        if not order_changed:
+            natural = self._natural  # the same list: what is kept along it stays good
+        elif len(added) == len(natural) and all(len(column) == len(natural) for column in added_columns):
+            # The first rows: their text by column is at hand.
+            self._texts, self._texts_stale = (natural, added_columns), set()
+        if order_changed and not removed and self._insertable(added, natural):
+            # New rows (a new run on top), the others in their order: placed alone.
+            if not self._still_in_place(changed):
+                self._natural = natural
+                self._show_in_new_order(resorted=False)
+            else:
+                self._insert(added, natural)
+            return
         self._natural = natural
         if order_changed or not self._still_in_place(changed):
             self._show_in_new_order(resorted=False)
@@ -688,6 +797,159 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             self._refresh_cells(changed)
         return True
+
+    def add(self, rows: Sequence[Row], natural: list[str]) -> bool:
+        """Add new rows, and change some rows already there, without handing over every row:
+        a new run on a server of 100k. ``natural``: every key in the screen's order after,
+        the old ones in their old order (kept as the table's, never changed). False, with
+        nothing done, when that cannot be (keys gone, too many new): use ``sync``."""
+        cells_of = self._cells
+        new = list(dict.fromkeys(key for key, _ in rows if key not in cells_of))
+        if not new:
+            return self.update(rows)
+        if len(natural) != len(self._natural) + len(new) or not self._insertable(new, natural, checked=True):
+            return False
+        if not all(map(cells_of.__contains__, filterfalse(set(new).__contains__, natural[: len(new) + 64]))):
+            return False  # the first keys after the new ones are not ours: not our order
+        changed: list[tuple[str, list[int]]] = []
+        for key, cells in rows:
+            old = cells_of.get(key)
+            cells_of[key] = cells
+            if old is None or old is cells:
+                continue
+            columns = [
+                column
+                for column in range(max(len(old), len(cells)))
+                if column >= len(old) or column >= len(cells) or old[column] != cells[column]
+            ]
+            if columns:
+                self._count_cells(old, columns, -1)
+                self._count_cells(cells, columns, 1)
+                changed.append((key, columns))
+        self._fold(new, self._count_rows(list(map(cells_of.__getitem__, new)), 1))
+        for key, _ in changed:
+            self._forget(key)
+        self._measure()
+        if not self._still_in_place(changed):
+            self._natural = natural
+            self._show_in_new_order(resorted=False)
+        else:
+            self._insert(new, natural)
+        return True
+
+    #: More new rows than this at once are shown by ordering all rows again.
+    _INSERT_AT_MOST: ClassVar[int] = 64
+
+    def _insertable(self, added: list[str], natural: list[str], *, checked: bool = False) -> bool:
+        """True when ``natural`` is the table's order with the ``added`` keys put in (and
+        there are few): they can be placed by bisection. ``checked``: the caller knows the
+        old keys kept their order (``add``); else it is checked here, in C."""
+        if not added or len(added) > self._INSERT_AT_MOST or not self._shown or self._cursor_key not in self._cells:
+            return False
+        if self._wanted_key in added:
+            return False
+        if checked:
+            return True
+        return list(filterfalse(set(added).__contains__, natural)) == self._natural
+
+    def _insert(self, added: list[str], natural: list[str]) -> None:
+        """Show the ``added`` rows where the filter and the sort put them, found by bisection
+        on the cached sort keys instead of ordering 100k rows again.
+
+        What the user sees must not move (as in lazygit: the cursor stays on its row,
+        whatever arrives): a row that lands above the top of the view moves the view down
+        with the rows it was showing, so a user looking at row 500 keeps looking at the
+        same runs. At the top of the table (scrolled to the first row), the view stays
+        there and new rows show up on top, as a list of newest runs is watched; the cursor
+        moves down with its row, and the view follows it only if it would leave the view.
+        """
+        old_natural = self._natural
+        self._natural = natural
+        filtering = bool(self._row_filter.terms)
+        top = round(self.scroll_y)
+        new_top, cursor_row = top, self._cursor_row
+        natural_rows = sorted(map(natural.index, added))
+        texts = self._texts
+        if texts is not None and texts[0] is old_natural:  # the rows' text by column, kept along
+            for natural_row in natural_rows:
+                cells = self._cells[natural[natural_row]]
+                for index, column in enumerate(texts[1]):
+                    column.insert(natural_row, _plain(cells[index]) if index < len(cells) else "")
+            self._texts = (natural, texts[1])
+        if not filtering and self._sort is None:
+            shown, places = natural, natural_rows
+        else:
+            shown = list(self._shown) if self._shown is old_natural else self._shown
+            keeps = self._row_filter.keeps_line
+            places = []
+            at: dict[str, int] | None = None  # row of each key in the screen's order, if needed
+            for natural_row in natural_rows:
+                key = natural[natural_row]
+                if filtering and not keeps(self._folded_line(key)):
+                    continue
+                lo, hi = self._tied(shown, key) if self._sort is not None else (0, len(shown))
+                if lo < hi and natural_row == 0:
+                    place = lo  # the newest run, before its equals (ties keep the screen's order)
+                elif lo < hi and natural_row == len(natural) - 1:
+                    place = hi
+                elif lo < hi:
+                    if at is None:
+                        at = dict(zip(natural, range(len(natural))))
+                    place = bisect_left(shown, natural_row, lo, hi, key=at.__getitem__)
+                else:
+                    place = lo
+                shown.insert(place, key)
+                places.append(place)
+        for place in places:  # as inserted: each is a row of the table as it was then
+            if place <= cursor_row:
+                cursor_row += 1
+            if place <= new_top and new_top > 0:
+                new_top += 1
+        self._shown = shown
+        self._positions = None
+        self._folded_version += 1  # ``shown`` may have been changed in place
+        self._cursor_row = cursor_row
+        self._update_virtual_size()
+        self._refresh_all()
+        if new_top != top:
+            self.scroll_to(y=new_top, animate=False, immediate=True)
+        self._scroll_row_into_view(cursor_row)
+
+    def _tied(self, shown: list[str], key: str) -> tuple[int, int]:
+        """Where ``key``'s sort key would go among ``shown`` (sorted): the rows from ``lo``
+        to ``hi`` sort equal to it. Blanks are last in both directions."""
+        index = self._column_index(self._sort[0])  # type: ignore[index]
+        descending = self.sort_descending
+        value = self._sort_key_of(key, index)
+        sort_key_of = self._sort_key_of
+
+        def before(a: SortKey | None, b: SortKey | None) -> bool:
+            """``a`` is drawn above ``b``."""
+            if a is None:
+                return False
+            if b is None:
+                return True
+            return a > b if descending else a < b
+
+        lo, hi = 0, len(shown)
+        while lo < hi:  # the first row not above the new one
+            middle = (lo + hi) // 2
+            if before(sort_key_of(shown[middle], index), value):
+                lo = middle + 1
+            else:
+                hi = middle
+        end, hi = lo, len(shown)
+        while end < hi:  # the first row below it
+            middle = (end + hi) // 2
+            if before(value, sort_key_of(shown[middle], index)):
+                hi = middle
+            else:
+                end = middle + 1
+        return lo, end
+
+    def has_row(self, key: str) -> bool:
+        """True when the table holds the row (shown, or hidden by the filter)."""
+        return key in self._cells
 
     def _still_in_place(self, changed: list[tuple[str, list[int]]]) -> bool:
         """True when the changed rows stay where they are under the filter and the sort: a
@@ -747,17 +1009,18 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         whole = min(map(len, rows)) >= len(self._width_counts)
         for index, counts in enumerate(self._width_counts):
             column = list(map(itemgetter(index), rows)) if whole else [cells[index] for cells in rows if index < len(cells)]
-            plains = [value.plain if value.__class__ is not str else value for value in column]  # type: ignore[union-attr]
+            plains = _column_plains(column)
             joined = "".join(plains)
             if joined.isascii():
                 widths = Counter(map(len, plains))
                 longest = max(widths, default=0)
-            else:  # statuses, names: few different texts, each measured once
-                texts = Counter(plains)
-                widths = Counter()
+            else:  # statuses, names: few different texts, each measured once; ASCII by length
+                ascii_only = list(map(str.isascii, plains))
+                widths = Counter(map(len, compress(plains, ascii_only)))
+                texts = Counter(compress(plains, map(not_, ascii_only)))
                 for text, number in texts.items():
                     widths[cell_len(text)] += number
-                longest = max(map(len, texts), default=0)
+                longest = max(max(widths, default=0), max(map(len, texts), default=0))
             if not joined.isprintable() or longest > 500:  # rare: made safe the slow way
                 plains = [_plain(value) for value in column]
                 widths = Counter(map(_width, plains))
@@ -769,8 +1032,30 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _forget(self, key: str) -> None:
         self._sort_keys.pop(key, None)
         self._folded.pop(key, None)
+        for known in self._folded_columns.values():
+            known.pop(key, None)
+        self._folded_version += 1
+        if self._texts is not None:
+            self._texts_stale.add(key)
         self._strips.discard((key, False))
         self._strips.discard((key, True))
+
+    def _current_texts(self) -> list[list[str]] | None:
+        """The text of every row's cells by column, along ``_natural``, if kept."""
+        texts = self._texts
+        if texts is None or texts[0] is not self._natural or len(texts[1]) != len(self._column_spec):
+            return None
+        if self._texts_stale:  # rows changed since: their new text
+            at = dict(zip(texts[0], range(len(texts[0]))))
+            cells_of = self._cells
+            for key in self._texts_stale:
+                row, cells = at.get(key), cells_of.get(key)
+                if row is None or cells is None:
+                    continue
+                for index, column in enumerate(texts[1]):
+                    column[row] = _plain(cells[index]) if index < len(cells) else ""
+            self._texts_stale = set()
+        return texts[1]
 
     def _label_widths(self) -> list[int]:
         return [cell_len(text.plain) for text in self._labels()]
@@ -808,13 +1093,13 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         width = sum(self._widths) + 2 * self.cell_padding * len(self._widths)
         self.virtual_size = Size(width, len(self._shown) + self.header_height)
 
-    def _show_in_new_order(self, *, resorted: bool) -> None:
+    def _show_in_new_order(self, *, resorted: bool, within: list[str] | None = None) -> None:
         """Show the rows in their new order with the cursor on the same key. A new sort shows
         the cursor's row; otherwise the row stays where it was on screen, so what the user
-        looks at stays still."""
+        looks at stays still. ``within``: rows in order, of which the filter keeps some."""
         old_row = self._cursor_row
         old_scroll = round(self.scroll_y)
-        self._shown = self._ordered()
+        self._shown = self._ordered() if within is None else self._kept(within)
         self._positions = None
         self._update_virtual_size()
         self._refresh_all()
@@ -837,7 +1122,9 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.move_cursor(row=row)
         else:
             self._cursor_row = row
-            if row != old_row:
+            if old_scroll == 0:  # watching the top: it stays in view (see ``_insert``)
+                self._scroll_row_into_view(row)
+            elif row != old_row:
                 self.scroll_to(y=max(0, old_scroll + row - old_row), animate=False, immediate=True)
 
     # ---------------------------------------------------------------- painting

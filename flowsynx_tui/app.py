@@ -25,7 +25,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from flowsynx_tui.api import (
-    Approval,
     BasicCredentials,
     Credentials,
     FlowSynxError,
@@ -54,6 +53,8 @@ from flowsynx_tui.text import lines, one_line
 
 if TYPE_CHECKING:
     import httpx
+
+    from flowsynx_tui.api import Approval
 
 # Only the first screen is imported with the app; the others (the execution screen and its
 # log view are the biggest) when first opened, so the start does not wait for them.

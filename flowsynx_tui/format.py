@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 
-from flowsynx_tui.api.models import ExecutionStatus, TaskStatus
+from flowsynx_tui.api.values import ExecutionStatus, TaskStatus
 from flowsynx_tui.text import one_line
 
 # (glyph, style) per status value; unknown statuses get "?" and no colour.

@@ -42,8 +42,10 @@ async def test_workflows_screen_shows_each_workflow_with_its_runs(emulator_serve
         await wait_for(pilot, lambda: "‖1" in cell_text(table, seed.workflow_id("invoice-approval"), "runs"),
                        what="paused run counted")
         assert "Paused" in cell_text(table, seed.workflow_id("invoice-approval"), "last")
-        header = app.screen.query_one("StatusHeader").render().plain
-        assert "v1.3.0" in header and "connected" in header
+        # The server's version is read once the first rows are shown (the start waits for
+        # nothing it does not need): it may come after the run counts.
+        await wait_for(pilot, lambda: "v1.3.0" in (header := app.screen.query_one("StatusHeader").render().plain)
+                       and "connected" in header, what="server version in the header")
         await wait_for(pilot, lambda: "1 approval waiting" in app.screen.query_one("StatusHeader").render().plain,
                        what="approval count in the header")
 

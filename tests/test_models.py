@@ -229,3 +229,139 @@ def test_optional_task_ids_may_be_missing_and_requested_by_is_free_text() -> Non
     # A user id, "System" for the engine (reference Q3): not a GUID, and not an id the client uses.
     for who in ("System", "alice", None):
         assert Approval.model_validate({**REF_APPROVAL, "requestedBy": who}).requested_by == who
+
+
+# ------------------------------------------------- the quick read of the first workflow list
+# At start the dashboard reads the workflow list before pydantic is loaded
+# (``values.quick_workflow_page``). Whatever it takes, the models take too, to the same
+# values; anything else is left to the models (None), which say what they skip and why.
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from flowsynx_tui.api.models import Pagination  # noqa: E402
+from flowsynx_tui.api.values import QuickWorkflow, quick_workflow_page  # noqa: E402
+
+GUID = "c9f9444d-18d8-5dd9-97cc-81589277324e"
+_digits = st.text("0123456789", min_size=1, max_size=9)
+_rfc3339 = st.builds(
+    lambda day, fraction, zone: f"{day}{fraction}{zone}",
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)).map(
+        lambda d: d.strftime("%Y-%m-%dT%H:%M:%S").rjust(19, "0")
+    ),
+    st.one_of(st.just(""), _digits.map(lambda d: "." + d)),
+    st.sampled_from(["", "Z", "+00:00", "-05:30", "+14:00", "+23:59", "+24:00", "z", " ", "+0530"]),
+)
+_timestamps = st.one_of(
+    _rfc3339,
+    _rfc3339,
+    _rfc3339,
+    st.none(),
+    st.sampled_from(["2025-12-20", "2025-12-20 09:00:01", "2025-02-30T00:00:00Z", "2025-12-20T24:00:00",
+                     "2025-12-20T09:00:60Z", "0000-01-01T00:00:00", "1700000000", "", "now"]),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False),
+    st.booleans(),
+)
+_workflows = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from([GUID] * 6 + [GUID.upper(), "{" + GUID + "}", GUID[:-1], 42, None]),
+        "name": st.one_of(*[st.text(max_size=8)] * 5, st.integers(), st.none()),
+        "modifiedDate": _timestamps,
+    },
+    optional={
+        "schemaUrl": st.one_of(st.none(), st.text(max_size=8), st.integers()),
+        "extra": st.integers(),
+    },
+)
+# Now and then a snake_case key, which the models take as well (populate_by_name).
+_snake = st.sampled_from([{}] * 12 + [{"modified_date": None}, {"schema_url": "x"}, {"total_pages": 1}])
+_ints = st.integers(-3, 300)
+_counts = st.one_of(_ints, _ints, _ints, _ints, st.booleans(), st.sampled_from(["2", 2.0, None]))
+_paginations = st.fixed_dictionaries(
+    {"currentPage": _counts, "totalPages": _counts},
+    optional={
+        "totalCount": _counts,
+        "pageSize": _counts,
+        "hasNextPage": st.one_of(st.booleans(), st.booleans(), st.booleans(), st.sampled_from([0, 1, "true", None])),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(item=st.tuples(_workflows, _snake).map(lambda p: {**p[0], **p[1]}))
+def test_the_quick_read_takes_only_workflows_the_models_read_the_same(item: dict[str, Any]) -> None:
+    quick = quick_workflow_page({"data": [item], "pagination": {"currentPage": 1, "totalPages": 1}})
+    if quick is not None:
+        (read,) = quick.items
+        assert isinstance(read, QuickWorkflow)
+        assert read.__dict__ == WorkflowSummary.model_validate(item).model_dump()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    guid=st.sampled_from([GUID, GUID.upper()]),
+    name=st.text(max_size=12),
+    stamp=st.one_of(st.none(), _rfc3339),
+    schema_url=st.one_of(st.none(), st.text(max_size=8)),
+)
+def test_the_quick_read_takes_well_formed_workflows(guid: str, name: str, stamp: str | None, schema_url: str | None) -> None:
+    item = {"id": guid, "name": name, "modifiedDate": stamp, "schemaUrl": schema_url}
+    quick = quick_workflow_page({"data": [item], "pagination": {"currentPage": 1, "totalPages": 1, "totalCount": 1}})
+    try:
+        expected = WorkflowSummary.model_validate(item).model_dump()
+    except ValidationError:
+        assert quick is None
+        return
+    if quick is not None:  # else left to the models, as any page the quick read does not take
+        assert quick.items[0].__dict__ == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(pagination=st.tuples(_paginations, _snake).map(lambda p: {**p[0], **p[1]}))
+def test_the_quick_read_takes_only_paginations_the_models_read_the_same(pagination: dict[str, Any]) -> None:
+    quick = quick_workflow_page({"data": [], "pagination": pagination, "succeeded": True})
+    if quick is not None:
+        assert quick.items == () and quick.problems == ()
+        assert quick.pagination.__dict__ == Pagination.model_validate(pagination).model_dump()
+
+
+def test_the_quick_read_takes_the_servers_own_forms() -> None:
+    body = {
+        "data": [
+            {"id": GUID.upper(), "name": "nightly", "modifiedDate": "2025-12-20T09:00:01.5120331", "schemaUrl": None},
+            {"id": GUID, "name": "\x1b[2Jx", "modifiedDate": "2026-12-02T10:07:54.1927255Z", "other": [1]},
+            {"id": GUID, "name": "", "modifiedDate": "2025-12-20T09:00:01+05:30", "schemaUrl": "https://x"},
+        ],
+        "pagination": {"currentPage": 1, "totalPages": 1, "totalCount": 3, "pageSize": 100,
+                       "hasPreviousPage": False, "hasNextPage": False},
+    }
+    quick = quick_workflow_page(body)
+    assert quick is not None
+    assert [w.__dict__ for w in quick.items] == [WorkflowSummary.model_validate(raw).model_dump() for raw in body["data"]]
+    assert quick.items[0].modified_date == datetime(2025, 12, 20, 9, 0, 1, 512033, tzinfo=UTC)
+
+
+async def test_a_first_list_the_quick_read_refuses_is_read_by_the_models() -> None:
+    body = {
+        "data": [{"id": GUID, "name": "ok"}, {"id": "{" + GUID + "}", "name": "braces"}],
+        "pagination": {"currentPage": 1, "totalPages": 1, "totalCount": 2},
+        "succeeded": True,
+    }
+    transport = httpx.MockTransport(lambda _request: httpx.Response(200, json=body))
+    async with FlowSynxClient("http://flowsynx.test", transport=transport, retries=0) as client:
+        problems: list[str] = []
+        (workflow,) = await client.all_workflows(problems=problems, quick=True)
+        slow_problems: list[str] = []
+        assert [workflow] == await client.all_workflows(problems=slow_problems)
+    assert isinstance(workflow, WorkflowSummary)
+    assert problems == slow_problems and len(problems) == 1 and "item 2 skipped: id: not a GUID" in problems[0]
+
+
+def test_the_dashboard_imports_no_pydantic_before_its_first_rows() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, flowsynx_tui.app; print('pydantic' in sys.modules, 'flowsynx_tui.api.models' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["False", "False"]

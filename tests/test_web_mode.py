@@ -210,8 +210,8 @@ def test_an_approver_approves_in_a_browser(emulator_server, serve_process, brows
     served = serve_process("--url", server.url, "--token", token, "--config", str(no_profiles(tmp_path)))
 
     browser.get(served.page)
-    # The header says "connected" once the version is read, which may come after the rows.
-    screen = wait_for_screen(browser, "invoice-approval", "nightly-csv-export", "Workflows (5)", "connected")
+    # The header says "connected" and the version once the version is read, after the rows.
+    screen = wait_for_screen(browser, "invoice-approval", "nightly-csv-export", "Workflows (5)", "connected", "v1.3.0")
     # The emulator answers nobody without the token: the session got it, through its environment.
     assert "· token ·" in screen.splitlines()[0]
 

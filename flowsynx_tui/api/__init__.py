@@ -1,6 +1,8 @@
 """FlowSynx REST API: typed async client, DTO models and errors. Never imports Textual."""
 
+import importlib
 import sys
+from typing import TYPE_CHECKING, Any
 
 # On import, httpx also imports its command-line tool (click, pygments, rich's progress
 # bars: ~50 ms of the dashboard's start) unless that import fails, which httpx is written to
@@ -25,45 +27,99 @@ def _import_httpcore_without_trio() -> None:
 
 _import_httpcore_without_trio()
 
-from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
-from flowsynx_tui.api.client import FlowSynxClient, id_path, read_all_pages, read_newest
-from flowsynx_tui.api.errors import (
-    ApiError,
-    AuthenticationRequired,
-    BadRequest,
-    ConnectionFailed,
-    FlowSynxError,
-    InvalidId,
-    MalformedResponse,
-    NotFound,
-    PermissionDenied,
-    RequestTimedOut,
-    ServerError,
-)
-from flowsynx_tui.api.logtail import LogTail
-from flowsynx_tui.api.models import (
-    ActionResult,
-    Approval,
-    ApprovalStatus,
-    ExecuteResult,
-    ExecutionDetails,
-    ExecutionStatus,
-    ExecutionSummary,
-    Guid,
-    LogEntry,
-    LogLevel,
-    Metrics,
-    Page,
-    Pagination,
-    TaskDefinition,
-    TaskExecution,
-    TaskExecutionDetails,
-    TaskStatus,
-    VersionInfo,
-    WorkflowDefinition,
-    WorkflowDetails,
-    WorkflowSummary,
-    as_guid,
-)
+# Each name is imported from its module when first asked for (``from flowsynx_tui.api import
+# X`` included): the dashboard's start needs the client, the errors and ``values``, not
+# the pydantic models (``models``, ``logtail``), which load once the first rows are shown.
+_MODULES = {
+    "auth": ("BasicCredentials", "BearerCredentials", "Credentials"),
+    "client": ("FlowSynxClient", "id_path", "read_all_pages", "read_newest"),
+    "errors": (
+        "ApiError",
+        "AuthenticationRequired",
+        "BadRequest",
+        "ConnectionFailed",
+        "FlowSynxError",
+        "InvalidId",
+        "MalformedResponse",
+        "NotFound",
+        "PermissionDenied",
+        "RequestTimedOut",
+        "ServerError",
+    ),
+    "logtail": ("LogTail",),
+    "values": ("ApprovalStatus", "ExecutionStatus", "LogLevel", "TaskStatus", "as_guid"),
+    "models": (
+        "ActionResult",
+        "Approval",
+        "ExecuteResult",
+        "ExecutionDetails",
+        "ExecutionSummary",
+        "Guid",
+        "LogEntry",
+        "Metrics",
+        "Page",
+        "Pagination",
+        "TaskDefinition",
+        "TaskExecution",
+        "TaskExecutionDetails",
+        "VersionInfo",
+        "WorkflowDefinition",
+        "WorkflowDetails",
+        "WorkflowSummary",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:
+    from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
+    from flowsynx_tui.api.client import FlowSynxClient, id_path, read_all_pages, read_newest
+    from flowsynx_tui.api.errors import (
+        ApiError,
+        AuthenticationRequired,
+        BadRequest,
+        ConnectionFailed,
+        FlowSynxError,
+        InvalidId,
+        MalformedResponse,
+        NotFound,
+        PermissionDenied,
+        RequestTimedOut,
+        ServerError,
+    )
+    from flowsynx_tui.api.logtail import LogTail
+    from flowsynx_tui.api.models import (
+        ActionResult,
+        Approval,
+        ExecuteResult,
+        ExecutionDetails,
+        ExecutionSummary,
+        Guid,
+        LogEntry,
+        Metrics,
+        Page,
+        Pagination,
+        TaskDefinition,
+        TaskExecution,
+        TaskExecutionDetails,
+        VersionInfo,
+        WorkflowDefinition,
+        WorkflowDetails,
+        WorkflowSummary,
+    )
+    from flowsynx_tui.api.values import ApprovalStatus, ExecutionStatus, LogLevel, TaskStatus, as_guid

@@ -16,10 +16,9 @@ import asyncio
 import random
 import socket
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from flowsynx_tui.api.auth import Credentials
 from flowsynx_tui.api.errors import (
@@ -35,27 +34,71 @@ from flowsynx_tui.api.errors import (
     RequestTimedOut,
     ServerError,
 )
-from flowsynx_tui.api.models import (
-    ActionResult,
-    Approval,
-    ExecuteResult,
-    ExecutionDetails,
-    ExecutionSummary,
-    LogEntry,
-    Metrics,
-    Page,
-    Pagination,
-    TaskExecution,
-    TaskExecutionDetails,
-    VersionInfo,
-    WorkflowDetails,
-    WorkflowSummary,
-    as_guid,
-)
 from flowsynx_tui.api.requestlog import log_response
 from flowsynx_tui.api.tls import context_for
+from flowsynx_tui.api.values import as_guid, quick_workflow_page
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+    from flowsynx_tui.api.models import (
+        ActionResult,
+        Approval,
+        ExecuteResult,
+        ExecutionDetails,
+        ExecutionSummary,
+        LogEntry,
+        Metrics,
+        Page,
+        Pagination,
+        TaskExecution,
+        TaskExecutionDetails,
+        VersionInfo,
+        WorkflowDetails,
+        WorkflowSummary,
+    )
+
+M = TypeVar("M", bound="BaseModel")
+
+# The pydantic models are bound to these names when first needed (``_bind_models``), not
+# with the module: the dashboard's first workflow list is read without them (``quick``),
+# and importing pydantic takes ~80 ms of its start.
+_MODEL_NAMES = (
+    "ActionResult",
+    "Approval",
+    "ExecuteResult",
+    "ExecutionDetails",
+    "ExecutionSummary",
+    "LogEntry",
+    "Metrics",
+    "Page",
+    "Pagination",
+    "TaskExecution",
+    "TaskExecutionDetails",
+    "VersionInfo",
+    "WorkflowDetails",
+    "WorkflowSummary",
+)
+_models_bound = False
+
+
+def _bind_models() -> None:
+    global _models_bound
+    from pydantic import ValidationError
+
+    from flowsynx_tui.api import models
+
+    names = globals()
+    for name in _MODEL_NAMES:
+        names[name] = getattr(models, name)
+    names["ValidationError"] = ValidationError
+    _models_bound = True
+
+
+async def _models_ready() -> None:
+    """The models bound, imported off the event loop the first time (the UI keeps drawing)."""
+    if not _models_bound:
+        await asyncio.to_thread(_bind_models)
 
 DEFAULT_PAGE_SIZE = 25
 # Above these sizes a response is parsed and validated in a thread, so that a page of
@@ -168,12 +211,26 @@ class FlowSynxClient:
         return self._one(await self._get("/metrics", roles=ROLES_ANY_USER), Metrics, "GET /metrics")
 
     # --------------------------------------------------------------- workflows
-    async def list_workflows(self, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[WorkflowSummary]:
-        body = await self._get("/workflows", params=_paging(page, page_size), roles=ROLES_WORKFLOWS)
+    async def list_workflows(
+        self, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE, *, quick: bool = False
+    ) -> Page[WorkflowSummary]:
+        """``quick``: a page the quick read takes (``values.quick_workflow_page``) comes as
+        ``QuickWorkflow`` items, before the models are loaded; any other as usual."""
+        body = await self._get("/workflows", params=_paging(page, page_size), roles=ROLES_WORKFLOWS, models=not quick)
+        if quick:
+            listed = quick_workflow_page(body)
+            if listed is not None:
+                return listed  # type: ignore[return-value]
+            await _models_ready()
         return await self._page_async(body, WorkflowSummary, "GET /workflows")
 
-    async def all_workflows(self, page_size: int = 100, problems: list[str] | None = None) -> list[WorkflowSummary]:
-        return await read_all_pages(lambda page, size: self.list_workflows(page, size), page_size, problems)
+    async def all_workflows(
+        self, page_size: int = 100, problems: list[str] | None = None, *, quick: bool = False
+    ) -> list[WorkflowSummary]:
+        """Every workflow; ``quick`` as for ``list_workflows`` (the dashboard's first read)."""
+        return await read_all_pages(
+            lambda page, size: self.list_workflows(page, size, quick=quick), page_size, problems
+        )
 
     async def get_workflow(self, workflow_id: str) -> WorkflowDetails:
         path = id_path("GET", "/workflows/{workflow_id}", workflow_id=workflow_id)
@@ -281,12 +338,12 @@ class FlowSynxClient:
 
     # ---------------------------------------------------------------- plumbing
     async def _get(
-        self, path: str, *, params: Mapping[str, Any] | None = None, roles: tuple[str, ...]
+        self, path: str, *, params: Mapping[str, Any] | None = None, roles: tuple[str, ...], models: bool = True
     ) -> dict[str, Any]:
         attempt = 0
         while True:
             try:
-                return await self._send("GET", path, params=params, roles=roles)
+                return await self._send("GET", path, params=params, roles=roles, models=models)
             except FlowSynxError as error:
                 if not error.is_transient or attempt >= self.retries:
                     raise
@@ -304,7 +361,9 @@ class FlowSynxClient:
         params: Mapping[str, Any] | None = None,
         roles: tuple[str, ...],
         timeout: float | None = None,
+        models: bool = True,
     ) -> dict[str, Any]:
+        """The checked body; with the models bound unless ``models`` is False."""
         route = f"{method} {path}"
         self.requests_sent += 1
         try:
@@ -328,6 +387,8 @@ class FlowSynxClient:
             raise FlowSynxError("the request URL is not valid", route=route) from None
         except (httpx.CookieConflict, httpx.StreamError) as error:
             raise FlowSynxError(f"request failed ({type(error).__name__})", route=route) from None
+        if models:
+            await _models_ready()
         if len(response.content) > OFFLOAD_BYTES:
             # Parsing a big body takes tens of milliseconds: not on the UI's event loop.
             return await asyncio.to_thread(self._check, response, route, roles)
@@ -365,6 +426,8 @@ class FlowSynxClient:
         return body
 
     def _one(self, body: dict[str, Any], model: type[M], route: str) -> M:
+        if not _models_bound:
+            _bind_models()
         data = _field(body, "data")
         try:
             return model.model_validate(data)
@@ -378,6 +441,8 @@ class FlowSynxClient:
         return self._page(body, model, route)
 
     def _page(self, body: dict[str, Any], model: type[M], route: str) -> Page[M]:
+        if not _models_bound:
+            _bind_models()
         data = _field(body, "data")
         if not isinstance(data, list):
             raise MalformedResponse(f"expected a list in 'data', got {type(data).__name__}", route=route)

@@ -9,43 +9,17 @@ does not know yet (kept verbatim and shown, never a crash).
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-
-def _as_utc(value: datetime) -> datetime:
-    # SQLite-backed servers drop the offset although the value is UTC.
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        # e.g. 0001-01-01T00:00:00+05:00 is before datetime.min in UTC. A ValueError becomes
-        # a pydantic ValidationError; an OverflowError would escape the model as a crash.
-        raise ValueError("timestamp out of range once converted to UTC") from None
-
+# Re-exported: what needs no pydantic lives in ``values``, for the dashboard's start.
+from flowsynx_tui.api.values import ApprovalStatus, ExecutionStatus, LogLevel, TaskStatus, _as_utc, as_guid
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
-
-# Canonical 8-4-4-4-12 hexadecimal, ASCII only: no braces, no spaces, nothing around it.
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def as_guid(value: object) -> str | None:
-    """``value`` as a lowercase GUID (the form the server writes), or None if it is not one.
-
-    Every id the API uses is a GUID (reference 1). Ids go into URL paths and onto the
-    screen, so anything else is refused rather than escaped.
-    """
-    if isinstance(value, str) and _GUID.fullmatch(value):
-        return value.lower()
-    return None
 
 
 def _check_guid(value: str) -> str:
@@ -58,102 +32,6 @@ def _check_guid(value: str) -> str:
 
 
 Guid = Annotated[str, AfterValidator(_check_guid)]
-
-
-class _OpenEnum(StrEnum):
-    """A string enum that keeps values it does not know instead of rejecting them.
-
-    A newer server may add a status; the dashboard must show it, not crash on it.
-    Unknown values become pseudo-members named ``UNKNOWN`` whose value is the raw string.
-    """
-
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        if not isinstance(value, str):
-            return None
-        for member in cls:
-            if member.value.lower() == value.lower():
-                return member
-        pseudo = str.__new__(cls, value)
-        pseudo._name_ = "UNKNOWN"
-        pseudo._value_ = value
-        return pseudo
-
-    @property
-    def is_known(self) -> bool:
-        return self._name_ != "UNKNOWN"
-
-
-class ExecutionStatus(_OpenEnum):
-    PENDING = "Pending"
-    RUNNING = "Running"
-    PAUSED = "Paused"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-
-    @property
-    def is_finished(self) -> bool:
-        return self in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED)
-
-
-class TaskStatus(_OpenEnum):
-    PENDING = "Pending"
-    RUNNING = "Running"
-    COMPLETED = "Completed"
-    CANCELED = "Canceled"
-    FAILED = "Failed"
-    RETRYING = "Retrying"
-
-    @property
-    def is_finished(self) -> bool:
-        return self in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELED)
-
-
-class ApprovalStatus(_OpenEnum):
-    PENDING = "Pending"
-    APPROVED = "Approved"
-    REJECTED = "Rejected"
-    TIMED_OUT = "TimedOut"
-
-
-class LogLevel(_OpenEnum):
-    """Log levels, normalised from both server vocabularies.
-
-    v1.2.5+ sends ``Information``/``Warning``/...; v1.2.4 and earlier send the
-    four-letter ``Info``/``Warn``/``Fail``/``Dbug``/``Crit``.
-    """
-
-    TRACE = "Trace"
-    DEBUG = "Debug"
-    INFORMATION = "Information"
-    WARNING = "Warning"
-    ERROR = "Error"
-    CRITICAL = "Critical"
-    NONE = "None"
-
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        if isinstance(value, str):
-            legacy = _LEGACY_LEVELS.get(value.lower())
-            if legacy is not None:
-                return cls(legacy)
-        return super()._missing_(value)
-
-    @property
-    def severity(self) -> int:
-        """0 (trace) .. 5 (critical); unknown levels rank as information."""
-        return _SEVERITY.get(self._value_, 2)
-
-
-_LEGACY_LEVELS = {
-    "dbug": "Debug",
-    "info": "Information",
-    "warn": "Warning",
-    "fail": "Error",
-    "crit": "Critical",
-    "trce": "Trace",
-}
-_SEVERITY = {"Trace": 0, "Debug": 1, "Information": 2, "Warning": 3, "Error": 4, "Critical": 5, "None": 2}
 
 
 class ApiModel(BaseModel):

@@ -13,17 +13,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.text import Text
 from textual.message_pump import MessagePump
 
 from flowsynx_tui.api import (
     ApiError,
-    Approval,
     ConnectionFailed,
     ExecutionStatus,
-    ExecutionSummary,
     FlowSynxClient,
     FlowSynxError,
     NotFound,
@@ -33,6 +31,9 @@ from flowsynx_tui.api import (
 from flowsynx_tui.messages import ActionFinished
 from flowsynx_tui.services.overview import Overview
 from flowsynx_tui.text import one_line
+
+if TYPE_CHECKING:
+    from flowsynx_tui.api import Approval
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ class ActionRunner:
         name = self.overview.workflow_name(workflow_id)
 
         async def send() -> Answer:
+            from flowsynx_tui.api.models import ExecutionSummary  # loaded by the request
+
             result, messages = await self.client.start_execution(workflow_id)
             summary = ExecutionSummary(
                 id=result.execution_id, status=ExecutionStatus.PENDING, execution_start=result.started_at

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from flowsynx_tui.api import AuthenticationRequired, FlowSynxClient, FlowSynxError
-from flowsynx_tui.api.models import ExecutionStatus
+from flowsynx_tui.api.values import ExecutionStatus
 from flowsynx_tui.services.overview import Overview
 from flowsynx_tui.services.poller import Host, Poller
 from flowsynx_tui.services.status import ServerStatus

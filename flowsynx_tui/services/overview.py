@@ -23,20 +23,18 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flowsynx_tui.api import (
-    Approval,
     ExecutionStatus,
-    ExecutionSummary,
     FlowSynxClient,
     FlowSynxError,
     NotFound,
-    Page,
     PermissionDenied,
-    WorkflowSummary,
 )
 from flowsynx_tui.text import PrefixLabels, short_id
 
 if TYPE_CHECKING:
+    from flowsynx_tui.api import Approval, ExecutionSummary, Page, WorkflowSummary
     from flowsynx_tui.api.hub import HubEvent
+    from flowsynx_tui.api.values import QuickWorkflow
     from flowsynx_tui.services.budget import RequestBudget
     from flowsynx_tui.services.matching import BackgroundMatcher
 
@@ -502,7 +500,10 @@ class Overview:
 
     def __init__(self, client: FlowSynxClient, resolve_per_cycle: int = 200) -> None:
         self.client = client
-        self.workflows: dict[str, WorkflowSummary] = {}
+        #: The first read at start holds ``QuickWorkflow``s (read before pydantic is loaded,
+        #: with the same fields and checks), the next ones the models.
+        self.workflows: dict[str, WorkflowSummary | QuickWorkflow] = {}
+        self._workflows_read = False
         self.index = ExecutionIndex()
         self.approvals = ApprovalTracker()
         self.resolve_per_cycle = resolve_per_cycle
@@ -668,7 +669,7 @@ class Overview:
         answered = False
         workflow_problems: list[str] = []
         try:
-            workflows = await self.client.all_workflows(problems=workflow_problems)
+            workflows = await self.client.all_workflows(problems=workflow_problems, quick=not self._workflows_read)
         except PermissionDenied as error:
             # A user with the executions role but not the workflows role (e.g. a viewer)
             # still sees the executions; say what is missing instead of failing everything.
@@ -683,6 +684,7 @@ class Overview:
             answered = True
             self.workflows = {w.id: w for w in workflows}
             self.workflows_hidden = None
+            self._workflows_read = True
         if not self.workflows and self.workflows_hidden is None:
             self.problems = tuple(workflow_problems)
             return OverviewUpdate(problems=self.problems, failures=tuple(failures))
@@ -802,6 +804,7 @@ class Overview:
         Nothing here is final: the next read over REST has the last word.
         """
         from flowsynx_tui.api.hub import ExecutionEvent  # imported with the hub's client
+        from flowsynx_tui.api.models import ExecutionSummary
 
         index = self.index
         if not index.loaded or event.workflow_id not in self.workflows:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from flowsynx_tui.api import Metrics
+if TYPE_CHECKING:
+    from flowsynx_tui.api import Metrics
 
 
 @dataclass

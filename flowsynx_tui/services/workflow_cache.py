@@ -27,7 +27,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-from flowsynx_tui.api.models import as_guid
+from flowsynx_tui.api.values import as_guid
 
 APP_NAME = "flowsynx-tui"
 CACHE_DIR_ENV = "FLOWSYNX_TUI_CACHE_DIR"

@@ -707,6 +707,15 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         natural: list[str] = []
         added: list[str] = []
         changed: list[tuple[str, list[int]]] = []
+        first: list[Sequence[Cell]] | None = None
+        if not cells_of:  # the first rows: taken in C, not a Python step per row
+            natural = list(map(itemgetter(0), rows))
+            cells_of.update(rows)  # type: ignore[arg-type]
+            if len(cells_of) == len(natural):
+                added, first, rows = natural, list(map(itemgetter(1), rows)), ()
+            else:  # a key twice: row by row, as below, the last one wins
+                cells_of.clear()
+                natural = []
         for key, cells in rows:
             natural.append(key)
             old = cells_of.get(key)
@@ -736,7 +745,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._count_rows(removed, -1)
         added_columns: list[list[str]] = []
         if added:
-            added_columns = self._count_rows(list(map(cells_of.__getitem__, added)), 1)
+            added_columns = self._count_rows(first if first is not None else list(map(cells_of.__getitem__, added)), 1)
             self._fold(added, added_columns)
         for key, _ in changed:
             self._forget(key)

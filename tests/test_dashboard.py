@@ -80,9 +80,11 @@ async def test_task_goes_running_to_completed_and_logs_arrive(emulator_server) -
              "FlowControl": {"Dependencies": ["ToCsv"]}},
         ]}
     )
-    execution_id = emulator.start_execution(workflow_id)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
+        # Started once the dashboard is up: a slow start must not eat the first task's 3 s.
+        await wait_for(pilot, lambda: app.services.status.connection.state == "ok", what="connected")
+        execution_id = emulator.start_execution(workflow_id)
         app.navigate(ExecutionView(workflow_id, execution_id))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         tree = app.screen.query_one(TaskTree)

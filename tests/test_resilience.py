@@ -589,6 +589,21 @@ async def test_keys_stay_responsive_on_a_slow_server_with_one_request_per_route(
     assert not tap.piled_up(), f"more than one request in flight: {tap.piled_up()}"
 
 
+@fault_class(LATENCY)
+async def test_the_first_rows_say_connected_while_the_rest_is_slow(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    # Everything but the workflow list is slow: the first rows come long before the cycle ends.
+    server.emulator.faults.only = r"/(executions|version|approvals)"
+    server.emulator.faults.latency = 5.0
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == SEED_WORKFLOWS, what="the first rows")
+        await wait_for(pilot, lambda: "connected" in header_text(app), timeout=2, what="'connected' beside them")
+        assert "connecting" not in header_text(app)
+        assert not app.services.overview.index.workflow_of, "the rest of the cycle was not slow"
+
+
 # ------------------------------------------------------------------ broken data
 
 

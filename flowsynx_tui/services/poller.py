@@ -166,6 +166,10 @@ class Poller:
         job = self.jobs.get(key)
         if job is not None:
             self._post(job, payload)
+            if self.connection.state == "connecting":
+                # The first rows are an answer: the header must not say "connecting…" beside them.
+                self._last_answer = self.clock.monotonic()
+                self._update_connection()
 
     # ------------------------------------------------------------------- timing
     def _leaving_in_flight(self, key: str) -> bool:

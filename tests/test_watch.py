@@ -58,13 +58,22 @@ def workflow(name: str, *tasks: dict[str, Any]) -> dict[str, Any]:
     return {"Name": name, "Tasks": list(tasks)}
 
 
+#: ``python -m flowsynx_tui`` as a terminal's foreground job starts it: with ctrl+c's SIGINT
+#: not ignored. A run of the tests in the background (``pytest &`` in a script) ignores it,
+#: children inherit that, and Python, rightly, then keeps it ignored.
+_FOREGROUND = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'flowsynx-tui'; runpy.run_module('flowsynx_tui', run_name='__main__', alter_sys=True)"
+)
+
+
 class Watcher:
     """``python -m flowsynx_tui ARGS`` with stdout and stderr pipes read line by line."""
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flowsynx_tui", *args],
+            [sys.executable, "-c", _FOREGROUND, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

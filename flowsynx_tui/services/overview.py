@@ -586,7 +586,8 @@ class Overview:
     def label(self, execution_id: str) -> str:
         """An execution's short id: the shortest prefix, 8 characters or more, that no
         other known execution shares."""
-        self._update_labels()
+        if self._labelled != self.index.generation:  # inline: called for every row of a redraw
+            self._update_labels()
         return self._labels.labels.get(execution_id) or short_id(execution_id)
 
     def relabelled_since(self, generation: int) -> set[str] | None:

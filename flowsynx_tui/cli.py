@@ -18,6 +18,7 @@ from flowsynx_tui.config import AUTH_KINDS, ConfigError, Settings, resolve_setti
 
 if TYPE_CHECKING:
     from flowsynx_tui.app import FlowSynxApp
+    from flowsynx_tui.terminal import ExitGuard
     from flowsynx_tui.emulator import Emulator
 
 PROG = "flowsynx-tui"
@@ -413,13 +414,13 @@ def _run_dashboard(settings: Settings, *, demo: bool = False, execution: str | N
     for warning in settings.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
     app = FlowSynxApp(settings, demo=demo, open_execution=execution)
-    _exit_cleanly_on_signals(app)
+    guard = _exit_cleanly_on_signals(app)
     gc_policy.settle()
     app.run()
-    return app.return_code or 0
+    return guard.exit_code(app.return_code or 0)
 
 
-def _exit_cleanly_on_signals(app: FlowSynxApp) -> None:
+def _exit_cleanly_on_signals(app: FlowSynxApp) -> ExitGuard:
     """SIGTERM, SIGHUP (an SSH drop) and SIGQUIT leave through Textual's own exit, so the
     terminal is restored; a vanished terminal counts as SIGHUP, and the process ends within
     a few seconds even if the exit does not (``flowsynx_tui.terminal``)."""
@@ -434,6 +435,7 @@ def _exit_cleanly_on_signals(app: FlowSynxApp) -> None:
         if app.driver_class is LinuxDriver:  # not TEXTUAL_DRIVER's, nor the web's
             app.driver_class = guarded_driver(LinuxDriver, guard.terminal_gone)
     guard.install()
+    return guard
 
 
 if __name__ == "__main__":  # pragma: no cover

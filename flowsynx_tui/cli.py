@@ -416,7 +416,17 @@ def _run_dashboard(settings: Settings, *, demo: bool = False, execution: str | N
     app = FlowSynxApp(settings, demo=demo, open_execution=execution)
     guard = _exit_cleanly_on_signals(app)
     gc_policy.settle()
-    app.run()
+    try:
+        app.run()
+    except OSError:
+        # Textual prints an error report on its way out; to a vanished terminal that fails
+        # too (EIO). The hang-up is what ended the app: its status, not a second traceback.
+        if guard.cause is None:
+            raise
+        import logging
+
+        logging.getLogger("flowsynx_tui").warning("an error report was lost with the terminal")
+        return guard.exit_code(1)
     return guard.exit_code(app.return_code or 0)
 
 

@@ -174,14 +174,20 @@ class ExitGuard:
         if self._fd is not None and terminal_alive(self._fd):
             self._saved = termios.tcgetattr(self._fd)
 
-    def exit_code(self, app_code: int) -> int:
-        """What the process returns: the signal's status once one asked it to end, or the
-        terminal went away (an error the app met while its pty vanished is that hang-up)."""
+    @property
+    def cause(self) -> int | None:
+        """The signal that ended the app (a vanished terminal counts as SIGHUP), or None."""
         with self._lock:
             asked = self._asked
         if asked is None and self._saved is not None and self._fd is not None and not terminal_alive(self._fd):
             asked = signal.SIGHUP
-        return app_code if asked is None else 128 + asked
+        return asked
+
+    def exit_code(self, app_code: int) -> int:
+        """What the process returns: the signal's status once one asked it to end, or the
+        terminal went away (an error the app met while its pty vanished is that hang-up)."""
+        cause = self.cause
+        return app_code if cause is None else 128 + cause
 
     def install(self) -> None:
         for name in EXIT_SIGNALS:

@@ -23,9 +23,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from rich.text import Text
 
 from benchmarks.processes import EmulatorProcess
 
@@ -302,3 +304,42 @@ def test_ctrl_z_suspends_and_sigcont_resumes(terminal) -> None:
     assert term.state() not in ("T", "")
     term.process.send_signal(signal.SIGTERM)
     assert term.assert_gone() == 128 + signal.SIGTERM
+
+
+def _opened(app: Any, kind: str) -> None:  # noqa: ANN401
+    from flowsynx_tui.emulator import seed
+    from flowsynx_tui.messages import ApprovalsView, DefinitionView, ExecutionsView, ExecutionView, TaskView
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+    from flowsynx_tui.screens.login import LoginDialog
+
+    workflow = seed.workflow_id("nightly-csv-export")
+    execution = seed.execution_id("nightly-csv-export", 1)
+    destinations = {
+        "executions": ExecutionsView(workflow),
+        "approvals": ApprovalsView(),
+        "execution": ExecutionView(workflow, execution),
+        "task": TaskView(workflow, execution, "ListFiles"),
+        "definition": DefinitionView(workflow),
+    }
+    if kind in destinations:
+        app.navigate(destinations[kind])
+    elif kind == "confirm":
+        app.push_screen(ConfirmDialog(Text("Cancel?"), [Text("a run")]))
+    else:
+        app.push_screen(LoginDialog("expired", None))
+
+
+@pytest.mark.parametrize("kind", ["executions", "approvals", "execution", "task", "definition", "confirm", "login"])
+async def test_an_exit_as_a_screen_opens_is_clean(kind: str, emulator_server) -> None:
+    """The terminal hangs up (or `q` comes) just as a key opens a screen: Textual, exiting,
+    mounts none of the screen's widgets but still sends it Mount. The exit stays clean: no
+    crash report, status 0 (on a vanished terminal the report failed to print: status 1)."""
+    from flowsynx_tui.testing import make_app, wait_for
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.services.status.connection.state == "ok", what="connected")
+        _opened(app, kind)
+        app.exit()
+    assert app.return_code == 0

@@ -13,6 +13,7 @@ from flowsynx_tui.api import Approval
 from flowsynx_tui.format import format_age, format_time
 from flowsynx_tui.messages import ExecutionView, Navigate, TaskView
 from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionBinding
+from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import PollJob
 from flowsynx_tui.text import one_line, safe, short_id
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
@@ -49,7 +50,8 @@ class ApprovalInbox(FilterableScreen):
         return [self.services.overview_job]
 
     def on_mount(self) -> None:
-        self.query_one(KeyedTable).focus()
+        if built(self):
+            self.query_one(KeyedTable).focus()
 
     def approvals(self) -> list[Approval]:
         return self.services.overview.approvals.all()

@@ -13,6 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from flowsynx_tui.screens.lifecycle import built
+
 
 class ConfirmDialog(ModalScreen[bool]):
     CSS_PATH = "confirm.tcss"
@@ -42,6 +44,8 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button(f"{self.yes_label} (y)", id="yes", variant="error" if self.danger else "primary")
 
     def on_mount(self) -> None:
+        if not built(self):
+            return
         self.query_one("#no", Button).focus()
         # In a box too tall for the terminal, show its top: it says what is being confirmed.
         self.call_after_refresh(self.query_one("#confirm-box").scroll_home, animate=False)

@@ -25,6 +25,7 @@ from textual.widgets import Input, Static
 
 from flowsynx_tui.messages import DefinitionLoaded, PollFailed
 from flowsynx_tui.screens.base import DashboardScreen, Selection
+from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import DefinitionText, PollJob, Services
 from flowsynx_tui.text import cut, log_line, one_line
 from flowsynx_tui.widgets.steady import SteadyStatic
@@ -212,6 +213,8 @@ class DefinitionScreen(DashboardScreen):
         return [self.source.job()]
 
     def on_mount(self) -> None:
+        if not built(self):
+            return
         self.query_one("#definition-search", Input).display = False
         self.query_one("#definition-note", Static).display = False
         self.query_one("#definition-scroll", ScrollableContainer).focus()

@@ -28,6 +28,7 @@ from flowsynx_tui.messages import (
     TaskView,
 )
 from flowsynx_tui.screens.base import DashboardScreen, Selection, ServerActionBinding
+from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import ExecutionSnapshot, ExecutionWatch, LogSource, PollJob, Services
 from flowsynx_tui.text import one_line
 from flowsynx_tui.widgets.logview import LogPane
@@ -91,6 +92,8 @@ class ExecutionDetailScreen(DashboardScreen):
         return [self.watch.job()]
 
     def on_mount(self) -> None:
+        if not built(self):
+            return
         self._switch_logs(None, f"execution {self.label}")
         self.query_one(TaskTree).focus()
 

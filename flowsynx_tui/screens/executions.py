@@ -14,6 +14,7 @@ from flowsynx_tui.api import ExecutionStatus, ExecutionSummary
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
 from flowsynx_tui.messages import ActionFinished, DefinitionView, ExecutionView, Navigate
 from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionBinding
+from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import PollJob, Services
 from flowsynx_tui.text import one_line, safe
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
@@ -56,7 +57,8 @@ class ExecutionsScreen(FilterableScreen):
         return [self.services.overview_job]
 
     def on_mount(self) -> None:
-        self.query_one(KeyedTable).focus()
+        if built(self):
+            self.query_one(KeyedTable).focus()
 
     def executions(self) -> list[ExecutionSummary]:
         return self.services.overview.index.newest_first(self.workflow_id)

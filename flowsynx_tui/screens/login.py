@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
+from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.text import one_line
 
 
@@ -47,6 +48,8 @@ class LoginDialog(ModalScreen[Credentials | None]):
                 yield Button("Sign in", id="sign-in", variant="primary")
 
     def on_mount(self) -> None:
+        if not built(self):
+            return
         target = "#token" if isinstance(self.current, BearerCredentials) else "#password"
         self.query_one(target, Input).focus()
 

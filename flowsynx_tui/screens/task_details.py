@@ -22,6 +22,7 @@ from flowsynx_tui.format import duration_between, format_duration, format_time, 
 from flowsynx_tui.messages import DefinitionView, ExecutionView, Navigate, PollFailed, TaskChanged
 from flowsynx_tui.screens.base import DashboardScreen, Selection
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import PollJob, Services, TaskSnapshot
 from flowsynx_tui.text import lines, one_line
 from flowsynx_tui.widgets.steady import SteadyStatic
@@ -71,6 +72,8 @@ class TaskDetailsScreen(DashboardScreen):
         return [self.watch.job()]
 
     def on_mount(self) -> None:
+        if not built(self):
+            return
         self.query_one("#task-body", VerticalScroll).focus()
 
     # --------------------------------------------------------------- updates

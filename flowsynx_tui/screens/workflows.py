@@ -12,6 +12,7 @@ from textual.widgets import Static
 from flowsynx_tui.format import STATUS_LOOK, format_age, status_text
 from flowsynx_tui.messages import DefinitionView, ExecutionsView, Navigate
 from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionBinding
+from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import PollJob
 from flowsynx_tui.services.overview import WorkflowStats
 from flowsynx_tui.text import one_line, safe, unique_prefixes
@@ -53,7 +54,8 @@ class WorkflowsScreen(FilterableScreen):
         return [self.services.overview_job]
 
     def on_mount(self) -> None:
-        self.query_one(KeyedTable).focus()
+        if built(self):
+            self.query_one(KeyedTable).focus()
 
     def refresh_view(self) -> None:
         overview = self.services.overview

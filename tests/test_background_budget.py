@@ -161,6 +161,34 @@ async def test_rows_on_screen_are_matched_before_the_rest(emulator_server) -> No
         assert index.unmatched > 100, "the rest waited"
 
 
+async def test_an_opened_execution_is_matched_by_its_own_read_not_probed(emulator_server) -> None:
+    from flowsynx_tui.messages import ExecutionView
+    from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+
+    server, population = big_server(emulator_server, workflows=20, finished=200, paused=0)
+    oldest = population.finished_ids[0]  # newest-first matching reaches it last
+    workflow_id = population.workflow_of[oldest]
+    app = make_app(server.url, refresh=0.5, background_rate=2.0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        index = app.services.overview.index
+        await wait_for(pilot, lambda: index.loaded, timeout=30, what="the executions listed")
+        app.navigate(ExecutionView(workflow_id, oldest))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        await wait_for(pilot, lambda: app.screen.snapshot.final, what="the execution read")
+        # Its details answered under its workflow (the route answers under no other): that
+        # is the match, long before the background's probes (2 a second) reach it.
+        assert index.workflow_of.get(oldest) == workflow_id
+        assert index.unmatched > 100
+        for _ in range(4):
+            await pilot.pause(0.25)
+    asked_under = {
+        request.path.split("/")[2]
+        for request in server.emulator.requests.snapshot()
+        if DETAILS.match(request.path.lower()) and oldest in request.path
+    }
+    assert asked_under == {workflow_id}, "probed under other workflows"
+
+
 # -- (c) the cache: a second start probes only what it has not seen -------------------------------
 
 

@@ -106,6 +106,9 @@ class Services:
     #: counters, the hub) is asked for only then (or after ``FIRST_ROWS_WAIT``), so the
     #: start does not wait for it.
     first_rows: asyncio.Event
+    #: (execution id, workflow id) from a read that proves the workflow (an open execution's
+    #: details): matched without probing.
+    workflow_found: Callable[[str, str], None]
 
     @classmethod
     def connect(
@@ -177,10 +180,15 @@ class Services:
         matcher = overview.match_in_background(budget, matched, monotonic=clock.monotonic)
 
         def pushed(execution_ids: set[str]) -> None:
-            # Hub events match executions to workflows for free (their workflow id).
+            # Hub events and an open execution's own reads match executions to workflows
+            # for free (the workflow id they carry).
             status.matching = overview.matching_progress()
             workflow_cache.save_soon(overview.index.workflow_of)
             poller.publish("overview", OverviewUpdate(frozenset(execution_ids), complete=False))
+
+        def workflow_found(execution_id: str, workflow_id: str) -> None:
+            if overview.index.learn(execution_id, workflow_id):
+                pushed({execution_id})
 
         live = LiveUpdates(
             client, overview, poller, status, enabled=settings.live, on_change=pushed, not_before=after_first_rows
@@ -252,6 +260,7 @@ class Services:
             workflow_cache=workflow_cache,
             live=live,
             first_rows=first_rows,
+            workflow_found=workflow_found,
         )
 
     def first_rows_shown(self) -> None:
@@ -260,7 +269,7 @@ class Services:
     def watch_execution(self, workflow_id: str, execution_id: str) -> ExecutionWatch:
         from flowsynx_tui.services.watches import ExecutionWatch
 
-        return ExecutionWatch(self.client, workflow_id, execution_id)
+        return ExecutionWatch(self.client, workflow_id, execution_id, on_found=self.workflow_found)
 
     def watch_task(
         self, workflow_id: str, execution_id: str, task_name: str, task_id: str | None = None

@@ -274,6 +274,16 @@ class ExecutionIndex:
         self._newest.clear()
         self.generation += 1
 
+    def learn(self, execution_id: str, workflow_id: str) -> bool:
+        """A read of the execution under ``workflow_id`` answered (the details route answers
+        under the execution's own workflow only, Q1): it needs no probing. True if that was
+        news for a listed execution."""
+        if execution_id not in self.by_id or execution_id in self.workflow_of or execution_id in self.orphans:
+            return False
+        self.workflow_of[execution_id] = workflow_id
+        self._newest.clear()
+        return True
+
     def use_lists(self, mode: ListMode, workflow_ids: Iterable[str]) -> None:
         """One list of everything (``ALL``), or one per workflow; drop what no longer fits."""
         if mode is ListMode.ALL:
@@ -423,6 +433,8 @@ class ExecutionIndex:
         for workflow_id in candidates:
             if budget is not None:
                 await budget.take()
+            if execution_id in self.workflow_of:
+                return self.workflow_of[execution_id]  # an open screen's read found it meanwhile
             self.requests += 1
             try:
                 details = await client.get_execution(workflow_id, execution_id)

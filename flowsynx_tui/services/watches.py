@@ -47,10 +47,18 @@ class ExecutionSnapshot:
 class ExecutionWatch:
     """One execution's details, tasks and pending approvals, polled until it is final."""
 
-    def __init__(self, client: FlowSynxClient, workflow_id: str, execution_id: str) -> None:
+    def __init__(
+        self,
+        client: FlowSynxClient,
+        workflow_id: str,
+        execution_id: str,
+        on_found: Callable[[str, str], None] = lambda _execution_id, _workflow_id: None,
+    ) -> None:
         self.client = client
         self.workflow_id = workflow_id
         self.execution_id = execution_id
+        #: Told (execution id, workflow id) by each details read: it proves the workflow.
+        self.on_found = on_found
         self.snapshot = ExecutionSnapshot()
         # Set by a task event: the next read needs the task list only (the execution's own
         # status comes with execution events).
@@ -119,6 +127,7 @@ class ExecutionWatch:
                 details = previous.details
             else:
                 details = await self.client.get_execution(self.workflow_id, self.execution_id)
+                self.on_found(self.execution_id, details.workflow_id)
         except FlowSynxError as error:
             if previous.details is None:
                 raise

@@ -69,11 +69,13 @@ async def test_enter_opens_executions_newest_first(emulator_server) -> None:
 async def test_task_goes_running_to_completed_and_logs_arrive(emulator_server) -> None:
     server = emulator_server(time_scale=1.0, seed=False)
     emulator = server.emulator
-    # 3 s a task: time to see the first one Running on a busy machine, however slow the start.
-    hints = {"emulator": {"seconds": 3, "logLines": 5}}
+    # The first task runs 6 s: time to see it Running on a busy machine, however slow the
+    # screen's start (at 3 s a loaded machine missed it one time in two); the rest are quick.
+    first = {"emulator": {"seconds": 6, "logLines": 5}}
+    hints = {"emulator": {"seconds": 1, "logLines": 5}}
     workflow_id = emulator.add_workflow(
         {"Name": "chain", "Tasks": [
-            {"Name": "ListFiles", "Type": "Demo:1.0", "Execution": {"Parameters": hints}},
+            {"Name": "ListFiles", "Type": "Demo:1.0", "Execution": {"Parameters": first}},
             {"Name": "ToCsv", "Type": "Demo:1.0", "Execution": {"Parameters": hints},
              "FlowControl": {"Dependencies": ["ListFiles"]}},
             {"Name": "SaveLocal", "Type": "Demo:1.0", "Execution": {"Parameters": hints},
@@ -96,8 +98,13 @@ async def test_task_goes_running_to_completed_and_logs_arrive(emulator_server) -
                        timeout=20, what="ListFiles completed on screen")
         await wait_for(pilot, lambda: any("ListFiles" in line for line in pane.visible_text()), what="its log lines")
         await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Completed", timeout=30)
-        await wait_for(pilot, lambda: app.screen.snapshot.final, what="final state on screen")
-        assert all(cell_text(tree, name, "status").startswith("✔") for name in ("ListFiles", "ToCsv", "SaveLocal"))
+        await wait_for(pilot, lambda: app.screen.snapshot.final, what="the final state read")
+        # Drawn when the screen has handled the read, a moment after it.
+        await wait_for(
+            pilot,
+            lambda: all(cell_text(tree, name, "status").startswith("✔") for name in ("ListFiles", "ToCsv", "SaveLocal")),
+            what="every task completed on screen",
+        )
         assert re.search(r"\d", cell_text(tree, "SaveLocal", "duration"))
 
 

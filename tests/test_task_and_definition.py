@@ -138,8 +138,7 @@ async def test_task_screen_polls_while_the_task_runs_and_stops_when_it_finished(
         await pilot.pause(0.8)
         assert requests_to(server, route) >= first + 2, "read again while it runs"
         await wait_for(pilot, lambda: screen.snapshot.final, timeout=20, what="the task finished")
-        await pilot.pause(0.1)
-        assert "✔ Completed" in screen_text(app)
+        await wait_for(pilot, lambda: "✔ Completed" in screen_text(app), what="Completed on screen")
         done = requests_to(server, route)
         await pilot.pause(1.2)  # six refresh intervals
         assert requests_to(server, route) == done, "not read again once finished"

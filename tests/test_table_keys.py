@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from rich.text import Text
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from flowsynx_tui.app import FlowSynxApp
@@ -40,6 +41,17 @@ WAREHOUSE = seed.workflow_id("warehouse-load")
 NIGHTLY = seed.workflow_id("nightly-csv-export")
 INVOICE = seed.workflow_id("invoice-approval")
 RUNNING = seed.execution_id("warehouse-load", 4)
+
+
+class OneTable(App[None]):
+    """A bare app holding one table of runs: the table's own behaviour, without the dashboard."""
+
+    def __init__(self, first: str = "Run") -> None:
+        super().__init__()
+        self.first = first
+
+    def compose(self) -> ComposeResult:
+        yield KeyedTable([("name", self.first), ("took", "Duration"), ("state", "State")])
 
 
 def cell(table: KeyedTable, key: str, column: str) -> str:
@@ -452,13 +464,7 @@ async def test_help_and_quit_stay_in_the_footer_with_the_log_pane_focused(emulat
 
 async def test_a_changed_cell_shows_at_once_and_one_that_grows_moves_the_next_column_on_every_row() -> None:
     # Changed cells repaint alone (not the whole table): the rest must still line up.
-    from textual.app import App, ComposeResult
-
-    class OneTable(App[None]):
-        def compose(self) -> ComposeResult:
-            yield KeyedTable([("name", "Name"), ("took", "Duration"), ("state", "State")])
-
-    app = OneTable()
+    app = OneTable("Name")
     async with app.run_test(size=(60, 8)) as pilot:
         table = app.query_one(KeyedTable)
         table.sync([("1", ("extract", "59.9s", "running")), ("2", ("load", "1s", "pending"))])
@@ -508,12 +514,6 @@ def test_a_long_column_sorts_by_meaning_like_a_short_one() -> None:
 
 
 async def test_a_hundred_thousand_rows_scroll_sort_and_filter_on_screen() -> None:
-    from textual.app import App, ComposeResult
-
-    class OneTable(App[None]):
-        def compose(self) -> ComposeResult:
-            yield KeyedTable([("name", "Run"), ("took", "Duration"), ("state", "State")])
-
     count = 100_000
     states = [Text("✔ Completed", style="green"), Text("✘ Failed", style="bold red")]
 
@@ -567,12 +567,6 @@ async def test_a_hundred_thousand_rows_scroll_sort_and_filter_on_screen() -> Non
 
 
 async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -> None:
-    from textual.app import App, ComposeResult
-
-    class OneTable(App[None]):
-        def compose(self) -> ComposeResult:
-            yield KeyedTable([("name", "Run"), ("took", "Duration"), ("state", "State")])
-
     count = 2_000
     rows = [(f"k{n}", (f"run-{n:05d}", f"{n % 500}s", "done")) for n in range(count)]
     app = OneTable()

@@ -727,15 +727,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             if old is None:
                 added.append(key)
                 continue
-            columns = [
-                column
-                for column in range(max(len(old), len(cells)))
-                if column >= len(old) or column >= len(cells) or old[column] != cells[column]
-            ]
-            if columns:
-                self._count_cells(old, columns, -1)
-                self._count_cells(cells, columns, 1)
-                changed.append((key, columns))
+            self._note_changed(key, old, cells, changed)
         removed: list[Sequence[Cell]] = []
         if len(cells_of) != len(natural):
             kept = set(natural)
@@ -826,15 +818,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             cells_of[key] = cells
             if old is None or old is cells:
                 continue
-            columns = [
-                column
-                for column in range(max(len(old), len(cells)))
-                if column >= len(old) or column >= len(cells) or old[column] != cells[column]
-            ]
-            if columns:
-                self._count_cells(old, columns, -1)
-                self._count_cells(cells, columns, 1)
-                changed.append((key, columns))
+            self._note_changed(key, old, cells, changed)
         self._fold(new, self._count_rows(list(map(cells_of.__getitem__, new)), 1))
         for key, _ in changed:
             self._forget(key)
@@ -1003,6 +987,20 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         if key not in self._folded:
             self._fold([key])
         return self._folded[key]
+
+    def _note_changed(
+        self, key: str, old: Sequence[Cell], cells: Sequence[Cell], changed: list[tuple[str, list[int]]]
+    ) -> None:
+        """The columns in which ``key``'s row differs go to ``changed``, their widths recounted."""
+        columns = [
+            column
+            for column in range(max(len(old), len(cells)))
+            if column >= len(old) or column >= len(cells) or old[column] != cells[column]
+        ]
+        if columns:
+            self._count_cells(old, columns, -1)
+            self._count_cells(cells, columns, 1)
+            changed.append((key, columns))
 
     def _count_cells(self, cells: Sequence[Cell], columns: list[int], change: int) -> None:
         for index in columns:

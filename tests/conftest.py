@@ -43,6 +43,15 @@ from flowsynx_tui.testing import use_utc  # noqa: E402
 use_utc()
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The collector as the dashboard sets it once started (``gc_policy.settle``): what is
+    imported by now lives as long as the process. Apps under test otherwise run with
+    CPython's defaults, which the dashboard never does, and spend ~8% more CPU on it."""
+    from flowsynx_tui import gc_policy
+
+    gc_policy.settle()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests first: with the tests spread over processes, one started last would
     keep the whole run waiting for it alone."""

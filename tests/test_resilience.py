@@ -56,7 +56,8 @@ from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.status_header import StatusHeader
 from flowsynx_tui.messages import ExecutionView, ExecutionsView
 
-#: Key-to-state bound under 2-5 s latency; a UI blocked on a request would need 2 s or more.
+#: Key-to-state bound where the UI has a lot to draw (the 10 MB log page), taken as the best
+#: of a few tries: a UI blocked by the work is slow every time, a busy machine only sometimes.
 RESPONSIVE = 1.0
 
 NIGHTLY = seed.workflow_id("nightly-csv-export")
@@ -564,25 +565,28 @@ async def test_keys_stay_responsive_on_a_slow_server_with_one_request_per_route(
         server.emulator.faults.latency = 2.0
         server.emulator.faults.latency_jitter = 3.0
         await wait_for(pilot, lambda: any(tap.in_flight.values()), timeout=3, what="a slow poll in flight")
-        # Every request now takes 2-5 s: a UI that waited for one would take at least 2 s.
-        # The bound is well under that, and loose enough for a shared, busy machine.
+        # Every request now takes 2-5 s. What is checked is that each key takes effect before
+        # any answer could have come, not a speed: a UI that waited for one would need 2 s or
+        # more (quiet, these keys take 10-40 ms; a busy CI machine once took 1.1 s).
+        sooner = server.emulator.faults.latency
         took = await timed(pilot, lambda: isinstance(app.screen, ExecutionsScreen) and app.screen.is_mounted, "2")
-        assert took < RESPONSIVE, f"'2' took {took:.2f}s"
+        assert took < sooner, f"'2' took {took:.2f}s"
         table = main_table(app)
         await wait_for(pilot, lambda: table.row_count == SEED_EXECUTIONS, what="rows from memory")
         row = table.cursor_row
         took = await timed(pilot, lambda: table.cursor_row == row + 1, "down")
-        assert took < RESPONSIVE, f"down took {took:.2f}s"
+        assert took < sooner, f"down took {took:.2f}s"
         took = await timed(pilot, lambda: table.cursor_row > row + 1, "pagedown")
-        assert took < RESPONSIVE, f"pagedown took {took:.2f}s"
+        assert took < sooner, f"pagedown took {took:.2f}s"
         # Opening, leaving and reopening a detail view while its first requests are slow.
         table.select_key(RUNNING)
         for _ in range(2):
             took = await timed(pilot, lambda: isinstance(app.screen, ExecutionDetailScreen), "enter")
-            assert took < RESPONSIVE, f"enter took {took:.2f}s"
+            assert took < sooner, f"enter took {took:.2f}s"
+            assert app.screen.snapshot.details is None, "the detail screen waited for its first read"
             await pilot.pause(0.2)
             took = await timed(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "escape")
-            assert took < RESPONSIVE, f"escape took {took:.2f}s"
+            assert took < sooner, f"escape took {took:.2f}s"
         await pilot.pause(0.3)
         # Slow is not down: no request timed out, so the header never says "reconnecting".
         assert "connected" in header_text(app) and app.services.poller.connection.state == "ok"

@@ -356,6 +356,7 @@ class FlowSynxApp(App[None]):
         if workflow_id is None:
             self.notify(f"No workflow of this server has execution {execution_id}.", severity="warning")
             return
+        self.services.workflow_found(execution_id, workflow_id)
         self.navigate(ExecutionView(workflow_id, execution_id))
 
     def navigate(self, destination: Destination, *, top_level: bool = False) -> None:

@@ -189,6 +189,31 @@ async def test_an_opened_execution_is_matched_by_its_own_read_not_probed(emulato
     assert asked_under == {workflow_id}, "probed under other workflows"
 
 
+async def test_enter_on_a_row_still_being_matched_looks_it_up_and_opens_it(emulator_server) -> None:
+    from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+    from flowsynx_tui.screens.executions import ExecutionsScreen
+
+    server, population = big_server(emulator_server, workflows=20, finished=60, paused=0)
+    app = make_app(server.url, refresh=0.5, background_rate=0.1)  # the background barely moves
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 60, timeout=30, what="every execution listed")
+        await pilot.press("G")
+        oldest = table.selected_key
+        index = app.services.overview.index
+        assert oldest is not None and oldest not in index.workflow_of
+        matched = app.services.status.matching
+        await pilot.press("enter")  # not "try again in a moment": its own lookup, then the screen
+        await wait_for_screen(pilot, app, ExecutionDetailScreen, timeout=20)
+        assert (app.screen.workflow_id, app.screen.execution_id) == (population.workflow_of[oldest], oldest)
+        # Found is matched: the header's count has it at once.
+        assert index.workflow_of[oldest] == population.workflow_of[oldest]
+        assert matched is not None and app.services.status.matching is not None
+        assert app.services.status.matching[0] > matched[0]
+
+
 # -- (c) the cache: a second start probes only what it has not seen -------------------------------
 
 

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from flowsynx_tui.api import ExecutionStatus, ExecutionSummary
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
-from flowsynx_tui.messages import ActionFinished, DefinitionView, ExecutionView, Navigate
+from flowsynx_tui.messages import ActionFinished, DefinitionView, ExecutionView, FindExecution, Navigate
 from flowsynx_tui.screens.base import FilterableScreen, Selection, ServerActionBinding
 from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import PollJob, Services
@@ -269,8 +269,9 @@ class ExecutionsScreen(FilterableScreen):
         workflow_id = self.services.overview.index.workflow_of.get(execution_id) or self.workflow_id
         return Selection("execution", workflow_id, execution_id)
 
-    def _selected_with_workflow(self) -> tuple[str, str] | None:
-        """The selected execution and its workflow, once the workflow is known."""
+    def _selected_with_workflow(self, *, look_up: bool = False) -> tuple[str, str] | None:
+        """The selected execution and its workflow, once the workflow is known; ``look_up``:
+        if it is still being looked for, look it up now and open it (``FindExecution``)."""
         execution_id = self.selected_execution_id()
         if execution_id is None:
             return None
@@ -288,13 +289,16 @@ class ExecutionsScreen(FilterableScreen):
             elif hidden:
                 # The execution routes need its workflow id, found through the workflow list.
                 self.notify(f"Cannot open it: {one_line(hidden, 200)}.", severity="warning")
+            elif look_up:
+                # Asked for now: its own lookup, not at the background's pace (Q1).
+                self.post_message(FindExecution(execution_id))
             else:
                 self.notify("Still looking up which workflow this execution belongs to; try again in a moment.")
             return None
         return workflow_id, execution_id
 
     def action_open_execution(self) -> None:
-        selected = self._selected_with_workflow()
+        selected = self._selected_with_workflow(look_up=True)
         if selected is not None:
             self.post_message(Navigate(ExecutionView(*selected)))
 

@@ -631,7 +631,9 @@ class Overview:
 
     async def find_workflow_of(self, execution_id: str) -> str | None:
         """The workflow of any execution, also one not listed yet: the details route answers
-        under its own workflow only (one request per workflow tried, known ones first)."""
+        under its own workflow only (one request per workflow tried, known ones first). What
+        it finds is for the caller to record (``Services.workflow_found``): an execution not
+        listed yet is not one of the index's."""
         known = self.index.workflow_of.get(execution_id)
         if known is not None:
             return known
@@ -644,7 +646,6 @@ class Overview:
                 details = await self.client.get_execution(workflow_id, execution_id)
             except NotFound:
                 continue
-            self.index.workflow_of[execution_id] = details.workflow_id
             return details.workflow_id
         return None
 

@@ -189,6 +189,34 @@ async def test_an_opened_execution_is_matched_by_its_own_read_not_probed(emulato
     assert asked_under == {workflow_id}, "probed under other workflows"
 
 
+async def test_a_lookup_under_way_stops_once_another_read_found_the_workflow(emulator_server) -> None:
+    import asyncio
+
+    from flowsynx_tui.api import FlowSynxClient
+    from flowsynx_tui.services.overview import Overview
+
+    server, population = big_server(emulator_server, workflows=20, finished=20, paused=0)
+    target = population.finished_ids[0]
+    own = population.workflow_of[target]
+    async with FlowSynxClient(server.url) as client:
+        overview = Overview(client, resolve_per_cycle=0)  # listed, none looked up
+        await overview.refresh()
+        index = overview.index
+        assert target in index.by_id and target not in index.workflow_of
+        # Its own workflow last: a lookup that did not stop would ask all twenty.
+        candidates = [w for w in population.workflow_ids if w != own] + [own]
+        lookup = asyncio.ensure_future(
+            index.resolve_workflows(client, [target], candidates, 1, [], budget=RequestBudget(4.0, burst=1))
+        )
+        while not any(execution == target for _, execution in probes(server)):
+            await asyncio.sleep(0.02)
+        assert index.learn(target, own)  # as an open detail screen's read does
+        assert await lookup == {target}
+    assert index.workflow_of[target] == own
+    asked = sum(1 for _, execution in probes(server) if execution == target)
+    assert asked <= 2, f"asked {asked} times: the lookup went on after its workflow was known"
+
+
 async def test_enter_on_a_row_still_being_matched_looks_it_up_and_opens_it(emulator_server) -> None:
     from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
     from flowsynx_tui.screens.executions import ExecutionsScreen

@@ -343,3 +343,41 @@ async def test_an_exit_as_a_screen_opens_is_clean(kind: str, emulator_server) ->
         _opened(app, kind)
         app.exit()
     assert app.return_code == 0
+
+
+#: Put on the PYTHONPATH of a dashboard: opening the inbox fails, once its terminal is gone.
+_CRASH_AS_THE_TERMINAL_GOES = '''
+import termios, time
+from flowsynx_tui.screens.approvals import ApprovalInbox
+
+def on_mount(self):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            termios.tcgetattr(0)
+        except termios.error:
+            break
+        time.sleep(0.01)
+    raise RuntimeError("a bug met as the terminal went away")
+
+ApprovalInbox.on_mount = on_mount
+'''
+
+
+def test_an_error_met_as_the_terminal_goes_still_ends_with_the_hang_ups_status(
+    emulator: EmulatorProcess, tmp_path: Path
+) -> None:
+    """Textual prints its error report on the way out; to a vanished terminal that fails
+    too (EIO). The exit status stays the hang-up's, not Python's 1 for what escaped."""
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(_CRASH_AS_THE_TERMINAL_GOES)
+    term = Terminal(emulator.url, tmp_path, env={"PYTHONPATH": str(inject)})
+    try:
+        term.wait_for("invoice-approval")
+        term.press(b"3")
+        time.sleep(0.5)  # the inbox is mounting, held until the terminal goes
+        term.close()
+        assert term.assert_gone() == 128 + signal.SIGHUP
+    finally:
+        term.cleanup()

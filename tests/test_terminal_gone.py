@@ -165,8 +165,8 @@ def emulator() -> Iterator[EmulatorProcess]:
 def terminal(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
     started: list[Terminal] = []
 
-    def start(*extra: str) -> Terminal:
-        term = Terminal(emulator.url, tmp_path, *extra)
+    def start(*extra: str, env: dict[str, str] | None = None) -> Terminal:
+        term = Terminal(emulator.url, tmp_path, *extra, env=env)
         started.append(term)
         term.wait_for("invoice-approval")  # the workflows list is up
         return term
@@ -364,20 +364,14 @@ ApprovalInbox.on_mount = on_mount
 '''
 
 
-def test_an_error_met_as_the_terminal_goes_still_ends_with_the_hang_ups_status(
-    emulator: EmulatorProcess, tmp_path: Path
-) -> None:
+def test_an_error_met_as_the_terminal_goes_still_ends_with_the_hang_ups_status(terminal, tmp_path: Path) -> None:
     """Textual prints its error report on the way out; to a vanished terminal that fails
     too (EIO). The exit status stays the hang-up's, not Python's 1 for what escaped."""
     inject = tmp_path / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(_CRASH_AS_THE_TERMINAL_GOES)
-    term = Terminal(emulator.url, tmp_path, env={"PYTHONPATH": str(inject)})
-    try:
-        term.wait_for("invoice-approval")
-        term.press(b"3")
-        time.sleep(0.5)  # the inbox is mounting, held until the terminal goes
-        term.close()
-        assert term.assert_gone() == 128 + signal.SIGHUP
-    finally:
-        term.cleanup()
+    term = terminal(env={"PYTHONPATH": str(inject)})
+    term.press(b"3")
+    time.sleep(0.5)  # the inbox is mounting, held until the terminal goes
+    term.close()
+    assert term.assert_gone() == 128 + signal.SIGHUP

@@ -24,7 +24,7 @@ from textual.pilot import Pilot
 
 from flowsynx_tui.api.auth import Credentials
 from flowsynx_tui.app import FlowSynxApp
-from flowsynx_tui.config import DEFAULT_BACKGROUND_RATE, Settings
+from flowsynx_tui.config import BACKGROUND_RATE_RANGE, Settings
 from flowsynx_tui.messages import ExecutionView
 from flowsynx_tui.services import Clock
 
@@ -83,12 +83,15 @@ def make_app(
     bell: bool = False,
     keymap: dict[str, str] | None = None,
     forward_to_port: int | None = None,
-    background_rate: float = DEFAULT_BACKGROUND_RATE,
+    background_rate: float = BACKGROUND_RATE_RANGE[1],
     cache_dir: Path | None = None,
     live: bool = False,
 ) -> FlowSynxApp:
     """The app against ``url``. ``live`` is off unless asked: most tests are about what
-    polling reads, and ``forward_to_port`` carries HTTP only, not the hub's WebSocket."""
+    polling reads, and ``forward_to_port`` carries HTTP only, not the hub's WebSocket.
+    ``background_rate`` is the highest a user may set unless a test is about the budget:
+    at the default 20/s, matching the demo's runs to their workflows (quirk Q1) kept every
+    test that waits for the whole overview waiting ~3 s."""
     settings = Settings(
         url=url,
         credentials=credentials,

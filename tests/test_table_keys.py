@@ -541,9 +541,9 @@ async def test_a_hundred_thousand_rows_scroll_sort_and_filter_on_screen() -> Non
         table.sync([("new", ("run-new", "0s", states[0])), changed, *rows[1:]])
         await pilot.pause()
         assert table.selected_key == "k50000" and screen_text(app) == before
-        # The longest first, the cursor still on its run and in view.
+        # The longest first, the cursor still on its run and in view (worked out in a thread).
         await pilot.press("S", "S")
-        await pilot.pause()
+        await wait_for(pilot, lambda: not table.sorting, what="the sort")
         assert table.sort_column == "took" and table.sort_descending
         assert table.selected_key == "k50000" and "run-050000" in screen_text(app)
         await pilot.press("g")
@@ -622,3 +622,46 @@ async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -
         # Not an addition (a key gone): refused, nothing changed.
         assert not table.add([("new4", ("run-new4", "1s", "running"))], ["new4", *natural[1:]])
         assert not table.has_row("new4") and table.row_count == count + 4
+
+
+async def test_a_big_sort_is_worked_out_while_keys_still_work_and_rows_change() -> None:
+    count = 60_000  # over KeyedTable.SORT_IN_THREAD_FROM
+
+    def took(n: int) -> str:
+        return f"{n % 3600 // 60}m {n % 60:02d}s" if n % 3600 >= 60 else f"{n % 60}s"
+
+    rows = [(f"k{n}", (f"run-{n:06d}", took(n * 7919), "done")) for n in range(count)]
+    app = OneTable()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.focus()
+        table.sync(rows)
+        # Typed before the rows' text is folded for the filter (in a thread, once drawn).
+        table.filter_rows(RowFilter.parse("run-04000", table.column_names))
+        assert table.keys == [f"k{n}" for n in range(40_000, 40_010)]
+        table.filter_rows(RowFilter())
+        await pilot.pause()
+        table.move_cursor(row=30_000)
+        await pilot.pause()
+        # The header says the sort at once; the rows keep their order until it is worked out.
+        table.sort_by("took")
+        assert table.sorting and table.sort_column is None
+        assert "Duration ▼" in screen_text(app).splitlines()[0]
+        assert table.keys[:3] == ["k0", "k1", "k2"]
+        # Meanwhile a new run comes, one changes, and the user moves the cursor.
+        changed = ("k7", ("run-000007", "2h 00m", "done"))
+        current = [("new", ("run-new", "59m 58s", "running")), *rows[:7], changed, *rows[8:]]
+        table.sync(current)
+        assert table.sorting and table.selected_key == "k30000"
+        await pilot.press("j")
+        await wait_for(pilot, lambda: not table.sorting, timeout=30, what="the sort")
+        assert table.sort_column == "took" and table.sort_descending
+        longest_first = sorted(current, key=lambda row: -seconds(str(row[1][1])))
+        assert table.keys == [key for key, _ in longest_first]
+        assert table.keys[0] == "k7" and table.selected_key == "k30001"
+        assert "run-030001" in screen_text(app)
+        # A cell that changes while a sort is worked out is put in its place when it is done.
+        table.sort_by("name")
+        table.sync([(key, ("run-zzz", *cells[1:])) if key == "k3" else (key, cells) for key, cells in current])
+        await wait_for(pilot, lambda: not table.sorting, timeout=30, what="the sort by name")
+        assert table.sort_column == "name" and table.keys[-1] == "k3" and table.keys[0] == "k0"

@@ -46,7 +46,7 @@ import re
 from bisect import bisect_left
 from collections import Counter, deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, filterfalse, repeat
 from operator import and_, attrgetter, eq, is_, is_not, itemgetter, methodcaller, not_, or_
@@ -63,6 +63,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import Worker, WorkerState
 
 from flowsynx_tui.text import one_line
 from flowsynx_tui.widgets.filter_bar import SEPARATOR, RowFilter
@@ -165,44 +166,68 @@ def _kind(shape: str) -> int | None:
 
 
 def sort_keys(texts: Sequence[str]) -> list[SortKey | None]:
-    """:func:`sort_key` of each text of a column, in a few passes that run in C: a value's
-    kind follows from its shape (digits made 9: the patterns look at digits only as
-    digits), a column has few shapes but for ids and times, and a column of one kind
-    whose values are all different (times, ids, names) is keyed without a function call
-    per value."""
+    """:func:`sort_key` of each text of a column (see :func:`_kinds_and_values`)."""
+    kinds, values = _kinds_and_values(texts)
+    return [None if kind is None else (kind, value) for kind, value in zip(kinds, values)]  # type: ignore[misc]
+
+
+Kinds = list[int | None]
+Values = list[float | str | None]
+
+
+def _kinds_and_values(texts: Sequence[str]) -> tuple[Kinds, Values]:
+    """The :func:`sort_key` of each text of a column as two lists, kinds and values (None
+    and None for a blank): 100k key tuples kept alive would each be an object for the
+    garbage collector, whose passes over them held the event loop 35-105 ms during a sort.
+
+    A few passes that run in C: a value's kind follows from its shape (digits made 9: the
+    patterns look at digits only as digits), a column has few shapes but for ids and
+    times, and a column of one kind whose values are all different (times, ids, names) is
+    keyed without a function call per value."""
     stripped = list(map(str.strip, texts))
     blank = list(map(_BLANK.__contains__, stripped))
     present = list(compress(stripped, map(not_, blank))) if any(blank) else stripped
     if len(set(present)) <= _FEW:  # statuses, names, durations: the cache of sort_key knows them
-        return list(map(sort_key, stripped))
+        distinct = {text: sort_key(text) for text in set(stripped)}
+        kind_of = {text: None if key is None else key[0] for text, key in distinct.items()}
+        value_of = {text: None if key is None else key[1] for text, key in distinct.items()}
+        return list(map(kind_of.__getitem__, stripped)), list(map(value_of.__getitem__, stripped))
     shapes = "\n".join(present).translate(_DIGIT_SHAPES).split("\n")
     if len(shapes) != len(present):  # a value with a newline: not from text.one_line
-        return list(map(sort_key, stripped))
-    distinct = list(set(shapes))
-    kind_of = dict.fromkeys(distinct, TEXT)
+        keyed = list(map(sort_key, stripped))
+        return [None if key is None else key[0] for key in keyed], [None if key is None else key[1] for key in keyed]
+    distinct_shapes = list(set(shapes))
+    kind_of_shape = dict.fromkeys(distinct_shapes, TEXT)
     # Only a value of quantity characters (or other digits than ASCII ones) can be a
     # duration, age, time or number.
-    quantity_only = map(not_, map(str.lstrip, distinct, repeat(_QUANTITY_CHARACTERS)))
-    for shape in compress(distinct, map(or_, quantity_only, map(not_, map(str.isascii, distinct)))):
-        kind_of[shape] = _kind(shape)
-    if "just now" in kind_of:
-        kind_of["just now"] = QUANTITY
-    kinds = list(map(kind_of.__getitem__, shapes))
-    times = list(map(eq, kinds, repeat(TIME)))
-    words = list(map(and_, map(eq, kinds, repeat(TEXT)), map(str.isalnum, map(itemgetter(0), present))))
+    quantity_only = map(not_, map(str.lstrip, distinct_shapes, repeat(_QUANTITY_CHARACTERS)))
+    for shape in compress(distinct_shapes, map(or_, quantity_only, map(not_, map(str.isascii, distinct_shapes)))):
+        kind_of_shape[shape] = _kind(shape)
+    if "just now" in kind_of_shape:
+        kind_of_shape["just now"] = QUANTITY
+    shape_kinds = list(map(kind_of_shape.__getitem__, shapes))
+    times = list(map(eq, shape_kinds, repeat(TIME)))
+    words = list(map(and_, map(eq, shape_kinds, repeat(TEXT)), map(str.isalnum, map(itemgetter(0), present))))
     rest = list(map(not_, map(or_, times, words)))
     indices = range(len(present))
-    found: list[SortKey | None] = [None] * len(present)
+    kinds: Kinds = [TEXT] * len(present)
+    values: Values = [None] * len(present)
     # Each kind put in its places (``list.__setitem__`` mapped: a loop in C, no dict of 100k).
-    as_written = map(methodcaller("replace", "T", " "), compress(present, times))
-    _consume(map(found.__setitem__, compress(indices, times), zip(repeat(TIME), as_written)))
-    _consume(map(found.__setitem__, compress(indices, words), zip(repeat(TEXT), map(str.casefold, compress(present, words)))))
-    _consume(map(found.__setitem__, compress(indices, rest), map(sort_key, compress(present, rest))))
+    _consume(map(kinds.__setitem__, compress(indices, times), repeat(TIME)))
+    _consume(map(values.__setitem__, compress(indices, times), map(methodcaller("replace", "T", " "), compress(present, times))))
+    _consume(map(values.__setitem__, compress(indices, words), map(str.casefold, compress(present, words))))
+    keyed = list(map(sort_key, compress(present, rest)))  # never None: blanks are not present
+    _consume(map(kinds.__setitem__, compress(indices, rest), map(itemgetter(0), keyed)))  # type: ignore[arg-type]
+    _consume(map(values.__setitem__, compress(indices, rest), map(itemgetter(1), keyed)))  # type: ignore[arg-type]
+    del keyed
     if present is stripped:
-        return found
-    spread: list[SortKey | None] = [None] * len(stripped)
-    _consume(map(spread.__setitem__, compress(range(len(stripped)), map(not_, blank)), found))
-    return spread
+        return kinds, values
+    kept = list(compress(range(len(stripped)), map(not_, blank)))
+    spread_kinds: Kinds = [None] * len(stripped)
+    spread_values: Values = [None] * len(stripped)
+    _consume(map(spread_kinds.__setitem__, kept, kinds))
+    _consume(map(spread_values.__setitem__, kept, values))
+    return spread_kinds, spread_values
 
 
 def _consume(iterator: Any) -> None:
@@ -210,33 +235,37 @@ def _consume(iterator: Any) -> None:
     deque(iterator, maxlen=0)
 
 
-def _ordered_by(keys: list[K], found: list[SortKey | None], descending: bool) -> list[K]:
-    """``keys`` by their sort keys ``found`` (in the same order), blanks last, ties in the
-    given order. Each kind is sorted on its own, by its values alone: Python compares a
-    list of plain strings or floats much faster than one of tuples."""
-    if None not in found:
-        kinds = list(map(itemgetter(0), found))  # type: ignore[arg-type]
-        if len(set(kinds)) == 1:  # one kind, no blank (most columns): one sort of the values
-            values = list(map(itemgetter(1), found))  # type: ignore[arg-type]
-            return list(map(keys.__getitem__, sorted(range(len(keys)), key=values.__getitem__, reverse=descending)))
-    present = list(compress(range(len(keys)), map(is_not, found, repeat(None))))
-    blank = list(compress(range(len(keys)), map(is_, found, repeat(None))))
-    kinds = list(map(itemgetter(0), map(found.__getitem__, present)))  # type: ignore[arg-type]
+def _ordered_by(keys: list[K], kinds: Kinds, values: Values, descending: bool) -> list[K]:
+    """``keys`` by their sort keys' ``kinds`` and ``values`` (in the same order), blanks
+    last, ties in the given order. Each kind is sorted on its own, by its values alone:
+    Python compares a list of plain strings or floats much faster than one of tuples."""
+    if None not in kinds and len(set(kinds)) == 1:  # one kind, no blank (most columns): one sort
+        return list(map(keys.__getitem__, sorted(range(len(keys)), key=values.__getitem__, reverse=descending)))
+    present = list(compress(range(len(keys)), map(is_not, kinds, repeat(None))))
+    blank = list(compress(range(len(keys)), map(is_, kinds, repeat(None))))
+    present_kinds = list(map(kinds.__getitem__, present))
     order: list[int] = []
-    distinct = sorted(set(kinds), reverse=descending)
+    distinct = sorted(set(present_kinds), reverse=descending)  # type: ignore[type-var]
     for kind in distinct:
-        group = list(compress(present, map(eq, kinds, repeat(kind)))) if len(distinct) > 1 else present
-        values = list(map(itemgetter(1), map(found.__getitem__, group)))  # type: ignore[arg-type]
+        group = list(compress(present, map(eq, present_kinds, repeat(kind)))) if len(distinct) > 1 else present
+        group_values = list(map(values.__getitem__, group))
         # ``sorted`` is stable in both directions: equal cells keep the natural order.
-        order += map(group.__getitem__, sorted(range(len(group)), key=values.__getitem__, reverse=descending))
+        order += map(group.__getitem__, sorted(range(len(group)), key=group_values.__getitem__, reverse=descending))
     return list(map(keys.__getitem__, order + blank))
+
+
+def _ordered_by_keys(keys: list[K], found: list[SortKey | None], descending: bool) -> list[K]:
+    """``keys`` by their sort keys ``found``, as :func:`_ordered_by`."""
+    kinds = [None if key is None else key[0] for key in found]
+    values = [None if key is None else key[1] for key in found]
+    return _ordered_by(keys, kinds, values, descending)
 
 
 def sort_rows(rows: Sequence[Row], column: int, descending: bool) -> list[Row]:
     """``rows`` ordered by the cells of ``column`` (see :func:`sort_key`), blanks last, ties
     in their given order."""
     texts = [plain(cells[column]) if column < len(cells) else "" for _, cells in rows]
-    return _ordered_by(list(rows), sort_keys(texts), descending)
+    return _ordered_by(list(rows), *_kinds_and_values(texts), descending)
 
 
 def _column_plains(column: list[Cell]) -> list[str]:
@@ -259,6 +288,21 @@ def _plains(column: list[Cell]) -> list[str]:
     if all(map(str.isprintable, plains)) and max(map(len, plains), default=0) <= 500:
         return plains
     return [_plain(value) for value in column]  # rare: some made safe the slow way
+
+
+@dataclass
+class _PendingSort:
+    """A sort being worked out in a thread, and what happened to the rows meanwhile."""
+
+    target: tuple[str, bool]  # (column key, descending)
+    token: int
+    #: The list of keys the table had in its own order when the thread started (by identity).
+    natural: list[str]
+    attempts: int = 1
+    #: Cells changed since (keys and columns), checked against the new order when it comes.
+    changed: list[tuple[str, list[int]]] = field(default_factory=list)
+    #: Rows added, removed or reordered, or the filter changed: the order is worked out again.
+    restructured: bool = False
 
 
 @dataclass(frozen=True)
@@ -327,6 +371,12 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
     #: ``S`` and header clicks sort the rows; a table whose order means something (the
     #: task tree's DAG) turns it off.
     SORTABLE: ClassVar[bool] = True
+    #: From this many rows, a sort is worked out in a thread (``S``, a header click): at 100k
+    #: rows building the sort keys and ordering them takes 0.1-0.5 s, which would freeze the
+    #: keys and the screen; the UI thread only puts the new order on screen.
+    SORT_IN_THREAD_FROM: ClassVar[int] = 20_000
+    _SORT_WORKERS = "keyed-table-sort"
+    _FOLD_WORKERS = "keyed-table-fold"
     #: Blank cells either side of every cell, as in Textual's DataTable.
     cell_padding: ClassVar[int] = 1
     header_height: ClassVar[int] = 1
@@ -354,6 +404,8 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._shown: list[str] = []
         self._sort: tuple[str, bool] | None = None  # (column key, descending)
         self._row_filter = RowFilter()
+        self._pending_sort: _PendingSort | None = None
+        self._sort_token = 0
         self._cursor_key: str | None = None
         #: The row the user last put the cursor on: the cursor goes back to it when a
         #: filter that hid it is cleared.
@@ -378,8 +430,9 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._texts: tuple[list[str], list[list[str]]] | None = None
         #: Keys whose cells changed since (their text in ``_texts`` is old).
         self._texts_stale: set[str] = set()
-        #: Sort keys of the sorted column along ``_natural``: (that list, column, version, keys).
-        self._found: tuple[list[str], int, int, list[SortKey | None]] | None = None
+        #: Sort keys of the sorted column along ``_natural``: (that list, column, version,
+        #: the keys' kinds and values).
+        self._found: tuple[list[str], int, int, tuple[Kinds, Values]] | None = None
         #: Row of each key shown, while the order lasts (built when a few rows changed).
         self._positions: dict[str, int] | None = None
         self._strips: LRUCache[tuple[str, bool], Strip] = LRUCache(1024)
@@ -449,8 +502,19 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def sort_column(self) -> str | None:
-        """The key of the column the rows are sorted by; None: the screen's natural order."""
+        """The key of the column the rows are sorted by; None: the screen's natural order.
+        A sort still being worked out in a thread is not in it yet (see ``sorting``)."""
         return self._sort[0] if self._sort else None
+
+    @property
+    def sorting(self) -> bool:
+        """True while a sort is worked out in a thread (a big table): the header shows it,
+        the rows keep their old order until it is done."""
+        return self._pending_sort is not None
+
+    def _wanted_sort(self) -> tuple[str, bool] | None:
+        """The sort asked for last: the one being worked out, else the one shown."""
+        return self._pending_sort.target if self._pending_sort else self._sort
 
     @property
     def sort_descending(self) -> bool:
@@ -467,6 +531,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         # A word typed further: only the rows shown can stay (in the order they have).
         narrower = row_filter.narrows(self._row_filter)
         self._row_filter = row_filter
+        self._rows_restructured()
         self._show_in_new_order(resorted=False, within=self._shown if narrower else None)
 
     # ------------------------------------------------------------------ the cursor
@@ -550,7 +615,8 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
     def action_cycle_sort(self) -> None:
         """Next named column, each in its first direction; after the last, the natural order."""
         named = [key for key, label in self._column_spec if label]
-        current = self.sort_column
+        wanted = self._wanted_sort()
+        current = wanted[0] if wanted else None
         if current is None:
             following: str | None = named[0] if named else None
         elif current in named and named.index(current) + 1 < len(named):
@@ -568,7 +634,8 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         if offset.y < self.header_height:
             if column is not None and self.SORTABLE:
                 key = self._column_spec[column][0]
-                self.sort_by(key, descending=not self.sort_descending if self.sort_column == key else None)
+                wanted = self._wanted_sort()
+                self.sort_by(key, descending=not wanted[1] if wanted and wanted[0] == key else None)
             return
         row = round(self.scroll_y) + offset.y - self.header_height
         if 0 <= row < len(self._shown):
@@ -589,18 +656,100 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
     # ---------------------------------------------------------------- sorting
     def sort_by(self, column: str | None, *, descending: bool | None = None) -> None:
         """Sort by the column with key ``column`` (None: the natural order). Without
-        ``descending``, the column's first direction (see the module docstring)."""
-        if column is None:
-            self._sort = None
-        else:
+        ``descending``, the column's first direction (see the module docstring). A table
+        of ``SORT_IN_THREAD_FROM`` rows or more is sorted in a thread: the header shows the
+        new sort at once and the rows follow when their order is worked out."""
+        target: tuple[str, bool] | None = None
+        if column is not None:
             index = self._column_index(column)
             if descending is None:
                 descending = self._first_direction_descending(index)
-            if self.sort_column != column:
-                self._sort_keys = {}
-            self._sort = (column, descending)
+            target = (column, descending)
+        self._pending_sort = None
+        if target is not None and len(self._natural) >= self.SORT_IN_THREAD_FROM and self.is_mounted:
+            self._sort_in_thread(target)
+        else:
+            self._apply_sort(target)
+
+    def _apply_sort(self, target: tuple[str, bool] | None, order: list[str] | None = None) -> None:
+        """Show the rows sorted by ``target``: in ``order`` if worked out already."""
+        if target is None or self.sort_column != target[0]:
+            self._sort_keys = {}
+        self._sort = target
         self._relabel()
-        self._show_in_new_order(resorted=True)
+        self._show_in_new_order(resorted=True, order=order)
+
+    def _sort_in_thread(self, target: tuple[str, bool], attempts: int = 1) -> None:
+        """Work out the order of the rows by ``target`` in a thread, from a copy of what it
+        needs (the keys, the column's text), taken here on the UI thread."""
+        index = self._column_index(target[0])
+        keys = self._kept(self._natural)
+        texts = self._current_texts() if keys is self._natural else None
+        column_texts = list(texts[index]) if texts is not None else None
+        rows = None if column_texts is not None else list(map(self._cells.__getitem__, keys))
+        keys = list(keys)  # ``_insert`` may change the list shown in place
+        self._sort_token += 1
+        pending = self._pending_sort = _PendingSort(target, self._sort_token, self._natural, attempts)
+        self._relabel()
+
+        def order() -> tuple[int, list[str], tuple[Kinds, Values]]:
+            plains = column_texts
+            if plains is None:
+                plains = _plains([cells[index] if index < len(cells) else "" for cells in rows or ()])
+            found = _kinds_and_values(plains)
+            return pending.token, _ordered_by(keys, *found, target[1]), found
+
+        self.run_worker(order, thread=True, group=self._SORT_WORKERS, exclusive=True, exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == self._FOLD_WORKERS:
+            event.stop()
+            if event.state is WorkerState.SUCCESS and worker.result is not None:
+                version, folded = worker.result
+                if version == self._folded_version and not self._folded:
+                    self._folded = folded
+            return
+        if worker.group != self._SORT_WORKERS:
+            return
+        event.stop()
+        pending = self._pending_sort
+        if pending is None or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        if event.state is WorkerState.ERROR or worker.result is None:
+            if worker.result is None or pending.token == self._sort_token:
+                self._pending_sort = None
+                self._apply_sort(pending.target)  # as a small table: on the UI thread
+            return
+        token, order, found = worker.result
+        if token != pending.token:
+            return  # another sort was asked for since
+        self._pending_sort = None
+        if pending.restructured:
+            # Rows came, went or moved meanwhile: again, from the rows as they are now;
+            # after three tries, here (it cannot be behind for ever).
+            if pending.attempts < 3:
+                self._sort_in_thread(pending.target, pending.attempts + 1)
+            else:
+                self._apply_sort(pending.target)
+            return
+        self._apply_sort(pending.target, order)
+        if pending.natural is self._natural and not pending.changed and not self._row_filter.terms:
+            # Every row's sort key along the table's order: a later new order needs no new keys.
+            self._found = (self._natural, self._column_index(pending.target[0]), self._folded_version, found)
+        if pending.changed and not self._still_in_place(pending.changed):
+            self._show_in_new_order(resorted=False)
+
+    def _rows_changed(self, changed: list[tuple[str, list[int]]]) -> None:
+        """Cells changed in place: a sort being worked out checks them when it is done."""
+        if self._pending_sort is not None:
+            self._pending_sort.changed += changed
+
+    def _rows_restructured(self) -> None:
+        """Rows added, removed or reordered, or another filter: a sort being worked out
+        starts again when done."""
+        if self._pending_sort is not None:
+            self._pending_sort.restructured = True
 
     def _column_index(self, column: str) -> int:
         for index, (key, _) in enumerate(self._column_spec):
@@ -629,15 +778,15 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             # Every row, and their text by column at hand: no look-up per key.
             found = self._found
             if found is None or found[0] is not keys or found[1] != index or found[2] != self._folded_version:
-                found = self._found = (keys, index, self._folded_version, sort_keys(texts[index]))
-            return _ordered_by(keys, found[3], descending)
+                found = self._found = (keys, index, self._folded_version, _kinds_and_values(texts[index]))
+            return _ordered_by(keys, *found[3], descending)
         known = self._sort_keys
         missing = list(filterfalse(known.__contains__, keys))
         if missing:
             cells_of = self._cells
             texts = _plains([cells[index] if index < len(cells) else "" for cells in map(cells_of.__getitem__, missing)])
             known.update(zip(missing, sort_keys(texts)))
-        return _ordered_by(keys, list(map(known.__getitem__, keys)), descending)
+        return _ordered_by_keys(keys, list(map(known.__getitem__, keys)), descending)
 
     def _kept(self, keys: list[str]) -> list[str]:
         """The ``keys`` the filter keeps, in their order."""
@@ -686,6 +835,31 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _folded_column(self, index: int, keys: list[str]) -> list[str]:
         """The folded text of the ``keys``' cells in column ``index``."""
         return self._aligned(index, keys)
+
+    #: The first rows of a table this big are folded for the filter in a thread.
+    _FOLD_LATER_FROM: ClassVar[int] = 20_000
+
+    def _fold_later(self, keys: list[str], columns: list[list[str]]) -> None:
+        """Fold the first rows in a thread, from copies of their text: at 100k rows folding
+        takes 0.1-0.2 s that neither the first paint nor the keys after it should wait for.
+        A row that changes or a filter typed before it is done folds what it needs itself
+        (``_aligned``, ``_folded_line``), and the thread's work is then dropped."""
+        if not self.is_attached:
+            self._fold(keys, columns)
+            return
+        version = self._folded_version
+
+        def start() -> None:  # once the rows are drawn: the thread would slow the first frame
+            if version != self._folded_version or self._folded:
+                return
+            copied = [list(column) for column in columns]  # the table changes its own in place
+
+            def fold() -> tuple[int, dict[str, str]]:
+                return version, dict(zip(keys, map(str.casefold, map(SEPARATOR.join, zip(*copied)))))
+
+            self.run_worker(fold, thread=True, group=self._FOLD_WORKERS, exit_on_error=False)
+
+        self.call_after_refresh(start)
 
     def _fold(self, keys: list[str], columns: list[list[str]] | None = None) -> None:
         """Cache the rows' folded text for the filter, from their cells' text by column."""
@@ -738,11 +912,18 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         added_columns: list[list[str]] = []
         if added:
             added_columns = self._count_rows(first if first is not None else list(map(cells_of.__getitem__, added)), 1)
-            self._fold(added, added_columns)
+            if first is not None and len(added) >= self._FOLD_LATER_FROM:
+                self._fold_later(added, added_columns)
+            else:
+                self._fold(added, added_columns)
         for key, _ in changed:
             self._forget(key)
         widened = self._measure()
         order_changed = natural != self._natural
+        if order_changed or removed:
+            self._rows_restructured()
+        else:
+            self._rows_changed(changed)
         if not order_changed:
             natural = self._natural  # the same list: what is kept along it stays good
         elif len(added) == len(natural) and all(len(column) == len(natural) for column in added_columns):
@@ -790,6 +971,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             return True
         for key, _ in changed:
             self._forget(key)
+        self._rows_changed(changed)
         widened = self._measure()
         if not self._still_in_place(changed):
             self._show_in_new_order(resorted=False)
@@ -822,6 +1004,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._fold(new, self._count_rows(list(map(cells_of.__getitem__, new)), 1))
         for key, _ in changed:
             self._forget(key)
+        self._rows_restructured()
         self._measure()
         if not self._still_in_place(changed):
             self._natural = natural
@@ -1071,8 +1254,9 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         labels = []
         for key, label in self._column_spec:
             text = Text(label, no_wrap=True, end="")
-            if self._sort is not None and self._sort[0] == key:
-                mark = DESCENDING_MARK if self._sort[1] else ASCENDING_MARK
+            wanted = self._wanted_sort()
+            if wanted is not None and wanted[0] == key:
+                mark = DESCENDING_MARK if wanted[1] else ASCENDING_MARK
                 text.append(f" {mark}" if label else mark)
             labels.append(text)
         return labels
@@ -1100,13 +1284,19 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         width = sum(self._widths) + 2 * self.cell_padding * len(self._widths)
         self.virtual_size = Size(width, len(self._shown) + self.header_height)
 
-    def _show_in_new_order(self, *, resorted: bool, within: list[str] | None = None) -> None:
+    def _show_in_new_order(
+        self, *, resorted: bool, within: list[str] | None = None, order: list[str] | None = None
+    ) -> None:
         """Show the rows in their new order with the cursor on the same key. A new sort shows
         the cursor's row; otherwise the row stays where it was on screen, so what the user
-        looks at stays still. ``within``: rows in order, of which the filter keeps some."""
+        looks at stays still. ``within``: rows in order, of which the filter keeps some;
+        ``order``: the rows to show, already filtered and sorted."""
         old_row = self._cursor_row
         old_scroll = round(self.scroll_y)
-        self._shown = self._ordered() if within is None else self._kept(within)
+        if order is not None:
+            self._shown = order
+        else:
+            self._shown = self._ordered() if within is None else self._kept(within)
         self._positions = None
         self._update_virtual_size()
         self._refresh_all()

@@ -13,6 +13,7 @@ import sys
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -263,7 +264,7 @@ class FlowSynxApp(App[None]):
     def _connect(self, settings: Settings) -> None:
         old = self.services
         old.poller.stop()
-        self.run_worker(old.aclose(), exit_on_error=False)
+        self.run_worker(old.aclose, exit_on_error=False)
         self.settings = settings
         self.services = Services.connect(
             settings, self, clock=old.clock, transport=self._transport, log_retain_limit=old.log_retain_limit
@@ -343,7 +344,7 @@ class FlowSynxApp(App[None]):
         if guid is None:
             self.notify("That is not an execution id (a GUID).", severity="warning")
             return
-        self.run_worker(self._find_and_open(guid), group=f"find:{guid}", exclusive=True, exit_on_error=False)
+        self.run_worker(partial(self._find_and_open, guid), group=f"find:{guid}", exclusive=True, exit_on_error=False)
 
     async def _find_and_open(self, execution_id: str) -> None:
         label = execution_id[:8]

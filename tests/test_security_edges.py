@@ -105,6 +105,13 @@ class TlsRelay:
         self._ready.set()
         self._loop.run_forever()
         server.close()
+        # Connections still open end here, not when the collector finds their coroutines
+        # later, in another test ("Exception ignored in ... pipe").
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.close()
 
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

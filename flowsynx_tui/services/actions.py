@@ -305,7 +305,7 @@ class ActionRunner:
         # Marked busy before the worker starts, so a fast second key press finds it
         # taken and cannot send a second request.
         self.in_flight[action.target] = action.busy_label
-        self.host.run_worker(self._send(action, reply_to), group=f"action:{action.target}", exit_on_error=False)
+        self.host.run_worker(partial(self._send, action, reply_to), group=f"action:{action.target}", exit_on_error=False)
         return True
 
     async def _send(self, action: PendingAction, reply_to: MessagePump) -> None:

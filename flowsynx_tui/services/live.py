@@ -78,7 +78,7 @@ class LiveUpdates:
 
     def start(self, host: Host) -> None:
         if self.enabled:
-            host.run_worker(self._run(), group="live", exit_on_error=False)
+            host.run_worker(self._run, group="live", exit_on_error=False)
 
     async def stop(self) -> None:
         self._stopped = True

@@ -25,6 +25,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
 from textual.message import Message
@@ -202,7 +203,7 @@ class Poller:
 
     def _launch(self, job: PollJob[Any]) -> None:
         job.in_flight = True
-        self.host.run_worker(self._run(job), group=f"poll:{job.key}", exit_on_error=False)
+        self.host.run_worker(partial(self._run, job), group=f"poll:{job.key}", exit_on_error=False)
 
     async def _run(self, job: PollJob[Any]) -> None:
         started = time.perf_counter()

@@ -38,6 +38,11 @@ until its cells change. Cells are compared by what they show
 Ties keep the natural order. A column's first sort is descending when it holds
 durations, ages, times or numbers (longest, newest, largest first) and ascending for
 text; the header label says it: ``Started ▼``.
+
+From ``SORT_IN_THREAD_FROM`` rows a sort is worked out in a thread from copies of what it
+needs (``sorting`` is True meanwhile): the header shows the new sort at once and the rows
+keep their order until the new one is put on screen; keys, refreshes and new rows go on
+as before, and the sort takes them into account when it is done.
 """
 
 from __future__ import annotations

@@ -222,7 +222,12 @@ async def test_a_new_pending_approval_raises_a_notification(emulator_server) -> 
     server = emulator_server(time_scale=0.05, workers=2)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: len(app.services.overview.approvals.all()) == 1, what="the seeded approval")
+        # The first sweep over every workflow done: what it finds was waiting at start.
+        await wait_for(
+            pilot,
+            lambda: app.approvals_swept and len(app.services.overview.approvals.all()) == 1,
+            what="the first sweep and the seeded approval",
+        )
         assert "New approval" not in " ".join(str(n.title) for n in app.notices)
         execution_id = server.emulator.start_execution(INVOICE)
         server.emulator.wait_for_status(execution_id, {"Paused"}, timeout=15)

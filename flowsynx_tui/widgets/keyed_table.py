@@ -721,10 +721,9 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         pending = self._pending_sort
         if pending is None or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
             return
-        if event.state is WorkerState.ERROR or worker.result is None:
-            if worker.result is None or pending.token == self._sort_token:
-                self._pending_sort = None
-                self._apply_sort(pending.target)  # as a small table: on the UI thread
+        if event.state is WorkerState.ERROR:  # not expected: the sort happens all the same
+            self._pending_sort = None
+            self._apply_sort(pending.target)  # as a small table's: on the UI thread
             return
         token, order, found = worker.result
         if token != pending.token:

@@ -11,6 +11,7 @@ killed outright ("server gone").
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import pty
 import select
@@ -21,6 +22,7 @@ import sys
 import termios
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -333,16 +335,21 @@ def _opened(app: Any, kind: str) -> None:  # noqa: ANN401
 async def test_an_exit_as_a_screen_opens_is_clean(kind: str, emulator_server) -> None:
     """The terminal hangs up (or `q` comes) just as a key opens a screen: Textual, exiting,
     mounts none of the screen's widgets but still sends it Mount. The exit stays clean: no
-    crash report, status 0 (on a vanished terminal the report failed to print: status 1)."""
+    crash report, status 0 (on a vanished terminal the report failed to print: status 1),
+    and no work the screen asked for is left as a coroutine never awaited."""
     from flowsynx_tui.testing import make_app, wait_for
 
     server = emulator_server(frozen=True)
     app = make_app(server.url)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.services.status.connection.state == "ok", what="connected")
-        _opened(app, kind)
-        app.exit()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.services.status.connection.state == "ok", what="connected")
+            _opened(app, kind)
+            app.exit()
+        gc.collect()  # a coroutine never awaited is reported when it is freed
     assert app.return_code == 0
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
 
 
 #: Put on the PYTHONPATH of a dashboard: opening the inbox fails, once its terminal is gone.

@@ -199,8 +199,7 @@ def _kinds_and_values(texts: Sequence[str]) -> tuple[Kinds, Values]:
         return list(map(kind_of.__getitem__, stripped)), list(map(value_of.__getitem__, stripped))
     shapes = "\n".join(present).translate(_DIGIT_SHAPES).split("\n")
     if len(shapes) != len(present):  # a value with a newline: not from text.one_line
-        keyed = list(map(sort_key, stripped))
-        return [None if key is None else key[0] for key in keyed], [None if key is None else key[1] for key in keyed]
+        return _split(list(map(sort_key, stripped)))
     distinct_shapes = list(set(shapes))
     kind_of_shape = dict.fromkeys(distinct_shapes, TEXT)
     # Only a value of quantity characters (or other digits than ASCII ones) can be a
@@ -259,11 +258,9 @@ def _ordered_by(keys: list[K], kinds: Kinds, values: Values, descending: bool) -
     return list(map(keys.__getitem__, order + blank))
 
 
-def _ordered_by_keys(keys: list[K], found: list[SortKey | None], descending: bool) -> list[K]:
-    """``keys`` by their sort keys ``found``, as :func:`_ordered_by`."""
-    kinds = [None if key is None else key[0] for key in found]
-    values = [None if key is None else key[1] for key in found]
-    return _ordered_by(keys, kinds, values, descending)
+def _split(found: list[SortKey | None]) -> tuple[Kinds, Values]:
+    """Sort keys as the two lists :func:`_kinds_and_values` gives."""
+    return [None if key is None else key[0] for key in found], [None if key is None else key[1] for key in found]
 
 
 def sort_rows(rows: Sequence[Row], column: int, descending: bool) -> list[Row]:
@@ -790,7 +787,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             cells_of = self._cells
             texts = _plains([cells[index] if index < len(cells) else "" for cells in map(cells_of.__getitem__, missing)])
             known.update(zip(missing, sort_keys(texts)))
-        return _ordered_by_keys(keys, list(map(known.__getitem__, keys)), descending)
+        return _ordered_by(keys, *_split(list(map(known.__getitem__, keys))), descending)
 
     def _kept(self, keys: list[str]) -> list[str]:
         """The ``keys`` the filter keeps, in their order."""

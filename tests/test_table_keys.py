@@ -566,6 +566,14 @@ async def test_a_hundred_thousand_rows_scroll_sort_and_filter_on_screen() -> Non
         assert sum("run-0421" in line for line in screen_text(app).splitlines()) == min(len(expected), 11)
 
 
+async def repainted_in_full_it_looks_the_same(pilot: Pilot[None], app: App[None], table: KeyedTable) -> None:
+    """New rows repaint only the lines that changed: none may be left showing an old row."""
+    shown = screen_text(app)
+    table.refresh()
+    await pilot.pause()
+    assert screen_text(app) == shown
+
+
 async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -> None:
     count = 2_000
     rows = [(f"k{n}", (f"run-{n:05d}", f"{n % 500}s", "done")) for n in range(count)]
@@ -582,6 +590,7 @@ async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -
         await pilot.pause()
         assert table.keys[:2] == ["new0", "k0"] and table.selected_key == "k0" and table.scroll_y == 0
         assert "run-new0" in screen_text(app).splitlines()[1]
+        await repainted_in_full_it_looks_the_same(pilot, app, table)
         # Looking at row 500: a new run on top does not move what is on screen.
         table.move_cursor(row=500)
         await pilot.pause()
@@ -591,6 +600,7 @@ async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -
         await pilot.pause()
         assert table.keys[0] == "new1" and table.selected_key == "k499"
         assert table.visible_keys == seen and screen_text(app) == before
+        await repainted_in_full_it_looks_the_same(pilot, app, table)
         # Sorted by duration, longest first: the new row goes between its neighbours, after
         # the rows of the same duration that come before it in the screen's order.
         await pilot.press("S", "S")
@@ -608,6 +618,27 @@ async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -
         same = [key for key in table.keys if cell(table, key, "took") == "450s"]
         assert same[-1] == "new2" and table.keys[place - 1] == same[-2]
         assert table.selected_key == chosen and table.visible_keys == seen
+        await repainted_in_full_it_looks_the_same(pilot, app, table)
+        # One that lands among the rows on screen, below the cursor: the view stays, the lines
+        # from the new row down show the rows that were above them.
+        top = round(table.scroll_y)
+        table.move_cursor(row=top + 1)
+        await pilot.pause()
+        chosen, middle = table.selected_key, table.visible_keys[len(table.visible_keys) // 2]
+        natural = [*natural, "new2b"]
+        assert table.add([("new2b", ("run-new2b", cell(table, middle, "took"), "running"))], natural)
+        await pilot.pause()
+        assert "new2b" in table.visible_keys and table.selected_key == chosen and round(table.scroll_y) == top
+        assert any("run-new2b" in line for line in screen_text(app).splitlines())
+        await repainted_in_full_it_looks_the_same(pilot, app, table)
+        # At the top of the sorted rows: every line moves down one.
+        table.move_cursor(row=0)
+        await pilot.pause()
+        natural = [*natural, "new2c"]
+        assert table.add([("new2c", ("run-new2c", "999s", "running"))], natural)
+        await pilot.pause()
+        assert table.keys[0] == "new2c" and table.scroll_y == 0
+        await repainted_in_full_it_looks_the_same(pilot, app, table)
         # A filter that does not keep it: held, not shown; shown once the filter is cleared.
         table.filter_rows(RowFilter.parse("state:done", table.column_names))
         await pilot.pause()
@@ -616,12 +647,12 @@ async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -
         assert "new3" not in table.keys and table.has_row("new3")
         table.filter_rows(RowFilter())
         await pilot.pause()
-        assert "new3" in table.keys and table.row_count == count + 4
+        assert "new3" in table.keys and table.row_count == count + 6
         assert table.keys == [key for key, _ in sorted(
             ((key, seconds(cell(table, key, "took"))) for key in natural), key=lambda item: -item[1])]
         # Not an addition (a key gone): refused, nothing changed.
         assert not table.add([("new4", ("run-new4", "1s", "running"))], ["new4", *natural[1:]])
-        assert not table.has_row("new4") and table.row_count == count + 4
+        assert not table.has_row("new4") and table.row_count == count + 6
 
 
 async def test_a_big_sort_is_worked_out_while_keys_still_work_and_rows_change() -> None:

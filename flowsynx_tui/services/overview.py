@@ -104,6 +104,8 @@ class ExecutionList:
         self._order: list[str] | None = None
 
     def newest_first(self) -> list[str]:
+        """Ids, the newest first: the list itself, changed in place as runs come (read it
+        now, do not keep or change it)."""
         if self._order is None:
             # Runs this client recorded at the same place (before the list read them): the
             # later first, as ``place`` puts them on top.
@@ -119,9 +121,10 @@ class ExecutionList:
             self.at.pop(old, None)
         order = self._order
         if old is None and order is not None and (not order or position >= self.position[order[0]]):
-            # The newest of the list (a new run, the common case): it goes on top without
-            # sorting 100k positions again. A new list, as callers keep the old one.
-            self._order = [execution_id, *order]
+            # The newest of the list (a new run, the common case): it goes on top, in place,
+            # without sorting 100k positions again or copying them (``newest_first``
+            # callers do not keep the list).
+            order.insert(0, execution_id)
         else:
             self._order = None
         self.position[execution_id] = position
@@ -220,7 +223,8 @@ class ExecutionIndex:
         return [self.by_id[i] for i in self.newest_ids(workflow_id)]
 
     def newest_ids(self, workflow_id: str | None = None) -> list[str]:
-        """Ids of ``newest_first`` (the same list until the index changes: do not modify)."""
+        """Ids of ``newest_first``: read it now, do not keep or change it (it may be the
+        list's own order, which a new run changes in place)."""
         ids = self._newest.get(workflow_id)
         if ids is None:
             ids = self._newest[workflow_id] = self._newest_ids(workflow_id)
@@ -230,6 +234,7 @@ class ExecutionIndex:
         if workflow_id is not None and workflow_id in self.lists:
             return list(self.lists[workflow_id].newest_first())
         if len(self.lists) == 1:
+            # Not copied: at 100k runs a copy costs more than all else a new run's row does.
             ids = next(iter(self.lists.values())).newest_first()
         else:
             # One list per workflow: newest first across them by start time.
@@ -239,7 +244,7 @@ class ExecutionIndex:
                 reverse=True,
             )
         if workflow_id is None:
-            return list(ids)
+            return ids
         return [i for i in ids if self.workflow_of.get(i) == workflow_id]
 
     def unfinished(self) -> list[str]:

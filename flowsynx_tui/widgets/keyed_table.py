@@ -432,6 +432,8 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._texts: tuple[list[str], list[list[str]]] | None = None
         #: Keys whose cells changed since (their text in ``_texts`` is old).
         self._texts_stale: set[str] = set()
+        #: Rows added since, not yet in ``_texts``: (row in ``_natural`` then, key), in order.
+        self._texts_added: list[tuple[int, str]] = []
         #: Sort keys of the sorted column along ``_natural``: (that list, column, version,
         #: the keys' kinds and values).
         self._found: tuple[list[str], int, int, tuple[Kinds, Values]] | None = None
@@ -439,6 +441,8 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._positions: dict[str, int] | None = None
         self._strips: LRUCache[tuple[str, bool], Strip] = LRUCache(1024)
         self._header_strip: Strip | None = None
+        #: Set while the view scrolls along with rows added above it (``_insert``).
+        self._view_moves_with_rows = False
         self._looks: _Looks | None = None
         self._pseudo_state: object = None
 
@@ -929,7 +933,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             natural = self._natural  # the same list: what is kept along it stays good
         elif len(added) == len(natural) and all(len(column) == len(natural) for column in added_columns):
             # The first rows: their text by column is at hand.
-            self._texts, self._texts_stale = (natural, added_columns), set()
+            self._texts, self._texts_stale, self._texts_added = (natural, added_columns), set(), []
         if order_changed and not removed and self._insertable(added, natural):
             # New rows (a new run on top), the others in their order: placed alone.
             if not self._still_in_place(changed):
@@ -937,6 +941,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
                 self._show_in_new_order(resorted=False)
             else:
                 self._insert(added, natural)
+                self._refresh_cells(changed)
             return
         self._natural = natural
         if order_changed or not self._still_in_place(changed):
@@ -1008,10 +1013,19 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._rows_restructured()
         self._measure()
         if not self._still_in_place(changed):
-            self._natural = natural
+            self._natural = list(natural)  # the caller's list is the caller's to change
             self._show_in_new_order(resorted=False)
-        else:
-            self._insert(new, natural)
+            return True
+        # The new keys go into the table's own list in place: at 100k rows a copy of the
+        # caller's (or a new one) costs more than everything else a new run does here.
+        natural_rows = sorted(map(natural.index, new))
+        own = self._natural
+        if self._shown is own and (self._row_filter.terms or self._sort is not None):
+            self._shown = list(own)
+        for natural_row in natural_rows:
+            own.insert(natural_row, natural[natural_row])
+        self._insert(new, own, natural_rows)
+        self._refresh_cells(changed)
         return True
 
     #: More new rows than this at once are shown by ordering all rows again.
@@ -1029,7 +1043,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             return True
         return list(filterfalse(set(added).__contains__, natural)) == self._natural
 
-    def _insert(self, added: list[str], natural: list[str]) -> None:
+    def _insert(self, added: list[str], natural: list[str], natural_rows: list[int] | None = None) -> None:
         """Show the ``added`` rows where the filter and the sort put them, found by bisection
         on the cached sort keys instead of ordering 100k rows again.
 
@@ -1039,19 +1053,22 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         same runs. At the top of the table (scrolled to the first row), the view stays
         there and new rows show up on top, as a list of newest runs is watched; the cursor
         moves down with its row, and the view follows it only if it would leave the view.
+
+        ``natural`` may be the table's own list with the ``added`` keys already in it at
+        ``natural_rows`` (``add``).
         """
         old_natural = self._natural
         self._natural = natural
         filtering = bool(self._row_filter.terms)
         top = round(self.scroll_y)
         new_top, cursor_row = top, self._cursor_row
-        natural_rows = sorted(map(natural.index, added))
+        if natural_rows is None:
+            natural_rows = sorted(map(natural.index, added))
         texts = self._texts
         if texts is not None and texts[0] is old_natural:  # the rows' text by column, kept along
-            for natural_row in natural_rows:
-                cells = self._cells[natural[natural_row]]
-                for index, column in enumerate(texts[1]):
-                    column.insert(natural_row, _plain(cells[index]) if index < len(cells) else "")
+            # Put in when next read (a sort, a filter on a column): at 100k rows an insert
+            # into each column moves 100k pointers, for every new run.
+            self._texts_added += [(natural_row, natural[natural_row]) for natural_row in natural_rows]
             self._texts = (natural, texts[1])
         if not filtering and self._sort is None:
             shown, places = natural, natural_rows
@@ -1077,19 +1094,29 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
                     place = lo
                 shown.insert(place, key)
                 places.append(place)
+        first_in_view: int | None = None  # of the rows that did not land above the view
         for place in places:  # as inserted: each is a row of the table as it was then
             if place <= cursor_row:
                 cursor_row += 1
             if place <= new_top and new_top > 0:
                 new_top += 1
+            elif first_in_view is None or place < first_in_view:
+                first_in_view = place
         self._shown = shown
         self._positions = None
         self._folded_version += 1  # ``shown`` may have been changed in place
         self._cursor_row = cursor_row
         self._update_virtual_size()
-        self._refresh_all()
+        if first_in_view is not None:
+            # Lines from there down show other rows now. Rows that landed above the view
+            # moved it down with them: the lines on screen show what they showed.
+            self._refresh_from_line(first_in_view - new_top + self.header_height)
         if new_top != top:
-            self.scroll_to(y=new_top, animate=False, immediate=True)
+            self._view_moves_with_rows = True
+            try:
+                self.scroll_to(y=new_top, animate=False, immediate=True)
+            finally:
+                self._view_moves_with_rows = False
         self._scroll_row_into_view(cursor_row)
 
     def _tied(self, shown: list[str], key: str) -> tuple[int, int]:
@@ -1236,6 +1263,13 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         texts = self._texts
         if texts is None or texts[0] is not self._natural or len(texts[1]) != len(self._column_spec):
             return None
+        if self._texts_added:
+            cells_of = self._cells
+            for row, key in self._texts_added:
+                cells = cells_of[key]
+                for index, column in enumerate(texts[1]):
+                    column.insert(row, _plain(cells[index]) if index < len(cells) else "")
+            self._texts_added = []
         if self._texts_stale:  # rows changed since: their new text
             at = dict(zip(texts[0], range(len(texts[0]))))
             cells_of = self._cells
@@ -1274,6 +1308,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips.clear()
         self._header_strip = None
         self._update_virtual_size()
+        self._refresh_all()
         return True
 
     def _relabel(self) -> None:
@@ -1283,7 +1318,13 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _update_virtual_size(self) -> None:
         width = sum(self._widths) + 2 * self.cell_padding * len(self._widths)
-        self.virtual_size = Size(width, len(self._shown) + self.header_height)
+        size = Size(width, len(self._shown) + self.header_height)
+        if size != self.virtual_size:
+            # A layout for the scrollbars, without the reactive's repaint: that drops every
+            # line rendered (a new run at 100k rows spent most of its time there). Whoever
+            # changes the rows repaints the lines that changed.
+            self.set_reactive(KeyedTable.virtual_size, size)
+            self.refresh(repaint=False, layout=True)
 
     def _show_in_new_order(
         self, *, resorted: bool, within: list[str] | None = None, order: list[str] | None = None
@@ -1328,6 +1369,21 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
     # ---------------------------------------------------------------- painting
     def _refresh_all(self) -> None:
         self.refresh()
+
+    def _refresh_from_line(self, y: int) -> None:
+        """Repaint the table's lines on screen from ``y`` down (never the header)."""
+        y = max(self.header_height, y)
+        if y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, self.size.height - y))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        if self._view_moves_with_rows:
+            # Rows came above the view and it moved down with them: every line on screen
+            # still shows what it showed, only the scrollbar moves.
+            if self.show_vertical_scrollbar:
+                self.vertical_scrollbar.position = new_value
+            return
+        super().watch_scroll_y(old_value, new_value)
 
     def _refresh_rows(self, *rows: int) -> None:
         top = round(self.scroll_y)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from textual.widgets import DataTable
 
@@ -64,6 +65,24 @@ async def test_enter_opens_executions_newest_first(emulator_server) -> None:
         starts = column(executions, "started")
         assert starts == sorted(starts, reverse=True)
         assert column(executions, "status")[0].startswith("▶ Running")
+
+
+async def test_a_queued_runs_duration_keeps_counting_on_the_executions_screen(emulator_server) -> None:
+    # A frozen server keeps a new run Pending, started at the server's "now": how long it
+    # has waited is what its Duration says, and it must not stay at the age first drawn.
+    server = emulator_server(frozen=True, base_time=datetime.now(UTC))
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = app.screen.query_one(KeyedTable)
+        execution = server.emulator.start_execution(WAREHOUSE)
+        await wait_for(pilot, lambda: table.has_row(execution), what="the new run")
+        assert cell_text(table, execution, "status").startswith("○ Pending")
+        for _ in range(2):  # drawn anew as time goes, not once
+            drawn = cell_text(table, execution, "duration")
+            await wait_for(pilot, lambda: cell_text(table, execution, "duration") != drawn, 5, "its duration counting on")
+        assert cell_text(table, execution, "status").startswith("○ Pending")
 
 
 async def test_task_goes_running_to_completed_and_logs_arrive(emulator_server) -> None:

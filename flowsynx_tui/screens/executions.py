@@ -21,11 +21,14 @@ from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 from flowsynx_tui.widgets.steady import SteadyStatic
 
 APPROVAL_MARK = "⚑ approval"
+#: Executions whose duration grows while they are on screen: a queued run's wait counts too
+#: (drawn once, it would keep the age it had then).
+TICKING = (ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
 
 
 class ExecutionsScreen(FilterableScreen):
     TITLE_TEXT = "Executions"
-    LIVE_CLOCK = True  # running durations tick without a request
+    LIVE_CLOCK = True  # unfinished runs' durations tick without a request
     BINDINGS: ClassVar[list[BindingType]] = [
         ServerActionBinding("x", "start_execution", "Start", id="executions.start"),
         ServerActionBinding("c", "cancel_execution", "Cancel run", id="executions.cancel"),
@@ -108,9 +111,8 @@ class ExecutionsScreen(FilterableScreen):
         if new and world == self._drawn_world:
             self.redraw()  # joins this list without a new run: rows are not only added
             return
-        live = (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
-        ticking = [i for i in self._ticking if i not in changed or by_id[i].status in live]
-        ticking += [i for i in ids + new if by_id[i].status in live and i not in self._ticking]
+        ticking = [i for i in self._ticking if i not in changed or by_id[i].status in TICKING]
+        ticking += [i for i in ids + new if by_id[i].status in TICKING and i not in self._ticking]
         self._ticking = ticking
         now = self.services.clock.now()
         waiting = {approval.execution_id for approval in overview.approvals.all()}
@@ -140,7 +142,7 @@ class ExecutionsScreen(FilterableScreen):
         self._match_shown_rows_first(table)
 
     def refresh_clock(self) -> None:
-        # Only running and paused rows tick: at 100k rows, rebuilding every row each second
+        # Only unfinished rows tick: at 100k rows, rebuilding every row each second
         # took the UI thread about a second.
         if self._drawn_world is None or self._world() != self._drawn_world:
             self.refresh_view()
@@ -171,7 +173,7 @@ class ExecutionsScreen(FilterableScreen):
     ) -> tuple[str | Text, ...]:
         overview = self.services.overview
         workflow_name = overview.workflow_of(summary.id)
-        live = summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
+        live = summary.status in TICKING
         flagged = summary.id in waiting or summary.status is ExecutionStatus.PAUSED
         busy = busy_now.get(summary.id)
         # Rows of finished executions do not change between ticks: reuse their cells
@@ -194,9 +196,7 @@ class ExecutionsScreen(FilterableScreen):
         executions = self.executions()
         rows: list[Row] = [(summary.id, self._row(summary, waiting, busy_now, now, cache)) for summary in executions]
         self._row_cache = cache
-        self._ticking = [
-            summary.id for summary in executions if summary.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
-        ]
+        self._ticking = [summary.id for summary in executions if summary.status in TICKING]
         self._drawn_world = self._world()
         table = self.query_one(KeyedTable)
         table.sync(rows)

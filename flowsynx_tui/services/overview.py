@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -120,11 +121,17 @@ class ExecutionList:
         if old is not None:
             self.at.pop(old, None)
         order = self._order
-        if old is None and order is not None and (not order or position >= self.position[order[0]]):
-            # The newest of the list (a new run, the common case): it goes on top, in place,
-            # without sorting 100k positions again or copying them (``newest_first``
-            # callers do not keep the list).
-            order.insert(0, execution_id)
+        positions = self.position
+        if old is None and order is not None:
+            # In its place, in place: without sorting 100k positions again for every new run
+            # or page (``newest_first`` callers do not keep the list). Before those at the
+            # same position, as ``newest_first`` puts runs this client recorded.
+            if not order or position >= positions[order[0]]:
+                order.insert(0, execution_id)  # the newest (a new run, the common case)
+            elif position < positions[order[-1]]:
+                order.append(execution_id)  # the oldest (the first read goes back in time)
+            else:
+                order.insert(bisect_left(order, -position, key=lambda i: -positions[i]), execution_id)
         else:
             self._order = None
         self.position[execution_id] = position

@@ -650,9 +650,26 @@ async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -
         assert "new3" in table.keys and table.row_count == count + 6
         assert table.keys == [key for key, _ in sorted(
             ((key, seconds(cell(table, key, "took"))) for key in natural), key=lambda item: -item[1])]
+        # A page of older runs (a first read goes back in time): placed at the bottom alone,
+        # in the screen's order, without moving what is on screen.
+        table.sort_by(None)
+        await pilot.pause()
+        table.move_cursor(row=700)
+        await pilot.pause()
+        def rows_drawn() -> list[str]:  # the lines, without the scrollbar (more rows move its thumb)
+            return [line[:56] for line in screen_text(app).splitlines()]
+
+        chosen, seen, before = table.selected_key, table.visible_keys, rows_drawn()
+        older = [(f"old{n}", (f"run-o{n:04d}", f"{n}s", "done")) for n in range(100)]
+        natural = [*natural, *(key for key, _ in older)]
+        assert table.add(older, natural)
+        await pilot.pause()
+        assert table.keys == natural and table.row_count == count + 106
+        assert table.selected_key == chosen and table.visible_keys == seen and rows_drawn() == before
+        await repainted_in_full_it_looks_the_same(pilot, app, table)
         # Not an addition (a key gone): refused, nothing changed.
         assert not table.add([("new4", ("run-new4", "1s", "running"))], ["new4", *natural[1:]])
-        assert not table.has_row("new4") and table.row_count == count + 6
+        assert not table.has_row("new4") and table.row_count == count + 106
 
 
 async def test_a_big_sort_is_worked_out_while_keys_still_work_and_rows_change() -> None:

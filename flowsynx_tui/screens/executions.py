@@ -79,9 +79,10 @@ class ExecutionsScreen(FilterableScreen):
 
     def redraw_changed(self, changed: frozenset[str]) -> None:
         # At 100k executions a full redraw takes most of a second; a poll cycle or a hub
-        # event usually changes a handful of them, or brings a new run: its row is added
-        # alone, in its place (``KeyedTable.add``).
-        if not self.is_current or self._drawn_world is None or len(changed) > 1_000:
+        # event usually changes a handful of them, or brings a new run, and a first read
+        # a few pages at a time: their rows are added alone, in their place
+        # (``KeyedTable.add``).
+        if not self.is_current or self._drawn_world is None or len(changed) > 2_000:
             self.redraw()
             return
         overview = self.services.overview
@@ -143,8 +144,10 @@ class ExecutionsScreen(FilterableScreen):
 
     def refresh_clock(self) -> None:
         # Only unfinished rows tick: at 100k rows, rebuilding every row each second
-        # took the UI thread about a second.
-        if self._drawn_world is None or self._world() != self._drawn_world:
+        # took the UI thread about a second. New executions alone (the generation) do not
+        # call for all rows either: their news is on its way (``redraw_changed``), and in a
+        # first read of 100k they come every second.
+        if self._drawn_world is None or self._world()[1:] != self._drawn_world[1:]:
             self.refresh_view()
             return
         overview = self.services.overview

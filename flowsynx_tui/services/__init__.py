@@ -156,13 +156,18 @@ class Services:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(first_rows.wait(), FIRST_ROWS_WAIT)
 
+        not_published: set[str] = set()
+
         def early(update: OverviewUpdate) -> None:
             # A first read of a long history lands page by page: redraw a few times a
-            # second at most, not once per page.
+            # second at most, not once per page, with what the pages in between changed.
             nonlocal last_early
+            not_published.update(update.changed)
             now = clock.monotonic()
             if now - last_early >= EARLY_UPDATE_EVERY:
                 last_early = now
+                update = replace(update, changed=frozenset(not_published))
+                not_published.clear()
                 poller.publish("overview", update)
 
         def matched(execution_ids: set[str]) -> None:
@@ -170,7 +175,9 @@ class Services:
             workflow_cache.save_soon(overview.index.workflow_of)
             update = OverviewUpdate(frozenset(execution_ids), complete=False)
             if status.matching is None:
-                poller.publish("overview", update)  # the last of them: never skipped
+                # The last of them: never held back, nor what earlier ones held.
+                poller.publish("overview", replace(update, changed=update.changed | not_published))
+                not_published.clear()
             else:
                 early(update)
             summaries = (overview.index.by_id.get(i) for i in execution_ids)
@@ -206,6 +213,9 @@ class Services:
                 update = await overview.refresh(progress=early)
             finally:
                 first_rows.set()  # shown by now, or there are none to show
+            if not_published:
+                update = replace(update, changed=update.changed | not_published)
+                not_published.clear()
             status.approvals_waiting = len(overview.approvals.all())
             status.matching = overview.matching_progress()
             workflow_cache.save_soon(overview.index.workflow_of)

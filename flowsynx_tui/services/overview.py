@@ -147,14 +147,20 @@ class ExecutionList:
     ) -> set[str]:
         changed: set[str] = set()
         if not self.loaded:
+            # ``progress`` gets each page's news alone: at 100k runs, handing on all that
+            # this read found so far, for every page, made the screens redraw everything.
             if self._first_read is None:
-                first = await self._read(client, 1, index, problems, changed)
+                page: set[str] = set()
+                first = await self._read(client, 1, index, problems, page)
                 self._first_read = list(range(first.pagination.total_pages, 1, -1))
-                progress(changed)
+                changed |= page
+                progress(page)
             while self._first_read:
-                await self._read(client, self._first_read[0], index, problems, changed)
+                page = set()
+                await self._read(client, self._first_read[0], index, problems, page)
                 self._first_read.pop(0)
-                progress(changed)
+                changed |= page
+                progress(page)
             self.loaded = True
             return changed
         tail = self.end // self.page_size + 1
@@ -630,8 +636,10 @@ class Overview:
         arrivals = self.index.arrivals
         new = [i for i in arrivals[self._arrivals_labelled :] if i in by_id and i not in self._labels.labels]
         self._arrivals_labelled = len(arrivals)
-        if self._labelled >= 0 and len(self._labels) + len(new) == len(by_id) and len(new) <= 1_000:
-            # Only new ones (the usual case): label them and their neighbours.
+        few = len(new) <= max(1_000, len(by_id) // 8)  # labelling one costs ~6x one in a labelling of all
+        if self._labelled >= 0 and len(self._labels) + len(new) == len(by_id) and few:
+            # Only new ones (the usual case, and each step of a first read): label them and
+            # their neighbours.
             self._relabelled.append((generation, self._labels.add(new)))
             if len(self._relabelled) > 64:
                 self._relabelled_from = self._relabelled.pop(0)[0]

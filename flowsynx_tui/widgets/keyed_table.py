@@ -53,7 +53,7 @@ from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, filterfalse, repeat
+from itertools import compress, count, filterfalse, repeat
 from operator import and_, attrgetter, eq, is_, is_not, itemgetter, methodcaller, not_, or_
 from typing import Any, ClassVar, TypeVar
 
@@ -88,6 +88,14 @@ def _display(value: Cell) -> Text:
 def plain(value: Cell) -> str:
     """A cell's text as the table shows it."""
     return value.plain if isinstance(value, Text) else one_line(value)
+
+
+def _rows_of(keys: list[str], natural: list[str]) -> list[int]:
+    """Where ``keys`` are in ``natural``, in order: a few by ``index`` (new runs come on
+    top, found at once), more in one pass in C (a page of older runs, at the bottom)."""
+    if len(keys) <= 8:
+        return sorted(map(natural.index, keys))
+    return list(compress(count(), map(set(keys).__contains__, natural)))
 
 
 def _plain(value: Cell) -> str:
@@ -1018,7 +1026,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             return True
         # The new keys go into the table's own list in place: at 100k rows a copy of the
         # caller's (or a new one) costs more than everything else a new run does here.
-        natural_rows = sorted(map(natural.index, new))
+        natural_rows = _rows_of(new, natural)
         own = self._natural
         if self._shown is own and (self._row_filter.terms or self._sort is not None):
             self._shown = list(own)
@@ -1028,8 +1036,11 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._refresh_cells(changed)
         return True
 
-    #: More new rows than this at once are shown by ordering all rows again.
-    _INSERT_AT_MOST: ClassVar[int] = 64
+    #: More new rows than this at once are shown by ordering all rows again. The pages of
+    #: a list being read (a few times a second, up to ~1,000 runs each time) are placed
+    #: alone: at 100k rows, ordering them all again each time made a first read with the
+    #: list on screen quadratic.
+    _INSERT_AT_MOST: ClassVar[int] = 2_000
 
     def _insertable(self, added: list[str], natural: list[str], *, checked: bool = False) -> bool:
         """True when ``natural`` is the table's order with the ``added`` keys put in (and
@@ -1063,7 +1074,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         top = round(self.scroll_y)
         new_top, cursor_row = top, self._cursor_row
         if natural_rows is None:
-            natural_rows = sorted(map(natural.index, added))
+            natural_rows = _rows_of(added, natural)
         texts = self._texts
         if texts is not None and texts[0] is old_natural:  # the rows' text by column, kept along
             # Put in when next read (a sort, a filter on a column): at 100k rows an insert

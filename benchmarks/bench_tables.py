@@ -46,6 +46,12 @@ the goal of issue 12 where the stock table has no such operation.
   taking one new execution (``record``, as the hub announces one) and ``redraw_changed``,
   the user looking at a row in the middle; its baseline is ``ten_changed`` (issue 12: a new
   row costs no more than a changed one).
+* ``tables.first_read.*``: a first read of 50k executions (v1.3.0 lists, 50 workflows;
+  the emulator in this process, the app headless in its own): time until every run is
+  read with the workflows screen on top (the baseline), with the executions list open from
+  its first rows, and with that list sorted by duration; and the event loop's lag
+  meanwhile (a 10 ms sleep's overrun), p99 against the 100 ms goal, and the worst.
+  ``--quick``: 3k runs, read before the list opens (it checks the benchmark runs).
 """
 
 from __future__ import annotations
@@ -54,9 +60,11 @@ import asyncio
 import gc
 import statistics
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from time import perf_counter
 from typing import Any
 
@@ -68,11 +76,12 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 
 from benchmarks import Result, benchmark
+from benchmarks.processes import run_json_driver
 from flowsynx_tui import gc_policy
 from flowsynx_tui.api import ExecutionStatus, ExecutionSummary, WorkflowSummary
 from flowsynx_tui.app import FlowSynxApp
 from flowsynx_tui.config import Settings
-from flowsynx_tui.emulator import Emulator
+from flowsynx_tui.emulator import Emulator, EmulatorServer
 from flowsynx_tui.emulator.bulk import Population, populate
 from flowsynx_tui.emulator.clock import format_store
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
@@ -678,3 +687,79 @@ async def _sort_filter(quick: bool) -> list[Result]:
         ),
     ]
 
+
+
+# -- (d) a first read with the list on screen ----------------------------------------------
+
+FIRST_READ_DRIVER = """
+import asyncio, json, sys, time
+
+from flowsynx_tui.config import DEFAULT_REFRESH
+from flowsynx_tui.testing import make_app
+from flowsynx_tui.widgets.keyed_table import KeyedTable
+
+
+async def main(url, screen, sort):
+    app = make_app(url, refresh=DEFAULT_REFRESH)
+    started = time.monotonic()
+    async with app.run_test(size=(160, 48)) as pilot:
+        index = app.services.overview.index
+        if screen == "executions":
+            await pilot.press("2")
+            while len(index) < 1_000:
+                await asyncio.sleep(0.01)
+            if sort != "none":
+                app.screen.query_one(KeyedTable).sort_by(sort)
+        gaps, last = [], time.perf_counter()
+        while not index.loaded:
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+        loaded = time.monotonic() - started
+        gaps = sorted(gaps) or [0.01]
+        report = {
+            "loaded": loaded,
+            "listed": len(index),
+            "lag_p99": max(0.0, gaps[int(len(gaps) * 0.99)] - 0.01),
+            "lag_max": max(0.0, gaps[-1] - 0.01),
+        }
+    print(json.dumps(report), flush=True)
+
+
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
+"""
+
+
+@benchmark("tables.first_read")
+def first_read(quick: bool) -> list[Result]:
+    """A first read of a big server's executions (v1.3.0, 50 workflows), the app in its own
+    process: with the workflows screen on top (baseline), with the executions list open
+    from its first rows, and with that list sorted by duration. Time to every run read, and
+    the event loop's lag meanwhile (a 10 ms sleep's overrun, p99 and worst)."""
+    count = 3_000 if quick else 50_000
+    emulator = Emulator(seed=False, frozen=True)
+    populate(emulator, workflows=WORKFLOWS, finished=count, paused=PAUSED)
+    label = _label(count)
+    runs: dict[str, dict[str, float]] = {}
+    with EmulatorServer(emulator) as server, tempfile.TemporaryDirectory(prefix="bench-first-read-") as folder:
+        script = Path(folder) / "first_read_driver.py"
+        script.write_text(FIRST_READ_DRIVER, encoding="utf-8")
+        for name, screen, sort in (
+            ("workflows", "workflows", "none"),
+            ("executions", "executions", "none"),
+            ("executions_sorted", "executions", "duration"),
+        ):
+            runs[name] = run_json_driver(script, server.url, screen, sort, timeout=600, what="first read")
+            if runs[name]["listed"] < count:
+                raise RuntimeError(f"first read on {name}: {runs[name]['listed']} of {count} listed")
+    baseline = runs["workflows"]["loaded"]
+    results = [Result(f"tables.first_read.{label}.workflows_screen", baseline, "s")]
+    for name in ("executions", "executions_sorted"):
+        run = runs[name]
+        results += [
+            Result(f"tables.first_read.{label}.{name}", run["loaded"], "s", baseline),
+            Result(f"tables.first_read.{label}.{name}.lag_p99", run["lag_p99"] * 1e3, "ms", SORT_FILTER_GOAL_MS),
+            Result(f"tables.first_read.{label}.{name}.lag_max", run["lag_max"] * 1e3, "ms"),
+        ]
+    return results

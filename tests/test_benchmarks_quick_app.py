@@ -39,7 +39,7 @@ def run_quick(only: str) -> list[dict[str, object]]:
 @pytest.mark.parametrize(
     ("only", "families"),
     [
-        ("tables", {"first_paint", "refresh_1pct", "refresh_new_row", "executions_screen", "sort", "filter"}),
+        ("tables", {"first_paint", "refresh_1pct", "refresh_new_row", "executions_screen", "sort", "filter", "first_read"}),
         ("polling", {"overview", "detail_finished", "big_start"}),
         ("idle", {"clock_app", "workflows", "execution_finished"}),
     ],

@@ -158,26 +158,31 @@ class Services:
 
         not_published: set[str] = set()
 
+        def with_held(update: OverviewUpdate) -> OverviewUpdate:
+            """``update`` with what earlier updates held back (see ``early``)."""
+            if not not_published:
+                return update
+            update = replace(update, changed=update.changed | not_published)
+            not_published.clear()
+            return update
+
         def early(update: OverviewUpdate) -> None:
             # A first read of a long history lands page by page: redraw a few times a
             # second at most, not once per page, with what the pages in between changed.
             nonlocal last_early
-            not_published.update(update.changed)
             now = clock.monotonic()
             if now - last_early >= EARLY_UPDATE_EVERY:
                 last_early = now
-                update = replace(update, changed=frozenset(not_published))
-                not_published.clear()
-                poller.publish("overview", update)
+                poller.publish("overview", with_held(update))
+            else:
+                not_published.update(update.changed)
 
         def matched(execution_ids: set[str]) -> None:
             status.matching = overview.matching_progress()
             workflow_cache.save_soon(overview.index.workflow_of)
             update = OverviewUpdate(frozenset(execution_ids), complete=False)
             if status.matching is None:
-                # The last of them: never held back, nor what earlier ones held.
-                poller.publish("overview", replace(update, changed=update.changed | not_published))
-                not_published.clear()
+                poller.publish("overview", with_held(update))  # the last of them: never held back
             else:
                 early(update)
             summaries = (overview.index.by_id.get(i) for i in execution_ids)
@@ -213,9 +218,7 @@ class Services:
                 update = await overview.refresh(progress=early)
             finally:
                 first_rows.set()  # shown by now, or there are none to show
-            if not_published:
-                update = replace(update, changed=update.changed | not_published)
-                not_published.clear()
+            update = with_held(update)
             status.approvals_waiting = len(overview.approvals.all())
             status.matching = overview.matching_progress()
             workflow_cache.save_soon(overview.index.workflow_of)

@@ -954,9 +954,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._natural = natural
         if order_changed or not self._still_in_place(changed):
             self._show_in_new_order(resorted=False)
-        elif widened:
-            self.refresh()
-        else:
+        elif not widened:  # a wider column repainted every line already (``_measure``)
             self._refresh_cells(changed)
 
     def update(self, rows: Sequence[Row]) -> bool:
@@ -989,9 +987,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         widened = self._measure()
         if not self._still_in_place(changed):
             self._show_in_new_order(resorted=False)
-        elif widened:
-            self.refresh()
-        else:
+        elif not widened:  # a wider column repainted every line already (``_measure``)
             self._refresh_cells(changed)
         return True
 

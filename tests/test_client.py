@@ -49,6 +49,7 @@ from flowsynx_tui.api import (
 )
 from flowsynx_tui.emulator import ADMIN_USER_ID, DEMO_USERS, Emulator, EmulatorServer, Faults
 from flowsynx_tui.emulator.auth import DemoUser, User
+from flowsynx_tui.emulator.bulk import add_log_lines
 from flowsynx_tui.emulator.seed import PLANS, WORKFLOWS, execution_id, workflow_id
 
 SCALE = 0.02  # one simulated second = 20 ms
@@ -452,10 +453,42 @@ async def test_log_tail_returns_every_line_once_in_order(live: EmulatorServer) -
     growing = sum(1 for _, count, _ in polls if count)
     assert growing >= 3, f"the tail saw the log grow over only {growing} polls"
     for seen_before, count, log_requests in polls:
-        first_page = int(parse_qs(log_requests[0].query)["page"][0])
-        assert first_page == seen_before // page_size + 1, "resumes at the page where it left off"
+        query = parse_qs(log_requests[0].query)
+        first_page, size = int(query["page"][0]), int(query["pageSize"][0])
+        assert page_size <= size < 2 * page_size
+        if seen_before:
+            # The page that holds the last line read, not one past it (that would come back
+            # as the last page, whole, when nothing is new).
+            assert (first_page - 1) * size < seen_before < first_page * size, "resumes where it left off"
         assert len(log_requests) <= count // page_size + 2
     assert max(int(parse_qs(p[2][0].query)["page"][0]) for p in polls) > 10
+
+
+async def test_log_tail_reads_a_steady_log_with_one_request_per_poll(live: EmulatorServer) -> None:
+    """A run that logs steadily: each poll one request, also when its lines cross a page
+    end (with one page size for all polls, every 500th line cost a second request)."""
+    emu = live.emulator
+    wid = emu.add_workflow({"Name": "steady", "Tasks": [task("Talk", 0.01)]})
+    async with connect(live) as client:
+        started, _ = await client.start_execution(wid)
+        eid = started.execution_id
+        deadline = time.monotonic() + 10
+        while emu.execution_status(eid) != "Completed":
+            assert time.monotonic() < deadline, "execution did not finish"
+            await asyncio.sleep(0.02)
+        tail = LogTail(lambda page, size: client.execution_logs(wid, eid, page, size))
+        received = [entry.id for entry in await tail.poll()]
+        mark, polls = len(emu.requests), 80
+        for at in range(polls):
+            add_log_lines(emu, eid, 37 + at % 5, seed=100 + at)
+            batch = await tail.poll()
+            assert 37 <= len(batch) <= 41
+            received.extend(entry.id for entry in batch)
+        log_requests = [r for r in requests_after(emu, mark) if r.path.endswith("/logs")]
+        everything = await read_all_pages(lambda page, size: client.execution_logs(wid, eid, page, size), 1000)
+    assert len(everything) > 3_000
+    assert sorted(received) == sorted(entry.id for entry in everything), "every line exactly once"
+    assert len(log_requests) == polls, "a page end crossed costs no second request"
 
 
 # ---------------------------------------------------------------------------------------------- auth

@@ -390,3 +390,24 @@ def test_background_rate_from_profile_and_flag(tmp_path: Path, capsys: pytest.Ca
         resolve_settings(config_path=config, environ={}, background_rate=2000.0)
     assert main(["--config", str(config), "--background-rate", "2000"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+async def test_a_first_read_reports_each_run_once_and_the_newest_with_the_first_rows(emulator_server) -> None:
+    from flowsynx_tui.api import FlowSynxClient
+    from flowsynx_tui.services.overview import Overview
+
+    server, population = big_server(emulator_server, workflows=3, finished=1_050, paused=0)
+    steps: list[frozenset[str]] = []
+    async with FlowSynxClient(server.url) as client:
+        overview = Overview(client, resolve_per_cycle=0)
+        end = await overview.refresh(progress=lambda update: steps.append(update.changed))
+    steps = [step for step in steps if step]
+    ids = population.execution_ids
+    # The screens draw the first step: it holds the newest runs, so a list drawn from it
+    # starts at its top (and the oldest page, read first for the number of pages).
+    assert ids[-1] in steps[0] and ids[0] in steps[0]
+    assert len(steps) == 10
+    # Each run once: the end of the read does not bring them all again (a redraw of
+    # every row, most of a second at 50k).
+    reported = [i for step in steps for i in step] + list(end.changed)
+    assert sorted(reported) == sorted(ids)

@@ -12,7 +12,9 @@ import re
 
 import pytest
 
-from flowsynx_tui.emulator import EmulatorServer
+from flowsynx_tui.api import FlowSynxClient
+from flowsynx_tui.emulator import EmulatorServer, Faults
+from flowsynx_tui.emulator.bulk import populate
 from flowsynx_tui.emulator.seed import workflow_id
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
@@ -20,6 +22,7 @@ from flowsynx_tui.services.live import LIVE, POLLING
 from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
 
 CSV = workflow_id("nightly-csv-export")
+INVOICE = workflow_id("invoice-approval")
 SLOW = 30.0
 DETAILS = re.compile(r"^/workflows/[0-9a-f-]{36}/executions/([0-9a-f-]{36})$")
 
@@ -93,6 +96,57 @@ async def test_an_open_execution_follows_its_tasks_from_the_hub(emulator_server)
             5,
             "the screen showing it Completed, nothing Running",
         )
+
+
+async def test_a_run_pausing_for_approval_is_marked_in_the_list_at_once(emulator_server) -> None:
+    # Rows are redrawn alone for what marks them (a full redraw at 100k runs takes most of
+    # a second): the mark comes and goes with its run's news.
+    server = emulator_server(seed=True, time_scale=0.05)
+    app = make_app(server.url, refresh=SLOW, live=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await live_and_loaded(pilot, app)
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        execution = server.emulator.start_execution(INVOICE)
+        await wait_for(pilot, lambda: "‖ Paused" in row_of(app, execution), 10, "the run shown Paused")
+        await wait_for(pilot, lambda: "⚑ approval" in row_of(app, execution), 5, "its approval marked")
+        marked = [line for line in screen_text(app).splitlines() if "⚑ approval" in line]
+        paused = [line for line in screen_text(app).splitlines() if "Paused" in line]
+        assert len(marked) == len(paused), "every paused run, and only those, marked"
+        # Approved elsewhere (another operator): it runs on, and its mark goes with the
+        # hub's news, not a slow cycle later.
+        async with FlowSynxClient(server.url) as other:
+            (approval,) = (await other.list_approvals(INVOICE, execution)).items
+            await other.approve(INVOICE, execution, approval.id)
+        await wait_for(pilot, lambda: "Paused" not in row_of(app, execution), 10, "the run going on")
+        await wait_for(pilot, lambda: "⚑" not in row_of(app, execution), 5, "its mark gone")
+
+
+async def test_a_run_started_during_a_long_first_read_is_listed_before_the_read_ends(emulator_server) -> None:
+    # 5,000 runs at 0.1 s a list page: the first read takes more than 5 s. A run started
+    # meanwhile is on top of the list from the hub's news, not a cycle after the read.
+    server = emulator_server(seed=True, time_scale=0.3)
+    population = populate(server.emulator, workflows=3, finished=5_000, paused=0)
+    server.emulator.faults = Faults(latency=0.1, only=r"/executions$")
+    app = make_app(server.url, refresh=SLOW, live=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        status, index = app.services.status, app.services.overview.index
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        await wait_for(pilot, lambda: status.updates == LIVE and len(index) > 0, 10, "the hub connected, rows shown")
+        assert not index.loaded, "the read should still be under way"
+        workflow = population.workflow_ids[0]
+        execution = server.emulator.start_execution(workflow)
+        await wait_for(pilot, lambda: row_of(app, execution) != "", 5, "the new run's row")
+        assert not index.loaded, "shown only once the read ended"
+        rows = [line.lstrip()[:8] for line in screen_text(app).splitlines()]
+        assert execution[:8] in rows[:8], "on top of the list"
+        await wait_for(pilot, lambda: index.loaded, 30, "the first read done")
+        await wait_for(pilot, lambda: row_of(app, execution) != "", 5, "still listed after the read")
+        assert list(index.newest_ids()).count(execution) == 1
+        # Drawn from its first rows, the list stayed at its top while the pages in between
+        # went below them (it used to follow the oldest runs, read first, to the bottom).
+        assert app.screen.query_one("#executions").scroll_y == 0
 
 
 async def test_a_run_pausing_for_approval_reaches_the_inbox_at_once(emulator_server) -> None:

@@ -77,6 +77,17 @@ class ExecutionsScreen(FilterableScreen):
         names = tuple(workflow.name for workflow in overview.workflows.values())
         return (index.generation, len(index.orphans), waiting, names, busy)
 
+    def _rows_touched(self, world: tuple[object, ...]) -> set[str] | None:
+        """Rows that what changed in ``world`` since it was drawn touches, the set of
+        executions aside: an approval waiting or an action in flight marks one row. None
+        when it may touch every row (a workflow renamed, runs orphaned), or none is drawn."""
+        drawn = self._drawn_world
+        if drawn is None or world[1] != drawn[1] or world[3] != drawn[3]:
+            return None
+        touched: set[str] = set(world[2] ^ drawn[2])  # type: ignore[operator]
+        touched.update(i for i, _action in set(world[4]) ^ set(drawn[4]))  # type: ignore[arg-type]
+        return touched
+
     def redraw_changed(self, changed: frozenset[str]) -> None:
         # At 100k executions a full redraw takes most of a second; a poll cycle or a hub
         # event usually changes a handful of them, or brings a new run, and a first read
@@ -90,13 +101,17 @@ class ExecutionsScreen(FilterableScreen):
         by_id = index.by_id
         table = self.query_one(KeyedTable)
         world = self._world()
+        drawn = self._drawn_world
         new: list[str] = []
         relabelled: set[str] = set()
-        if world != self._drawn_world:
-            # Only the set of executions may have changed (new runs); the rest of what rows
-            # depend on must be as drawn.
-            known = overview.relabelled_since(self._drawn_world[0])  # type: ignore[arg-type]
-            if world[1:] != self._drawn_world[1:] or known is None:
+        touched = self._rows_touched(world)
+        if touched is None:
+            self.redraw()
+            return
+        if world[0] != drawn[0]:
+            # New runs: their neighbours' short ids may have grown.
+            known = overview.relabelled_since(drawn[0])  # type: ignore[arg-type]
+            if known is None:
                 self.redraw()
                 return
             relabelled = {i for i in known if table.has_row(i)}
@@ -109,7 +124,7 @@ class ExecutionsScreen(FilterableScreen):
                 ids.append(execution_id)
             elif self.workflow_id is None or index.workflow_of.get(execution_id) == self.workflow_id:
                 new.append(execution_id)  # a new run, or one just matched to this workflow
-        if new and world == self._drawn_world:
+        if new and world[0] == drawn[0]:
             self.redraw()  # joins this list without a new run: rows are not only added
             return
         ticking = [i for i in self._ticking if i not in changed or by_id[i].status in TICKING]
@@ -118,7 +133,8 @@ class ExecutionsScreen(FilterableScreen):
         now = self.services.clock.now()
         waiting = {approval.execution_id for approval in overview.approvals.all()}
         busy_now = self.services.actions.busy_executions()
-        redrawn = dict.fromkeys([*new, *ids, *ticking, *relabelled])
+        touched_rows = [i for i in touched if i in by_id and table.has_row(i)]
+        redrawn = dict.fromkeys([*new, *ids, *ticking, *relabelled, *touched_rows])
         rows = [(i, self._row(by_id[i], waiting, busy_now, now, self._row_cache)) for i in redrawn]
         if new:
             done = table.add(rows, index.newest_ids(self.workflow_id))
@@ -147,7 +163,10 @@ class ExecutionsScreen(FilterableScreen):
         # took the UI thread about a second. New executions alone (the generation) do not
         # call for all rows either: their news is on its way (``redraw_changed``), and in a
         # first read of 100k they come every second.
-        if self._drawn_world is None or self._world()[1:] != self._drawn_world[1:]:
+        drawn = self._drawn_world
+        world = self._world()
+        touched = self._rows_touched(world)
+        if drawn is None or touched is None:
             self.refresh_view()
             return
         overview = self.services.overview
@@ -155,15 +174,18 @@ class ExecutionsScreen(FilterableScreen):
         waiting = {approval.execution_id for approval in overview.approvals.all()}
         busy_now = self.services.actions.busy_executions()
         by_id = overview.index.by_id
+        table = self.query_one(KeyedTable)
+        touched_rows = [i for i in touched if i not in self._ticking and table.has_row(i)]
         rows = [
             (execution_id, self._row(by_id[execution_id], waiting, busy_now, now, self._row_cache))
-            for execution_id in self._ticking
+            for execution_id in [*self._ticking, *touched_rows]
             if execution_id in by_id
         ]
-        table = self.query_one(KeyedTable)
         if not table.update(rows):
             self.refresh_view()
             return
+        # The set of executions stays as drawn: its news comes with ``redraw_changed``.
+        self._drawn_world = (drawn[0], *world[1:])
         self._match_shown_rows_first(table)  # the user may have scrolled since
 
     def _row(

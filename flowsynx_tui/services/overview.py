@@ -100,6 +100,9 @@ class ExecutionList:
         self.at: dict[int, str] = {}
         #: Positions seen so far, readable items or not.
         self.end = 0
+        #: How many the server last said it lists: a first read knows the count from its
+        #: first page, long before it has read the newest pages.
+        self.total = 0
         self.loaded = False
         self._first_read: list[int] | None = None
         self._order: list[str] | None = None
@@ -149,18 +152,25 @@ class ExecutionList:
         if not self.loaded:
             # ``progress`` gets each page's news alone: at 100k runs, handing on all that
             # this read found so far, for every page, made the screens redraw everything.
-            if self._first_read is None:
-                page: set[str] = set()
-                first = await self._read(client, 1, index, problems, page)
-                self._first_read = list(range(first.pagination.total_pages, 1, -1))
-                changed |= page
-                progress(page)
-            while self._first_read:
-                page = set()
-                await self._read(client, self._first_read[0], index, problems, page)
-                self._first_read.pop(0)
-                changed |= page
-                progress(page)
+            oldest: set[str] = set()
+            try:
+                if self._first_read is None:
+                    first = await self._read(client, 1, index, problems, oldest)
+                    self._first_read = list(range(first.pagination.total_pages, 1, -1))
+                    changed |= oldest
+                while self._first_read:
+                    page: set[str] = set()
+                    await self._read(client, self._first_read[0], index, problems, page)
+                    self._first_read.pop(0)
+                    changed |= page
+                    # The oldest page (read first, for the number of pages) is shown with
+                    # the newest: a list drawn from the oldest alone had its cursor on an old
+                    # run, and followed it down as every page in between went above it.
+                    progress(page | oldest)
+                    oldest = set()
+            finally:
+                if oldest:
+                    progress(oldest)
             self.loaded = True
             return changed
         tail = self.end // self.page_size + 1
@@ -192,6 +202,7 @@ class ExecutionList:
             if index.merge(item, self, start + offset):
                 changed.add(item.id)
         self.end = max(self.end, start + result.size)
+        self.total = result.pagination.total_count
         return result
 
 
@@ -284,7 +295,8 @@ class ExecutionIndex:
         """Remember an execution this client just started, before the next list read."""
         listed = self.lists.get(workflow_id) or next(iter(self.lists.values()), None)
         if listed is not None and summary.id not in listed.position:
-            listed.place(summary.id, listed.end)
+            # At the end of the list: during a first read that is further than it has read.
+            listed.place(summary.id, max(listed.end, listed.total))
         if summary.id not in self.by_id:
             self.arrivals.append(summary.id)
         self.by_id[summary.id] = summary
@@ -724,10 +736,16 @@ class Overview:
             return OverviewUpdate(problems=self.problems, failures=tuple(failures))
         report(OverviewUpdate(complete=False))
         changed: set[str] = set()
+        reported: set[str] = set()
+
+        def early(ids: set[str]) -> None:
+            reported.update(ids)
+            report(OverviewUpdate(frozenset(ids), complete=False))
+
         try:
-            changed = await self._read_executions(
-                failures, lambda early: report(OverviewUpdate(frozenset(early), complete=False))
-            )
+            # What the steps reported is not repeated at the end: the end of a first read of
+            # 50k runs made the screens redraw every row once more (most of a second).
+            changed = await self._read_executions(failures, early) - reported
         except PermissionDenied as error:
             # A missing role is not a connection problem: say once what it hides.
             self.executions_hidden = f"executions hidden: {error.message}"
@@ -835,13 +853,15 @@ class Overview:
 
         Every event names its workflow, so the execution is matched without a lookup. A new
         execution goes on top; one the lists have not read yet otherwise waits for them.
-        Nothing here is final: the next read over REST has the last word.
+        Also while a first read of a long history is under way (a minute at 100k runs): what
+        it read is shown, so news of it is too. Nothing here is final: the next read over
+        REST has the last word.
         """
         from flowsynx_tui.api.hub import ExecutionEvent  # imported with the hub's client
         from flowsynx_tui.api.models import ExecutionSummary
 
         index = self.index
-        if not index.loaded or event.workflow_id not in self.workflows:
+        if not index.lists or event.workflow_id not in self.workflows:
             return set()
         execution_id = event.execution_id
         changed: set[str] = set()

@@ -349,7 +349,16 @@ async def test_an_exit_as_a_screen_opens_is_clean(kind: str, emulator_server) ->
             app.exit()
         gc.collect()  # a coroutine never awaited is reported when it is freed
     assert app.return_code == 0
-    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message) and _ours(w.source)] == []
+
+
+def _ours(coroutine: object) -> bool:
+    """Whether a coroutine never awaited is this project's. One of anyio's (its TCP connect
+    races addresses in coroutines it starts in a task group) is left unawaited when the exit
+    cancels a request between their making and their start: the library's, not work a
+    screen asked for (seen once in a loaded parallel run)."""
+    code = getattr(coroutine, "cr_code", None)
+    return code is None or "flowsynx_tui" in Path(code.co_filename).parts
 
 
 #: Put on the PYTHONPATH of a dashboard: opening the inbox fails, once its terminal is gone.

@@ -478,6 +478,27 @@ async def test_a_changed_cell_shows_at_once_and_one_that_grows_moves_the_next_co
         assert rows[1].index("done") == rows[2].index("pending"), rows
 
 
+async def test_cells_given_to_the_table_are_never_changed_so_rows_can_share_them() -> None:
+    # The executions screen gives every row of a status the same ``Text`` (at 100k rows one
+    # per cell was half of what the garbage collector walked): cursor, sort, filter, a
+    # narrow column and a repaint must leave it as it was given.
+    shared = Text("✔ Completed but long enough to be cut", style="green")
+    given = shared.copy()
+    app = OneTable("Name")
+    async with app.run_test(size=(40, 8)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.sync([(str(n), (f"run {n}", f"{n}s", shared)) for n in range(20)])
+        await pilot.pause()
+        await pilot.press("j", "j", "G", "g")
+        table.sort_by("state")
+        table.sort_by("took")
+        await pilot.pause()
+        app.query_one(KeyedTable).refresh()
+        await pilot.pause()
+        assert "Completed" in screen_text(app)
+    assert (shared.plain, shared.spans, shared.style) == (given.plain, given.spans, given.style)
+
+
 # ------------------------------------------------------------------------- big tables
 
 
@@ -601,6 +622,10 @@ async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -
         assert table.keys[0] == "new1" and table.selected_key == "k499"
         assert table.visible_keys == seen and screen_text(app) == before
         await repainted_in_full_it_looks_the_same(pilot, app, table)
+        # The view moved one row down without a scroll: its scrollbar knows where it is now
+        # and how long the table is.
+        scrollbar = table.vertical_scrollbar
+        assert (scrollbar.position, scrollbar.window_virtual_size) == (table.scroll_y, table.virtual_size.height)
         # Sorted by duration, longest first: the new row goes between its neighbours, after
         # the rows of the same duration that come before it in the screen's order.
         await pilot.press("S", "S")

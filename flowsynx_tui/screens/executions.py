@@ -21,6 +21,11 @@ from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 from flowsynx_tui.widgets.steady import SteadyStatic
 
 APPROVAL_MARK = "⚑ approval"
+#: Cells shared by every row that shows them (the table never changes a cell it was given):
+#: at 100k rows a ``Text`` per cell was more than half of the objects the garbage collector
+#: walks, and its full passes during a first read took up to 0.3 s each.
+_FLAGGED = Text(APPROVAL_MARK, style="bold magenta")
+_NOT_FLAGGED = Text("")
 #: Executions whose duration grows while they are on screen: a queued run's wait counts too
 #: (drawn once, it would keep the age it had then).
 TICKING = (ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
@@ -44,6 +49,10 @@ class ExecutionsScreen(FilterableScreen):
         #: What the last full redraw saw (``_world``), and its rows whose durations tick.
         self._drawn_world: tuple[object, ...] | None = None
         self._ticking: list[str] = []
+        #: Cells many rows show alike, made once: by workflow name, by status (apart: a
+        #: status is a ``str``, equal to a workflow that a user named "Completed").
+        self._name_cells: dict[str, Text] = {}
+        self._status_cells: dict[ExecutionStatus, Text] = {}
 
     def compose_body(self) -> ComposeResult:
         yield SteadyStatic("", classes="screen-title", id="title")
@@ -134,7 +143,9 @@ class ExecutionsScreen(FilterableScreen):
         waiting = {approval.execution_id for approval in overview.approvals.all()}
         busy_now = self.services.actions.busy_executions()
         touched_rows = [i for i in touched if i in by_id and table.has_row(i)]
-        redrawn = dict.fromkeys([*new, *ids, *ticking, *relabelled, *touched_rows])
+        # Running rows not among them wait for the clock's next tick (within a second):
+        # redrawn here, every hub event on a busy server redrew each running run's row.
+        redrawn = dict.fromkeys([*new, *ids, *relabelled, *touched_rows])
         rows = [(i, self._row(by_id[i], waiting, busy_now, now, self._row_cache)) for i in redrawn]
         if new:
             done = table.add(rows, index.newest_ids(self.workflow_id))
@@ -250,16 +261,26 @@ class ExecutionsScreen(FilterableScreen):
     ) -> tuple[str | Text, ...]:
         cells: list[str | Text] = [label]
         if self.workflow_id is None:
-            cells.append(safe(workflow_name, 28))
+            names = self._name_cells
+            name = names.get(workflow_name)
+            if name is None:
+                if len(names) > 4_096:  # names come and go with workflows: never many
+                    names.clear()
+                name = names[workflow_name] = safe(workflow_name, 28)
+            cells.append(name)
         end = summary.effective_end
         duration = duration_between(summary.execution_start, end if not live else None, now)
-        status = status_text(summary.status, width=11)
         if busy:
+            status = status_text(summary.status, width=11)
             status.append(f" {busy}", style="bold yellow")
+        else:
+            status = self._status_cells.get(summary.status)
+            if status is None:
+                status = self._status_cells[summary.status] = status_text(summary.status, width=11)
         cells += [
             status,
             format_duration(duration),
-            Text(APPROVAL_MARK, style="bold magenta") if flagged else Text(""),
+            _FLAGGED if flagged else _NOT_FLAGGED,
             format_time(summary.execution_start, compact=True),
             format_time(end, compact=True),
         ]

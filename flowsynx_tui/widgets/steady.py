@@ -33,4 +33,10 @@ class SteadyStatic(Static):
         if identity is not None and identity == self._shown:
             return
         self._shown = identity
-        super().update(content, layout=layout)
+        # A title one line high and as wide as the screen keeps its size whatever it says:
+        # no layout of the whole screen for it (a new run changes the count in it).
+        super().update(content, layout=layout and not self._size_is_fixed())
+
+    def _size_is_fixed(self) -> bool:
+        height, width = self.styles.height, self.styles.width
+        return height is not None and not height.is_auto and (width is None or not width.is_auto)

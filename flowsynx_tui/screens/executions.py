@@ -174,10 +174,10 @@ class ExecutionsScreen(FilterableScreen):
         # took the UI thread about a second. New executions alone (the generation) do not
         # call for all rows either: their news is on its way (``redraw_changed``), and in a
         # first read of 100k they come every second.
-        drawn = self._drawn_world
         world = self._world()
         touched = self._rows_touched(world)
-        if drawn is None or touched is None:
+        drawn = self._drawn_world
+        if touched is None or drawn is None:  # none drawn: ``_rows_touched`` says None
             self.refresh_view()
             return
         overview = self.services.overview

@@ -1138,8 +1138,8 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.set_reactive(ScrollView.scroll_y, top)
         self.set_reactive(ScrollView.scroll_target_y, top)
         if self.show_vertical_scrollbar:
-            # Repainted by the layout the taller table asked for (``_update_virtual_size``),
-            # with its new length: not once more for the position.
+            # Repainted once with its new length (``_update_virtual_size``, called first):
+            # not once more for the position.
             self.vertical_scrollbar.set_reactive(ScrollBar.position, top)
 
     def _tied(self, shown: list[str], key: str) -> tuple[int, int]:
@@ -1253,7 +1253,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             for index, counts in enumerate(self._width_counts):
                 plains = [_plain(cells[index]) for cells in rows if index < len(cells)]
                 for text in plains:
-                    _count(counts, len(text) if text.isascii() else cell_len(text), change)
+                    _count(counts, _width(text), change)
                 columns.append(plains)
             return columns
         whole = min(map(len, rows)) >= len(self._width_counts)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime
 
 from textual.widgets import DataTable
 
 from flowsynx_tui.emulator import seed
+from flowsynx_tui.emulator.bulk import add_log_lines, populate
+from flowsynx_tui.emulator.faults import Faults
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.workflows import WorkflowsScreen
@@ -142,6 +145,36 @@ async def test_finished_execution_is_not_polled_again(emulator_server) -> None:
         await pilot.pause(1.5)  # several refresh intervals
         after = sum(1 for r in emulator.requests if finished in r.path)
         assert before > 0 and after == before
+
+
+async def test_logs_are_complete_only_once_the_pane_shows_the_last_of_them(emulator_server) -> None:
+    # The source knows it is complete in its worker, a message before the pane holds its
+    # last batch: a screen that said "complete" then showed a log cut short (seen in CI
+    # on a loaded machine, 1,000 of 4,537 lines). More lines than one poll reads, so the
+    # poll that completes the log brings lines of its own.
+    server = emulator_server(seed=False)
+    emulator = server.emulator
+    population = populate(emulator, workflows=1, finished=1, paused=0)
+    (finished,) = population.finished_ids
+    add_log_lines(emulator, finished, 4_537)
+    # Slow log pages: the run is known finished before the last of them are read.
+    emulator.faults = Faults.parse("latency=0.1,only=/logs$")
+    app = make_app(server.url, refresh=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.navigate(ExecutionView(population.workflow_of[finished], finished))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        pane = screen.query_one(LogPane)
+        deadline = asyncio.get_running_loop().time() + 20
+        while not (screen.log_source is not None and screen.log_source.complete):
+            assert asyncio.get_running_loop().time() < deadline, "the logs were never read to the end"
+            await asyncio.sleep(0)
+        said_complete, lines_then = screen.logs_complete, pane.line_count
+        await wait_for(pilot, lambda: screen.logs_complete, what="final logs shown")
+        assert pane.line_count >= 4_537
+        assert not said_complete or lines_then == pane.line_count, (
+            f"complete with {lines_then:,} of {pane.line_count:,} lines shown"
+        )
 
 
 async def test_task_selection_switches_the_log_source(emulator_server) -> None:

@@ -68,6 +68,9 @@ class ExecutionDetailScreen(DashboardScreen):
         self.watch: ExecutionWatch = services.watch_execution(workflow_id, execution_id)
         self.log_source: LogSource | None = None
         self._shown_status: ExecutionStatus | None = None
+        #: The pane holds the last batch of a complete source (the source's own flag turns
+        #: True in its worker, before that batch reaches the pane).
+        self._logs_shown_complete = False
 
     @property
     def snapshot(self) -> ExecutionSnapshot:
@@ -80,7 +83,7 @@ class ExecutionDetailScreen(DashboardScreen):
     @property
     def logs_complete(self) -> bool:
         """True once the logs shown are all there will be (the execution ended and they were read)."""
-        return self.log_source is not None and self.log_source.complete
+        return self.log_source is not None and self._logs_shown_complete
 
     def compose_body(self) -> ComposeResult:
         yield SteadyStatic(Text(f"Execution {self.label} · loading…"), id="exec-info")
@@ -110,6 +113,7 @@ class ExecutionDetailScreen(DashboardScreen):
             execution_quiet=lambda: self.watch.quiet,
         )
         self.log_source = source
+        self._logs_shown_complete = False
         pane = self.query_one(LogPane)
         pane.reset(label, live=not self.snapshot.final)
         pane.empty_note = ""
@@ -199,6 +203,7 @@ class ExecutionDetailScreen(DashboardScreen):
         if message.entries:
             pane.append_entries(message.entries)
         pane.empty_note = "" if pane.line_count else self._why_no_logs()
+        self._logs_shown_complete = message.complete
         if message.source.problems:
             # Entries that could not be read were skipped; name them, as list screens do.
             self.post_message(ProblemsFound(message.source.problems))

@@ -697,6 +697,33 @@ async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -
         assert not table.has_row("new4") and table.row_count == count + 106
 
 
+async def test_the_scrollbar_drawn_follows_new_rows_above_the_view() -> None:
+    # The table tells the scrollbar of new rows without a repaint unless its drawing
+    # changes (at 100k rows the thumb moves less than an eighth of a cell a row): whatever
+    # it skips, the screen must show the scrollbar a full repaint would.
+    rows = [(f"k{n}", (f"run-{n:05d}", f"{n % 500}s", "done")) for n in range(200)]
+    app = OneTable()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.sync(rows)
+        await pilot.pause()
+        table.move_cursor(row=100)
+        await pilot.pause()
+        first = app.export_screenshot()
+        natural = [key for key, _ in rows]
+        moved = 0
+        for n in range(16):
+            natural = [f"new{n}", *natural]
+            assert table.add([(f"new{n}", (f"run-new{n}", "1s", "running"))], natural)
+            await pilot.pause()
+            shown = app.export_screenshot()
+            table.vertical_scrollbar.refresh()
+            await pilot.pause()
+            assert app.export_screenshot() == shown, f"a stale scrollbar after {n + 1} new rows"
+            moved += shown != first
+        assert moved, "the thumb never moved: the test shows nothing"
+
+
 async def test_a_big_sort_is_worked_out_while_keys_still_work_and_rows_change() -> None:
     count = 60_000  # over KeyedTable.SORT_IN_THREAD_FROM
 

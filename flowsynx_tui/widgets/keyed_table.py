@@ -328,19 +328,19 @@ class _Looks:
     cursor_fill: Style
 
 
+def _scrollbar_drawing(bar: ScrollBar) -> tuple[int, int] | None:
+    """Where ``bar``'s thumb is drawn, in eighths of a cell (the arithmetic of Textual's
+    ``ScrollBarRender.render_bar``; a test compares the screen with a full repaint), or
+    None when it draws none."""
+    size = bar.size.height if bar.vertical else bar.size.width
+    virtual_size = ceil(bar.window_virtual_size)
+    window_size = ceil(bar.window_size if bar.window_size < bar.window_virtual_size else 0)
+    if not (window_size and size and virtual_size and size != virtual_size):
+        return None
+    thumb_size = max(1, window_size / (virtual_size / size))
+    start = int((size - thumb_size) * (bar.position / (virtual_size - window_size)) * 8)
+    return start, start + ceil(thumb_size * 8)
 
-def _scrollbar_drawing(bar: ScrollBar) -> list[Segment]:
-    """What ``bar`` draws, in the terms of its own ``render`` (thumb in eighths of a cell)."""
-    window = bar.window_size if bar.window_size < bar.window_virtual_size else 0
-    drawing = bar.renderer.render_bar(
-        size=bar.size.height if bar.vertical else bar.size.width,
-        virtual_size=ceil(bar.window_virtual_size),
-        window_size=ceil(window),
-        position=bar.position,
-        thickness=bar.thickness,
-        vertical=bar.vertical,
-    )
-    return list(drawing.segments)
 
 class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
     DEFAULT_CSS = """

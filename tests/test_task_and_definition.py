@@ -93,9 +93,10 @@ async def test_i_on_a_failed_task_shows_its_status_and_whole_message(emulator_se
         await wait_for_screen(pilot, app, TaskDetailsScreen)
         screen = app.screen
         await wait_for(pilot, lambda: screen.snapshot.final, what="the task's details")
-        await pilot.pause(0.1)
+        # Drawn once the screen has handled the read (a fixed pause lost that race on a
+        # loaded machine).
+        await wait_for(pilot, lambda: "✘ Failed" in screen_text(app), what="the details drawn")
         shown = screen_text(app)
-        assert "✘ Failed" in shown
         # Wrapped over several lines, not cut to one: every word of it is on screen.
         words = " ".join(shown.split())
         assert DENIED in words and "detail-29 END-OF-REASON" in words
@@ -112,9 +113,9 @@ async def test_a_failed_task_without_a_message_points_to_its_log(emulator_server
         await wait_for_screen(pilot, app, TaskDetailsScreen)
         screen = app.screen
         await wait_for(pilot, lambda: screen.snapshot.final, what="the task's details")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "✘ Failed" in screen_text(app), what="the details drawn")
         shown = " ".join(screen_text(app).split())
-        assert "✘ Failed" in shown and "never writes a task's message); the reason is in its log: press l" in shown
+        assert "never writes a task's message); the reason is in its log: press l" in shown
 
 
 async def test_task_screen_polls_while_the_task_runs_and_stops_when_it_finished(emulator_server) -> None:

@@ -232,6 +232,14 @@ async def test_a_new_pending_approval_raises_a_notification(emulator_server) -> 
         execution_id = server.emulator.start_execution(INVOICE)
         server.emulator.wait_for_status(execution_id, {"Paused"}, timeout=15)
         await wait_for(pilot, lambda: len(app.services.overview.approvals.all()) == 2, what="the new approval")
-        titles = " ".join(str(n.title) for n in app.notices)
-        assert "New approval" in titles
-        assert "2 approvals waiting" in app.screen.query_one("StatusHeader").render().plain
+        # The overview knows it before its cycle ends and tells the screens: wait for them.
+        await wait_for(
+            pilot,
+            lambda: "New approval" in " ".join(str(n.title) for n in app.notices),
+            what="a notice of the new approval",
+        )
+        await wait_for(
+            pilot,
+            lambda: "2 approvals waiting" in app.screen.query_one("StatusHeader").render().plain,
+            what="the header's count",
+        )

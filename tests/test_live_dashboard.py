@@ -60,7 +60,8 @@ async def test_a_new_run_and_its_end_reach_the_list_from_the_hub(emulator_server
     app = make_app(server.url, refresh=SLOW, live=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await live_and_loaded(pilot, app)
-        assert "● connected · live" in screen_text(app)
+        # The header says so with the next answer it shows (or its own second's tick).
+        await wait_for(pilot, lambda: "● connected · live" in screen_text(app), what="live in the header")
         await pilot.press("2")
         await wait_for_screen(pilot, app, ExecutionsScreen)
         execution = server.emulator.start_execution(CSV)

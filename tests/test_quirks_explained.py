@@ -261,8 +261,10 @@ async def test_tasks_run_again_after_an_approval_are_marked_as_a_rerun(emulator_
         app.navigate(ExecutionView(workflow_id, execution_id))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         screen = app.screen
-        await wait_for(pilot, lambda: screen.snapshot.approvals, what="the pending approval")
         tree = screen.query_one(TaskTree)
+        await wait_for(
+            pilot, lambda: screen.snapshot.approvals and tree.has_row("Prepare"), what="the pending approval and the tasks"
+        )
         assert "run 2" not in tree.get_cell("Prepare", "task").plain
         await pilot.press("a")
         await pilot.pause(0.3)

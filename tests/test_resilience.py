@@ -386,7 +386,7 @@ async def test_500_503_bursts_and_dropped_connections_keep_data_and_never_pile_u
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         screen = app.screen
         pane = screen.query_one(LogPane)
-        await wait_for(pilot, lambda: pane.line_count > 0, what="log lines")
+        await wait_for(pilot, lambda: pane.line_count > 0 and screen.snapshot.details is not None, what="log lines and details")
         lines = pane.line_count
         for fault, switch, words in ((ERROR_BURSTS, "error_rate", "HTTP 50"),
                                      (DROPS, "drop_rate", "dropped the connection")):

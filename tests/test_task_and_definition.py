@@ -70,7 +70,9 @@ async def open_definition(pilot: Pilot[None], app: FlowSynxApp) -> DefinitionScr
     await wait_for_screen(pilot, app, DefinitionScreen)
     screen = app.screen
     await wait_for(pilot, lambda: screen.document is not None, what="the definition")
-    await pilot.pause(0.1)
+    # Drawn once laid out again (a one-line "loading…" grows to the document): a fixed
+    # pause loses that race on a loaded machine.
+    await wait_for(pilot, lambda: "loading…" not in screen_text(app), what="the definition drawn")
     return screen
 
 

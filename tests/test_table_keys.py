@@ -697,6 +697,31 @@ async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -
         assert not table.has_row("new4") and table.row_count == count + 106
 
 
+async def test_a_view_scrolled_away_from_the_cursor_stays_when_new_rows_come_above() -> None:
+    # The wheel scrolls the view without the cursor (as in a browser or less): a new run
+    # must not pull the view back to the cursor's row, with or without the cursor in view.
+    rows = [(f"k{n}", (f"run-{n:05d}", f"{n % 500}s", "done")) for n in range(500)]
+    app = OneTable()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.focus()
+        table.sync(rows)
+        await pilot.pause()
+        table.move_cursor(row=20)
+        await pilot.pause()
+        table.scroll_to(y=300, animate=False, immediate=True)
+        await pilot.pause()
+        seen = table.visible_keys
+        natural = [key for key, _ in rows]
+        for n in range(3):
+            natural = [f"new{n}", *natural]
+            assert table.add([(f"new{n}", (f"run-new{n}", "1s", "running"))], natural)
+            await pilot.pause()
+            assert table.visible_keys == seen, f"the view left what it showed after {n + 1} new rows"
+            assert table.selected_key == "k20" and table.cursor_row == 21 + n
+        await repainted_in_full_it_looks_the_same(pilot, app, table)
+
+
 async def test_the_scrollbar_drawn_follows_new_rows_above_the_view() -> None:
     # The table tells the scrollbar of new rows without a repaint unless its drawing
     # changes (at 100k rows the thumb moves less than an eighth of a cell a row): whatever

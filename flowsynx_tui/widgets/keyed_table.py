@@ -1085,6 +1085,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         filtering = bool(self._row_filter.terms)
         top = round(self.scroll_y)
         new_top, cursor_row = top, self._cursor_row
+        was = cursor_row
         if natural_rows is None:
             natural_rows = _rows_of(added, natural)
         texts = self._texts
@@ -1136,7 +1137,10 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._refresh_from_line(first_in_view - new_top + self.header_height)
         if new_top != top:
             self._move_view_with_rows(new_top)
-        self._scroll_row_into_view(cursor_row)
+        if cursor_row - was != new_top - top:
+            # Unless the cursor's row moved with the view (it is where it was on screen, or
+            # where the user scrolled it out of view to), it may have left the view.
+            self._scroll_row_into_view(cursor_row)
 
     def _move_view_with_rows(self, top: int) -> None:
         """The view one or more rows down, with the rows it shows: nothing on screen changes

@@ -55,7 +55,9 @@ class ExecutionsScreen(FilterableScreen):
         self._status_cells: dict[ExecutionStatus, Text] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield SteadyStatic("", classes="screen-title", id="title")
+        # A plain string, not markup: it holds server text (a workflow's name), and it is the
+        # cheapest content to change (each new run changes the count).
+        yield SteadyStatic("", classes="screen-title", id="title", markup=False)
         columns = [("id", "Execution"), ("status", "Status")]
         if self.workflow_id is None:
             columns.insert(1, ("workflow", "Workflow"))
@@ -299,7 +301,7 @@ class ExecutionsScreen(FilterableScreen):
         unresolved = overview.index.unmatched
         if self.workflow_id is not None and unresolved > 0:
             title += f" · {unresolved} executions not yet matched to a workflow"
-        self.query_one("#title", Static).update(Text(title))
+        self.query_one("#title", Static).update(title)
 
     def on_keyed_table_row_selected(self, event: KeyedTable.RowSelected) -> None:
         event.stop()

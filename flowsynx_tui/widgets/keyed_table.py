@@ -440,6 +440,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         #: Per column: how many cells have each width. A column is as wide as its widest
         #: cell (or label) without measuring the other rows again when one changes.
         self._width_counts: list[dict[int, int]] = [{} for _ in self._column_spec]
+        self._known_label_widths: tuple[tuple[str, bool] | None, list[int]] | None = None
         self._widths = self._label_widths()
         #: Caches by key: sort key of the sorted column's cell, the row's folded text for the filter.
         self._sort_keys: dict[str, SortKey | None] = {}
@@ -1346,7 +1347,12 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         return texts[1]
 
     def _label_widths(self) -> list[int]:
-        return [cell_len(text.plain) for text in self._labels()]
+        # Asked after every change to the rows (``_measure``); the labels change only with the sort.
+        wanted = self._wanted_sort()
+        known = self._known_label_widths
+        if known is None or known[0] != wanted:
+            known = self._known_label_widths = (wanted, [cell_len(text.plain) for text in self._labels()])
+        return known[1]
 
     def _labels(self) -> list[Text]:
         labels = []

@@ -461,10 +461,12 @@ class ExecutionIndex:
         # but it reports the workflow id, so one right guess per execution is enough:
         # try the workflows of neighbouring executions first, they are usually the same.
         for workflow_id in candidates:
-            if budget is not None:
+            # An open screen's read or the hub may find it meanwhile (while this waited for
+            # its turn, or for a token): no token spent on what is known.
+            if budget is not None and execution_id not in self.workflow_of:
                 await budget.take()
             if execution_id in self.workflow_of:
-                return self.workflow_of[execution_id]  # an open screen's read found it meanwhile
+                return self.workflow_of[execution_id]
             self.requests += 1
             try:
                 details = await client.get_execution(workflow_id, execution_id)

@@ -587,6 +587,11 @@ async def test_a_hundred_thousand_rows_scroll_sort_and_filter_on_screen() -> Non
         assert sum("run-0421" in line for line in screen_text(app).splitlines()) == min(len(expected), 11)
 
 
+def runs(count: int) -> list[tuple[str, tuple[str, str, str]]]:
+    """Rows of runs, the newest first: many share a duration (500 apart)."""
+    return [(f"k{n}", (f"run-{n:05d}", f"{n % 500}s", "done")) for n in range(count)]
+
+
 async def repainted_in_full_it_looks_the_same(pilot: Pilot[None], app: App[None], table: KeyedTable) -> None:
     """New rows repaint only the lines that changed: none may be left showing an old row."""
     shown = screen_text(app)
@@ -597,7 +602,7 @@ async def repainted_in_full_it_looks_the_same(pilot: Pilot[None], app: App[None]
 
 async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -> None:
     count = 2_000
-    rows = [(f"k{n}", (f"run-{n:05d}", f"{n % 500}s", "done")) for n in range(count)]
+    rows = runs(count)
     app = OneTable()
     async with app.run_test(size=(60, 12)) as pilot:
         table = app.query_one(KeyedTable)
@@ -700,19 +705,17 @@ async def test_new_rows_land_in_their_place_and_what_the_user_looks_at_stays() -
 async def test_a_view_scrolled_away_from_the_cursor_stays_when_new_rows_come_above() -> None:
     # The wheel scrolls the view without the cursor (as in a browser or less): a new run
     # must not pull the view back to the cursor's row, with or without the cursor in view.
-    rows = [(f"k{n}", (f"run-{n:05d}", f"{n % 500}s", "done")) for n in range(500)]
+    natural = [key for key, _ in runs(500)]
     app = OneTable()
     async with app.run_test(size=(60, 12)) as pilot:
         table = app.query_one(KeyedTable)
-        table.focus()
-        table.sync(rows)
-        await pilot.pause()
+        table.sync(runs(500))
         table.move_cursor(row=20)
         await pilot.pause()
         table.scroll_to(y=300, animate=False, immediate=True)
         await pilot.pause()
+        assert "k20" not in table.visible_keys
         seen = table.visible_keys
-        natural = [key for key, _ in rows]
         for n in range(3):
             natural = [f"new{n}", *natural]
             assert table.add([(f"new{n}", (f"run-new{n}", "1s", "running"))], natural)
@@ -726,7 +729,7 @@ async def test_the_scrollbar_drawn_follows_new_rows_above_the_view() -> None:
     # The table tells the scrollbar of new rows without a repaint unless its drawing
     # changes (at 100k rows the thumb moves less than an eighth of a cell a row): whatever
     # it skips, the screen must show the scrollbar a full repaint would.
-    rows = [(f"k{n}", (f"run-{n:05d}", f"{n % 500}s", "done")) for n in range(200)]
+    rows = runs(200)
     app = OneTable()
     async with app.run_test(size=(60, 12)) as pilot:
         table = app.query_one(KeyedTable)

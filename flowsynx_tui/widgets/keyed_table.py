@@ -332,7 +332,9 @@ def _scrollbar_drawing(bar: ScrollBar) -> tuple[int, int] | None:
     """Where ``bar``'s thumb is drawn, in eighths of a cell (the arithmetic of Textual's
     ``ScrollBarRender.render_bar``; a test compares the screen with a full repaint), or
     None when it draws none."""
-    size = bar.size.height if bar.vertical else bar.size.width
+    # Its size as last laid out (a scrollbar has no padding or border): ``size`` would look
+    # its region up in the compositor's map, four times a new run.
+    size = bar.outer_size.height if bar.vertical else bar.outer_size.width
     virtual_size = ceil(bar.window_virtual_size)
     window_size = ceil(bar.window_size if bar.window_size < bar.window_virtual_size else 0)
     if not (window_size and size and virtual_size and size != virtual_size):

@@ -182,6 +182,22 @@ async def test_remapped_table_keys_follow_the_config_keymap(emulator_server) -> 
         assert table.cursor_row == 3
 
 
+async def test_the_columns_cut_off_at_the_right_scroll_into_view_with_remappable_keys(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, keymap={"table.right": "L"})
+    async with app.run_test(size=(50, 20)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5, what="the workflows")
+        assert "Last run" not in screen_text(app)  # cut off at 50 columns
+        await pilot.press("right")  # no longer table.right
+        assert table.scroll_x == 0
+        for _ in range(10):
+            await pilot.press("L")
+        assert "Last run" in screen_text(app)
+        await pilot.press("left", "left")
+        assert 0 < table.scroll_x < table.max_scroll_x
+
+
 async def test_help_lists_the_table_keys_with_their_ids(emulator_server) -> None:
     server = emulator_server(frozen=True)
     app = make_app(server.url)
@@ -192,7 +208,7 @@ async def test_help_lists_the_table_keys_with_their_ids(emulator_server) -> None
         ids = {row[2] for row in app.screen.rows}
         assert {
             "table.down", "table.up", "table.top", "table.bottom",
-            "table.half_page_down", "table.half_page_up", "table.sort",
+            "table.half_page_down", "table.half_page_up", "table.sort", "table.left", "table.right",
         } <= ids
         await pilot.press("escape")
         app.navigate(ExecutionView(WAREHOUSE, RUNNING))

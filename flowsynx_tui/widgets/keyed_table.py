@@ -392,8 +392,10 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("ctrl+d", "half_page(1)", "Half a page down", show=False, id="table.half_page_down"),
         Binding("ctrl+u", "half_page(-1)", "Half a page up", show=False, id="table.half_page_up"),
-        Binding("left", "scroll_columns(-4)", "Left", show=False),
-        Binding("right", "scroll_columns(4)", "Right", show=False),
+        # The only keys for columns cut off at the right (an approval's comment at 80
+        # columns): remappable, as h and l mean other things on some screens.
+        Binding("left", "scroll_columns(-4)", "Columns left", show=False, id="table.left"),
+        Binding("right", "scroll_columns(4)", "Columns right", show=False, id="table.right"),
         Binding("S", "cycle_sort", "Sort by the next column", show=False, id="table.sort"),
     ]
     #: ``S`` and header clicks sort the rows; a table whose order means something (the

@@ -36,7 +36,9 @@ def bindings_table(rows: list[HelpRow]) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
     table.add_column(Text("Key"), no_wrap=True, style="bold cyan")
     table.add_column(Text("Action"))
-    table.add_column(Text("Binding id (remap in the config file's [keys])"), style="dim", no_wrap=True)
+    # A short header: a long one made the column as wide, and at 80 columns the actions
+    # wrapped a word a line beside it. What the ids are for is said in the title.
+    table.add_column(Text("Binding id"), style="dim", no_wrap=True)
     for key, description, binding_id in rows:
         table.add_row(Text(key), Text(description), Text(binding_id))
     return table
@@ -55,7 +57,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(Text(f"Keys · {self.title_text}", style="bold"), id="help-title")
+            title = Text(f"Keys · {self.title_text}", style="bold")
+            title.append("   remap by id in the config file's [keys]", style="dim not bold")
+            yield Static(title, id="help-title")
             yield Static(bindings_table(self.rows))
             yield Static(
                 Text("ctrl+p: command palette (jump to a workflow or execution) · escape: close", style="dim")

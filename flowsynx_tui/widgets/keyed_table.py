@@ -1545,6 +1545,10 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         return strip.crop_extend(scroll_x, scroll_x + width, looks.cursor_fill if cursor else looks.base)
 
     def _render_cells(self, cells: Sequence[Cell], pre: Style, post: Style | None) -> Strip:
+        # A cell's padding, text and filling are one segment where they look alike: each
+        # segment goes to the terminal with its own colours and a reset, and a new run
+        # writes every row under it again (10.6 KB a run at 80x24 with three a cell, 5.8
+        # with one; ``idle.new_runs`` in benchmarks/bench_idle.py).
         console = self.app.console
         padding = " " * self.cell_padding
         segments: list[Segment] = []
@@ -1555,15 +1559,21 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
                 text = text.copy()
                 text.truncate(width, overflow=text.overflow or "ellipsis")
                 room = width - text.cell_len
+            # The column in each cell's style, as DataTable has it: cells alike stay apart
+            # where segments of one style are merged. In an SVG screenshot a row merged
+            # whole is one piece of text, and a renderer's glyph widths move its columns.
+            style = pre + _column_meta(index)
+            filling = " " * (room + self.cell_padding)
+            if not text.spans and not text.style:
+                segments.append(Segment(f"{padding}{text.plain}{filling}", style + post if post else style))
+                continue
             cell = [Segment(padding)]
             if text.spans:
                 cell += text.render(console)
             else:  # Text.render leaves a Text's own style to Console.render, which joins lines
                 cell.append(Segment(text.plain, console.get_style(text.style, default=Style.null())))
-            cell.append(Segment(" " * (room + self.cell_padding)))
-            # The column in each cell's style, as DataTable has it: a cell stays one piece
-            # of text where segments of one style are merged (an SVG screenshot).
-            segments += Segment.apply_style(cell, pre + _column_meta(index), post)
+            cell.append(Segment(filling))
+            segments += Segment.simplify(Segment.apply_style(cell, style, post))
         length = sum(self._widths) + 2 * self.cell_padding * len(self._widths)
         return Strip(segments, length)
 

@@ -24,6 +24,7 @@ from textual.events import DeliveryComplete, DeliveryFailed
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar
 
 from flowsynx_tui.api import (
     BasicCredentials,
@@ -51,6 +52,7 @@ from flowsynx_tui.messages import (
 from flowsynx_tui.screens.workflows import WorkflowsScreen
 from flowsynx_tui.services import Clock, Services
 from flowsynx_tui.text import lines, one_line
+from flowsynx_tui.widgets.scrollbar import CompactScrollBarRender
 
 if TYPE_CHECKING:
     import httpx
@@ -153,6 +155,8 @@ class FlowSynxApp(App[None]):
         open_execution: str | None = None,
     ) -> None:
         super().__init__()
+        # Textual's documented hook, and it takes a class: every scrollbar of the app.
+        ScrollBar.renderer = CompactScrollBarRender
         self.settings = settings
         if settings.theme:
             self.theme = settings.theme

@@ -12,6 +12,8 @@ nothing changed (workflows, all executions, a finished execution, the inbox) wri
 most 2x the clock app; all executions (two running durations tick) and a running
 execution (its new log lines, durations and Gantt bars) legitimately write, so they are
 reported against the clock app without a goal.
+
+``idle.new_runs``: what each new run costs the all-executions screen, without a goal.
 """
 
 from __future__ import annotations
@@ -19,10 +21,15 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 from benchmarks import Result, benchmark
 from benchmarks.processes import EmulatorProcess, on_pty
+from flowsynx_tui.emulator import seed
 
 ROWS, COLUMNS = 24, 80
 SETTLE = 12.0  # past the start-up toasts (an approval waiting), whose removal repaints all
@@ -110,12 +117,22 @@ Clock().run()
 """
 
 SCREENS = ("workflows", "executions", "execution_finished", "approvals", "execution_running")
+#: A workflow without approval gates, its tasks a few seconds long: at ``--time-scale 0.01``
+#: a run of it is over within a second.
+QUICK_WORKFLOW = seed.workflow_id("nightly-csv-export")
 #: Screens where nothing changes while measured (the executions list has running durations).
 STILL = {"workflows", "execution_finished", "approvals"}
 
 
 def idle_bytes_per_second(script: Path, seconds: float, *args: str) -> float:
     """Bytes per second ``python script args`` writes to its terminal once it says it is ready."""
+    with _terminal(script, *args) as written:
+        return _bytes_per_second(written, seconds)
+
+
+@contextmanager
+def _terminal(script: Path, *args: str) -> Iterator[Callable[[], int]]:
+    """``python script args`` on a pty, once it says it is ready: the bytes it has written so far."""
     written = [0]
     lock = threading.Lock()
 
@@ -123,15 +140,22 @@ def idle_bytes_per_second(script: Path, seconds: float, *args: str) -> float:
         with lock:
             written[0] += len(chunk)
 
+    def so_far() -> int:
+        with lock:
+            return written[0]
+
     with on_pty(script, *args, rows=ROWS, columns=COLUMNS, output=count) as run:
         run.report()
-        with lock:
-            start = written[0]
-        began = time.monotonic()
-        time.sleep(seconds)
-        with lock:
-            end = written[0]
-        return (end - start) / (time.monotonic() - began)
+        yield so_far
+
+
+def _bytes_per_second(written: Callable[[], int], seconds: float, meanwhile: Callable[[], None] = lambda: None) -> float:
+    """Bytes per second written over ``seconds``, calling ``meanwhile`` once a second."""
+    start, began = written(), time.monotonic()
+    while (left := began + seconds - time.monotonic()) > 0:
+        meanwhile()
+        time.sleep(min(1.0, left))
+    return (written() - start) / (time.monotonic() - began)
 
 
 @benchmark("idle.bytes_per_second")
@@ -154,3 +178,36 @@ def idle_output(quick: bool) -> list[Result]:
             # A goal of 2x the clock app where nothing changes; the clock app itself otherwise.
             results.append(Result(f"idle.{screen}", value, "B/s", 2 * baseline if screen in STILL else baseline))
     return results
+
+
+@benchmark("idle.new_runs")
+def new_runs(quick: bool) -> list[Result]:
+    """Terminal bytes a new run costs on the all-executions screen (the view at its top, as a
+    list of newest runs is watched): the screen idle, then with a run started on the server
+    every second. Each new row moves every row below it down a line, and Textual rewrites the
+    lines that changed (no terminal scrolling), so this is about a table's worth of lines per
+    run. The runs finish within a second (``--time-scale 0.01``), so each also repaints its
+    status once or twice. No goal: the figure is for the operator on a slow link."""
+    seconds = 3.0 if quick else 20.0
+    settle = 3.0 if quick else SETTLE
+    with tempfile.TemporaryDirectory(prefix="bench-idle-") as folder, EmulatorProcess(
+        "--fidelity", "friendly", "--workers", "4", "--time-scale", "0.01"
+    ) as emulator:
+        driver = Path(folder) / "idle_driver.py"
+        driver.write_text(DRIVER, encoding="utf-8")
+        started = [0]
+
+        def start_one() -> None:
+            answer = httpx.post(f"{emulator.url}/workflows/{QUICK_WORKFLOW}/executions", timeout=10)
+            answer.raise_for_status()
+            started[0] += 1
+
+        with _terminal(driver, emulator.url, "executions", str(settle)) as written:
+            idle = _bytes_per_second(written, seconds)
+            busy = _bytes_per_second(written, seconds, start_one)
+    per_run = (busy - idle) * seconds / max(1, started[0])
+    return [
+        Result("idle.new_runs.executions_idle", idle, "B/s"),
+        Result("idle.new_runs.executions_one_a_second", busy, "B/s", idle),
+        Result("idle.new_runs.bytes_per_new_run", per_run, "B"),
+    ]

@@ -41,7 +41,7 @@ def run_quick(only: str) -> list[dict[str, object]]:
     [
         ("tables", {"first_paint", "refresh_1pct", "refresh_new_row", "executions_screen", "sort", "filter", "first_read"}),
         ("polling", {"overview", "detail_finished", "big_start"}),
-        ("idle", {"clock_app", "workflows", "execution_finished"}),
+        ("idle", {"clock_app", "workflows", "execution_finished", "new_runs"}),
     ],
 )
 def test_quick_app_benchmarks_print_json_lines(only: str, families: set[str]) -> None:

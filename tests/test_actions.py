@@ -243,3 +243,26 @@ async def test_a_new_pending_approval_raises_a_notification(emulator_server) -> 
             lambda: "2 approvals waiting" in app.screen.query_one("StatusHeader").render().plain,
             what="the header's count",
         )
+
+
+async def test_an_approve_waiting_for_its_answer_keeps_its_row_in_the_inbox(emulator_server) -> None:
+    # v1.3.0 takes the decision at once (the approval is no longer pending) and answers when
+    # the resumed run stops: the row vanished at the next poll, and the operator could not
+    # tell for minutes whether the approve had been received.
+    server = emulator_server(time_scale=1.0)
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await open_inbox(pilot, app)
+        approval_id = table.selected_key
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.services.overview.approvals.all(), what="the approval no longer pending")
+        assert app.services.actions.in_flight, "the answer is still on its way"
+        assert table.keys == [approval_id]
+        assert "approving" in table.get_cell(approval_id, "state").plain
+        title = app.screen.query_one("#title").render().plain
+        assert "1 decision sent, waiting for the server's answer" in title and "nothing waits" not in title
+        await wait_for(pilot, lambda: "Approved PublishInvoices" in notifications(app), timeout=30, what="the answer")
+        await wait_for(pilot, lambda: table.row_count == 0, what="the row gone with the answer")
+    assert len(posts(server.emulator, "/approve")) == 1

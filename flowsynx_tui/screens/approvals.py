@@ -54,7 +54,15 @@ class ApprovalInbox(FilterableScreen):
             self.query_one(KeyedTable).focus()
 
     def approvals(self) -> list[Approval]:
-        return self.services.overview.approvals.all()
+        """Pending approvals, and those whose decision is on its way (marked in their row)."""
+        pending = self.services.overview.approvals.all()
+        known = {approval.id for approval in pending}
+        sent = [approval for approval in self.services.actions.decisions_in_flight() if approval.id not in known]
+        if not sent:
+            return pending
+        rows = pending + sent
+        rows.sort(key=lambda a: (a.requested_at is not None, a.requested_at), reverse=True)
+        return rows
 
     def refresh_view(self) -> None:
         overview = self.services.overview
@@ -75,13 +83,16 @@ class ApprovalInbox(FilterableScreen):
             )
             rows.append((approval.id, cells))
         self.query_one(KeyedTable).sync(rows)
-        total = len(self.approvals())
+        total = len(self.services.overview.approvals.all())
         title = f"Approvals waiting ({total})"
+        sending = len(self.services.actions.decisions_in_flight())
+        if sending:
+            title += f" · {sending} decision{'s' if sending > 1 else ''} sent, waiting for the server's answer"
         if overview.approvals_hidden:
             title += f" · {one_line(overview.approvals_hidden, 120)}"
         elif not overview.index.loaded:
             title += " · looking for paused executions…"
-        elif total == 0:
+        elif total == 0 and not sending:
             # Reference 7.1: the approval lookups filter by the execution's owner.
             title += (
                 " · nothing waits for a decision"

@@ -76,6 +76,8 @@ class PendingAction:
     danger: bool = False
     #: Explains a failure in words, reading more state if that tells the cause apart.
     explain: Callable[[FlowSynxError], Awaitable[str]] | None = None
+    #: The approval an approve or reject decides.
+    approval: Approval | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class ActionRunner:
         self.host = host
         self.read_only = read_only
         self.in_flight: dict[str, str] = {}
+        #: Approvals whose decision is sent and not answered yet, by approval id.
+        self._deciding: dict[str, Approval] = {}
         #: (verb, target) of every request sent, in order: exactly one per confirmed action.
         self.sent: list[tuple[str, str]] = []
 
@@ -204,6 +208,7 @@ class ActionRunner:
                 send=partial(self._decide, approval, approve),
                 danger=not approve,
                 explain=partial(self._explain_decision, approval, verb),
+                approval=approval,
             )
         )
 
@@ -287,6 +292,13 @@ class ActionRunner:
             if target.startswith("execution:")
         }
 
+    def decisions_in_flight(self) -> list[Approval]:
+        """Approvals whose approve or reject is sent and not answered yet. The server stops
+        listing an approval as pending when it takes the decision, but answers an approve
+        only once the resumed run stops or pauses again (minutes, on v1.3.0): until then the
+        inbox keeps its row, marked, so the decision is seen to be on its way."""
+        return list(self._deciding.values())
+
     def _check(self, action: PendingAction) -> PendingAction | Refusal:
         if self.read_only:
             return Refusal(f"Read-only session: {action.verb} is disabled.")
@@ -305,6 +317,8 @@ class ActionRunner:
         # Marked busy before the worker starts, so a fast second key press finds it
         # taken and cannot send a second request.
         self.in_flight[action.target] = action.busy_label
+        if action.approval is not None:
+            self._deciding[action.approval.id] = action.approval
         self.host.run_worker(partial(self._send, action, reply_to), group=f"action:{action.target}", exit_on_error=False)
         return True
 
@@ -333,6 +347,8 @@ class ActionRunner:
             )
         finally:
             self.in_flight.pop(action.target, None)
+            if action.approval is not None:
+                self._deciding.pop(action.approval.id, None)
         message = ActionFinished(outcome)
         if not reply_to.post_message(message):
             self.host.post_message(ActionFinished(outcome))

@@ -472,6 +472,22 @@ class FlowSynxApp(App[None]):
 
         self.push_screen(LoginDialog(reason, services.client.credentials), done)
 
+    async def action_quit(self) -> None:
+        # Textual's ctrl+q: it exited at once, also with a decision waiting for its answer.
+        self.action_quit_app()
+
+    def action_help_quit(self) -> None:
+        # Textual's ctrl+c toast says ``[b]ctrl+q[/b]``: its text is markup, and toasts here
+        # are literal text.
+        quits = [
+            active.binding
+            for active in self.active_bindings.values()
+            if active.binding.action in ("quit", "quit_app", "app.quit", "app.quit_app")
+        ]
+        quits.sort(key=lambda binding: binding.action.endswith("quit"))  # ours (q) before Textual's
+        keys = [self.get_key_display(binding) for binding in quits]
+        self.notify(f"Press {' or '.join(dict.fromkeys(keys)) or 'q'} to quit.", title="Do you want to quit?")
+
     def action_quit_app(self) -> None:
         """Quit at once, unless an action waits for its answer: then ask."""
         waiting = list(self.services.actions.in_flight.values())

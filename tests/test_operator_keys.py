@@ -224,3 +224,32 @@ def replace_refresh(settings):  # noqa: ANN001, ANN201
     from dataclasses import replace
 
     return replace(settings, refresh=0.3)
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words_and_ctrl_q_asks_like_q(emulator_server) -> None:
+    from flowsynx_tui.emulator import Faults
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    server = emulator_server(time_scale=0.05)
+    server.emulator.faults = Faults.parse("latency=3,only=/approve$")
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: any("to quit" in n.message for n in app.notices), what="the toast")
+        said = next(n.message for n in app.notices if "to quit" in n.message)
+        assert said.startswith("Press q") and "[" not in said, said
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        inbox = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: inbox.row_count == 1, what="the approval")
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.services.actions.in_flight, what="the approve in flight")
+        await pilot.press("ctrl+q")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        assert app.is_running
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not app.services.actions.in_flight, timeout=20, what="the answer")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, what="quit at once")

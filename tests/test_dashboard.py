@@ -324,3 +324,30 @@ async def test_unknown_execution_says_why_instead_of_loading_forever(emulator_se
         info = app.screen.query_one("#exec-info")
         await wait_for(pilot, lambda: "FSX2436" in info.render().plain, what="the server's reason")
         assert "not found" in info.render().plain
+
+
+async def test_help_moves_with_the_list_keys_and_lists_the_palette_once(emulator_server) -> None:
+    from textual.containers import VerticalScroll
+
+    from flowsynx_tui.screens.help import HelpScreen
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5)
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, app, HelpScreen)
+        assert [row[1] for row in app.screen.rows if "palette" in row[1].lower()] == ["Command palette"]
+        assert all(row[2] for row in app.screen.rows if row[1] in ("Page down", "Page up")), "remappable"
+        box = app.screen.query_one("#help-box", VerticalScroll)
+        assert box.max_scroll_y > 0, "more keys than fit at 80x24"
+        await pilot.press("j", "j")
+        await wait_for(pilot, lambda: box.scroll_y == 2, what="two lines down")
+        await pilot.press("G")
+        await wait_for(pilot, lambda: box.scroll_y == box.max_scroll_y, what="the bottom")
+        await pilot.press("ctrl+u")
+        await wait_for(pilot, lambda: 0 < box.scroll_y < box.max_scroll_y, what="a page up")
+        await pilot.press("g")
+        await wait_for(pilot, lambda: box.scroll_y == 0, what="the top")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, app, WorkflowsScreen)

@@ -25,8 +25,11 @@ def help_rows(bindings: Mapping[str, ActiveBinding], key_display: Callable[[Bind
         if binding.action in seen and not binding.description:
             continue
         seen.add(binding.action)
-        rows.append((key_display(binding), binding.description or binding.action, binding.id or ""))
-    rows.append(("ctrl+p", "Command palette", ""))
+        # Textual's own palette binding says only "palette".
+        description = "Command palette" if binding.action == "command_palette" else binding.description
+        rows.append((key_display(binding), description or binding.action, binding.id or ""))
+    if "command_palette" not in seen:
+        rows.append(("ctrl+p", "Command palette", ""))
     # This app's own keys first; the generic ones of tables and inputs after them.
     rows.sort(key=lambda row: not row[2])
     return rows
@@ -48,6 +51,13 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        # The keys the help lists for moving in lists, moving in the help's own list.
+        Binding("j,down", "scroll('down')", "Down", show=False, id="help.down"),
+        Binding("k,up", "scroll('up')", "Up", show=False, id="help.up"),
+        Binding("ctrl+d,pagedown,space", "scroll('page_down')", "Page down", show=False, id="help.page_down"),
+        Binding("ctrl+u,pageup", "scroll('page_up')", "Page up", show=False, id="help.page_up"),
+        Binding("g,home", "scroll('home')", "Top", show=False, id="help.top"),
+        Binding("G,end", "scroll('end')", "Bottom", show=False, id="help.bottom"),
     ]
 
     def __init__(self, title: str, rows: list[HelpRow]) -> None:
@@ -67,3 +77,15 @@ class HelpScreen(ModalScreen[None]):
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
+
+    def action_scroll(self, where: str) -> None:
+        box = self.query_one("#help-box", VerticalScroll)
+        moves = {
+            "down": box.scroll_down,
+            "up": box.scroll_up,
+            "page_down": box.scroll_page_down,
+            "page_up": box.scroll_page_up,
+            "home": box.scroll_home,
+            "end": box.scroll_end,
+        }
+        moves[where](animate=False)

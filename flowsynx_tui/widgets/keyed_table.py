@@ -381,15 +381,15 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"keyed-table--header", "keyed-table--cursor"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Open", id="table.open"),
-        # The arrows stay when j/k are remapped (the binding ids are j's and k's).
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("up", "cursor_up", "Up", show=False),
         Binding("j", "cursor_down", "Down", show=False, id="table.down"),
         Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        # The arrows stay when j/k are remapped: bindings of their own.
+        Binding("down", "cursor_down", "Down", show=False, id="table.arrow_down"),
+        Binding("up", "cursor_up", "Up", show=False, id="table.arrow_up"),
         Binding("g,home", "first_row", "First row", show=False, id="table.top"),
         Binding("G,end", "last_row", "Last row", show=False, id="table.bottom"),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
         Binding("ctrl+d", "half_page(1)", "Half a page down", show=False, id="table.half_page_down"),
         Binding("ctrl+u", "half_page(-1)", "Half a page up", show=False, id="table.half_page_up"),
         # The only keys for columns cut off at the right (an approval's comment at 80

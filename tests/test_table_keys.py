@@ -367,6 +367,11 @@ def test_durations_ages_and_times_sort_by_what_they_mean() -> None:
     assert ordered(["▶ Running", "✘ Failed", "B", "‖ Paused", "✔ Completed", "b"]) == [
         "B", "b", "✔ Completed", "✘ Failed", "‖ Paused", "▶ Running",
     ]
+    # A status with an age (a last run) compares as the age; runs by status as their total.
+    assert ordered(["✘ Failed 3h ago", "✔ Completed 16m ago", "▶ Running just now", "✔ Completed 6m ago"], True) == [
+        "▶ Running just now", "✔ Completed 6m ago", "✔ Completed 16m ago", "✘ Failed 3h ago",
+    ]
+    assert ordered(["✔3 ✘2", "✔14 ✘1", "‖1 ✔3", "–", "✔9"]) == ["‖1 ✔3", "✔3 ✘2", "✔9", "✔14 ✘1", "–"]
 
 
 async def test_executions_sort_by_duration_numerically_on_screen(emulator_server) -> None:
@@ -548,6 +553,10 @@ def test_a_long_column_sorts_by_meaning_like_a_short_one() -> None:
     assert ordered[-1] == "–"
     newest_first = [str(cells[0]) for _, cells in sort_rows(rows, 0, descending=True)]
     assert newest_first[:1500] == sorted(times[:1500], reverse=True) and newest_first[-1] == "–"
+    last_runs = [f"{'✔ Completed' if n % 3 else '✘ Failed'} {n % 59 + 1}{'smhd'[n % 4]} ago" for n in range(3000)]
+    rows = [(str(index), (value,)) for index, value in enumerate(last_runs)]
+    newest = [str(cells[0]) for _, cells in sort_rows(rows, 0, descending=True)]
+    assert newest == sorted(last_runs, key=lambda value: seconds(value.split()[-2]))
 
 
 async def test_a_hundred_thousand_rows_scroll_sort_and_filter_on_screen() -> None:
@@ -809,3 +818,22 @@ async def test_a_big_sort_is_worked_out_while_keys_still_work_and_rows_change() 
         table.sync([(key, ("run-zzz", *cells[1:])) if key == "k3" else (key, cells) for key, cells in current])
         await wait_for(pilot, lambda: not table.sorting, timeout=30, what="the sort by name")
         assert table.sort_column == "name" and table.keys[-1] == "k3" and table.keys[0] == "k0"
+
+
+async def test_workflows_sort_by_how_many_runs_and_by_how_recent_the_last_run(emulator_server) -> None:
+    # As text, "✔14 ✘1" came before "✔3 ✘2" and "Completed 16m ago" before "Completed 6m ago".
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.services.overview.index.loaded, what="the runs")
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5 and "–" not in [cell(table, k, "runs") for k in table.keys])
+        while table.sort_column != "runs":
+            await pilot.press("S")
+            await wait_for(pilot, lambda: not table.sorting)
+        totals = [sum(map(int, re.findall(r"\d+", cell(table, key, "runs")))) for key in table.keys]
+        assert totals == sorted(totals, reverse=True), totals
+        await pilot.press("S")
+        await wait_for(pilot, lambda: table.sort_column == "last" and not table.sorting)
+        ages = [cell(table, key, "last").split()[-2] for key in table.keys]
+        assert list(map(seconds, ages)) == sorted(map(seconds, ages)), ages

@@ -136,6 +136,11 @@ _VALUE = re.compile(
     r"|(?P<number>[+-]?\d[\d,]*(?:\.\d+)?)"
 )
 _LEADING_GLYPHS = re.compile(r"^[^\w\s]+\s*")
+#: After a status glyph: "✔ Completed 16m ago" (a last run) compares as its age, and
+#: "‖1 ✔3 ✘1" (runs by status) as its total: as text, 14 runs came before 3.
+_TRAILING_AGE = re.compile(r" (\d+)([dhms]) ago$")
+_COUNTS = re.compile(r"[^\w\s]+\d+(?:\s+[^\w\s]+\d+)*")
+_NUMBERS = re.compile(r"\d+")
 
 
 @lru_cache(maxsize=16384)
@@ -164,6 +169,13 @@ def sort_key(text: str) -> tuple[int, float | str] | None:
         return QUANTITY, 0.0
     elif first.isalnum():
         return TEXT, value.casefold()
+    elif not first.isascii():  # a status glyph: values of such shapes are keyed here (``_kind``)
+        if value.endswith(" just now"):
+            return QUANTITY, 0.0
+        if age := _TRAILING_AGE.search(value):
+            return QUANTITY, -float(age[1]) * _UNIT_SECONDS[age[2]]
+        if _COUNTS.fullmatch(value):
+            return QUANTITY, float(sum(map(int, _NUMBERS.findall(value))))
     return TEXT, _LEADING_GLYPHS.sub("", value).casefold()
 
 

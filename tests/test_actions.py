@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from flowsynx_tui.api import BasicCredentials
@@ -266,3 +268,26 @@ async def test_an_approve_waiting_for_its_answer_keeps_its_row_in_the_inbox(emul
         await wait_for(pilot, lambda: "Approved PublishInvoices" in notifications(app), timeout=30, what="the answer")
         await wait_for(pilot, lambda: table.row_count == 0, what="the row gone with the answer")
     assert len(posts(server.emulator, "/approve")) == 1
+
+
+async def test_a_start_the_server_answers_with_an_error_is_said_in_words_once(emulator_server) -> None:
+    from flowsynx_tui.emulator import Faults
+
+    # The toast was the client's route: "POST /workflows/c9f9…-97cc-81589277324e/executio" and
+    # "ns: HTTP 500: …" on the next line, naming neither the workflow nor what became of it.
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5)
+        table.select_key(NIGHTLY)
+        server.emulator.faults = Faults.parse(f"error_rate=1,only=^/workflows/{NIGHTLY}/executions$")
+        await pilot.press("x")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any(n.title == "start failed" for n in app.notices), what="the failure")
+        said = next(n.message for n in app.notices if n.title == "start failed")
+        assert re.match(r"nightly-csv-export: The server answered HTTP 50[03]: \S", said), said  # 500 or 503
+        assert "may or may not have been applied" in said and "not sent again" in said
+        assert "/workflows/" not in said and NIGHTLY not in said
+    assert len(posts(server.emulator, "/executions")) == 1

@@ -24,9 +24,11 @@ from flowsynx_tui.api import (
     ExecutionStatus,
     FlowSynxClient,
     FlowSynxError,
+    MalformedResponse,
     NotFound,
     PermissionDenied,
     RequestTimedOut,
+    ServerError,
 )
 from flowsynx_tui.messages import ActionFinished
 from flowsynx_tui.services.overview import Overview
@@ -78,6 +80,8 @@ class PendingAction:
     explain: Callable[[FlowSynxError], Awaitable[str]] | None = None
     #: The approval an approve or reject decides.
     approval: Approval | None = None
+    #: What it is done to, in the dashboard's words (``run 0b4c8ed0 of nightly``), for a failure.
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,7 @@ class ActionRunner:
                 lines=tuple(lines),
                 busy_label="starting…",
                 send=send,
+                subject=one_line(name, 60),
             )
         )
 
@@ -176,6 +181,7 @@ class ActionRunner:
                 busy_label="cancelling…",
                 send=partial(self._cancel, workflow_id, execution_id),
                 danger=True,
+                subject=self._run_words(workflow_id, execution_id),
             )
         )
 
@@ -209,6 +215,7 @@ class ActionRunner:
                 danger=not approve,
                 explain=partial(self._explain_decision, approval, verb),
                 approval=approval,
+                subject=f"{one_line(approval.task_name, 40)} of {self._run_words(approval.workflow_id, approval.execution_id)}",
             )
         )
 
@@ -330,6 +337,8 @@ class ActionRunner:
         except FlowSynxError as error:
             log.warning("action %s %s failed: %s", action.verb, action.target, error)
             text = await action.explain(error) if action.explain else explain_failure(action.verb, error)
+            if action.subject:
+                text = f"{action.subject}: {text}"
             outcome = ActionOutcome(
                 action.verb, action.target, ok=False, title=f"{action.verb} failed", text=text, severity="error"
             )
@@ -384,4 +393,17 @@ def explain_failure(verb: str, error: FlowSynxError) -> str:
         if "[FSX2440]" in codes:
             return f"The server found no pending approval for this execution under this workflow. {one_line(text, 200)}"
         return one_line(text, 300)
-    return one_line(str(error), 300)
+    # The route is in the debug log; in a toast it was most of the text, an id cut in two.
+    if isinstance(error, ServerError):
+        return (
+            f"The server answered {one_line(error.message, 200)}. The {verb} may or may not have been "
+            "applied; the state is being re-read. It was not sent again."
+        )
+    if isinstance(error, MalformedResponse):
+        return (
+            f"The server's answer could not be read ({one_line(error.message, 120)}). The {verb} may have been "
+            "applied; the state is being re-read. It was not sent again."
+        )
+    if isinstance(error, ApiError):
+        return f"The server refused the {verb}: {one_line(error.message, 200)}."
+    return one_line(error.message, 300)

@@ -272,7 +272,8 @@ class Poller:
             assert error is not None
             connection = ConnectionState(
                 state="retrying" if error.is_transient else "error",
-                reason=str(error),
+                reason=error.message,
+                route=error.route,
                 retry_at=latest.next_due,
                 last_ok=self._last_answer,
                 auth_failed=isinstance(error, AuthenticationRequired),
@@ -280,9 +281,10 @@ class Poller:
         else:
             connection = ConnectionState(state="ok", last_ok=self._last_answer)
         current = self.connection
-        if (connection.state, connection.reason, connection.retry_at, connection.auth_failed) == (
+        if (connection.state, connection.reason, connection.route, connection.retry_at, connection.auth_failed) == (
             current.state,
             current.reason,
+            current.route,
             current.retry_at,
             current.auth_failed,
         ):

@@ -15,6 +15,8 @@ class ConnectionState:
 
     state: str = "connecting"  # connecting | ok | retrying | error
     reason: str = ""
+    #: The request that failed (``GET /workflows``).
+    route: str = ""
     retry_at: float | None = None
     last_ok: float | None = None
     auth_failed: bool = False

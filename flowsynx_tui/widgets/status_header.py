@@ -41,7 +41,7 @@ def render_header(info: ServerStatus, now: float) -> Text:
     if info.version:
         line.append(f" · v{one_line(info.version, 20)}")
     line.append("  ")
-    line.append_text(connection_text(info.connection, now))
+    line.append_text(connection_text(info.connection, now, info.url))
     if info.connection.state == "ok":
         # How news arrives; without colour the words say it.
         line.append(" · live" if info.updates == "live" else " · polling", style="bold" if info.updates == "live" else "dim")
@@ -69,18 +69,24 @@ def render_header(info: ServerStatus, now: float) -> Text:
     return line
 
 
-def connection_text(connection: ConnectionState, now: float) -> Text:
+def connection_text(connection: ConnectionState, now: float, url: str = "") -> Text:
     state = connection.state
     if state == "ok":
         return Text("● connected", style="green")
     if state == "connecting":
         return Text("◌ connecting…", style="yellow")
+    # What matters first, as the line is cut at the terminal's width: when the next try
+    # is, how old the data on screen is, why, and last which request failed.
     retry = connection.retry_in(now)
     parts = [("↻ reconnecting" if state == "retrying" else "✘ error")]
-    if connection.reason:
-        parts.append(with_short_ids(connection.reason, 90))
     if retry is not None:
         parts.append(f"retrying in {retry}s")
     if connection.last_ok is not None:
         parts.append(f"data {int(now - connection.last_ok)}s old")
+    if connection.reason:
+        # The server's address is at the start of the line already.
+        reason = connection.reason.replace(url, "the server") if url else connection.reason
+        parts.append(with_short_ids(reason, 90))
+    if connection.route:
+        parts.append(with_short_ids(connection.route, 60))
     return Text(" · ".join(parts), style="bold yellow" if state == "retrying" else "bold red")

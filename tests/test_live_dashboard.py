@@ -20,6 +20,7 @@ from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.services.live import LIVE, POLLING
 from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
+from flowsynx_tui.widgets.keyed_table import KeyedTable
 
 CSV = workflow_id("nightly-csv-export")
 INVOICE = workflow_id("invoice-approval")
@@ -110,10 +111,11 @@ async def test_a_run_pausing_for_approval_is_marked_in_the_list_at_once(emulator
         await wait_for_screen(pilot, app, ExecutionsScreen)
         execution = server.emulator.start_execution(INVOICE)
         await wait_for(pilot, lambda: "‖ Paused" in row_of(app, execution), 10, "the run shown Paused")
-        await wait_for(pilot, lambda: "⚑ approval" in row_of(app, execution), 5, "its approval marked")
-        marked = [line for line in screen_text(app).splitlines() if "⚑ approval" in line]
-        paused = [line for line in screen_text(app).splitlines() if "Paused" in line]
-        assert len(marked) == len(paused), "every paused run, and only those, marked"
+        await wait_for(pilot, lambda: "⚑" in row_of(app, execution), 5, "its approval marked")
+        runs = app.screen.query_one(KeyedTable)
+        marked = [key for key in runs.keys if runs.get_cell(key, "mark").plain == "⚑"]
+        paused = [key for key in runs.keys if "Paused" in runs.get_cell(key, "status").plain]
+        assert marked == paused, "every paused run, and only those, marked"
         # Approved elsewhere (another operator): it runs on, and its mark goes with the
         # hub's news, not a slow cycle later.
         async with FlowSynxClient(server.url) as other:

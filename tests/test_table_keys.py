@@ -256,6 +256,10 @@ async def test_S_cycles_the_sort_column_and_back_to_the_natural_order(emulator_s
         visible = table.scrollable_content_region.height - table.header_height
         assert table.scroll_y <= table.cursor_row < table.scroll_y + visible  # the cursor's row is in view
         await pilot.press("S")
+        assert table.sort_column == "mark"  # the runs waiting for a decision first
+        marks = [cell(table, key, "mark") for key in table.keys]
+        assert "⚑" in marks and marks == sorted(marks, reverse=True)
+        await pilot.press("S")
         assert table.sort_column == "started" and table.sort_descending  # newest first
         starts = [cell(table, key, "started") for key in table.keys]
         assert starts == sorted(starts, reverse=True)
@@ -453,6 +457,13 @@ def test_filter_terms_are_read_against_the_headers() -> None:
     assert ambiguous.problems and "requested-by or requested-at" in ambiguous.description
     assert not RowFilter.parse("08:35", columns).problems  # a time, not a column
     assert RowFilter.parse("08:35", columns).keeps(cells)
+    # "task: publish", as people write it, is "task:publish"; "task:" alone asks.
+    assert RowFilter.parse("task: publish", columns).terms == RowFilter.parse("task:publish", columns).terms
+    assert RowFilter.parse("requested-at: 08:35", columns).keeps(cells)
+    asking = RowFilter.parse("invoice task:", columns)
+    assert asking.keeps(cells) and not asking.problems
+    assert asking.description == 'rows with "invoice" anywhere · task: what to find in Task?'
+    assert RowFilter.parse("task: work:invoice", columns).description.endswith("task: what to find in Task?")
 
 
 # ------------------------------------------------------------------------- footer at 80x24

@@ -7,7 +7,9 @@ A filter is words separated by spaces; a row stays when every word is found in i
 - ``status:failed``: in the cell of the column whose header is ``Status``. Header names
   are matched without case, spaces or dashes (``last-run:``, ``lastrun:``) and a unique
   beginning is enough (``wf`` is not one, ``work:`` is ``Workflow``);
-- ``"two words"`` or ``comment:"check totals"``: with the space in it.
+- ``"two words"`` or ``comment:"check totals"``: with the space in it;
+- ``status: failed`` is ``status:failed``; ``status:`` alone keeps every row and the filter
+  line asks what to find in the column.
 
 Matching ignores case. A ``name:`` that names no column is said in the filter line and
 the whole word is looked for as text (it is then usually found nowhere); a word such as
@@ -42,6 +44,12 @@ K = TypeVar("K")
 def _column_name(label: str) -> str:
     """A header name as it is typed and compared: ``Last run`` -> ``lastrun``."""
     return re.sub(r"[\W_]+", "", label.casefold())
+
+
+def _names_a_column(token: str) -> bool:
+    """``status:failed``, ``status:``; not ``03:22`` (no letter before the colon, a time)."""
+    name, colon, _ = token.partition(":")
+    return bool(colon and name and not name.startswith('"') and re.search(r"[^\W\d_]", name))
 
 
 def _typed(label: str) -> str:
@@ -79,10 +87,13 @@ class RowFilter:
         terms: list[Term] = []
         problems: list[str] = []
         said: list[str] = []
-        for token in _TOKEN.findall(text):
+        asks: list[str] = []  # a column named with nothing to find in it (yet): every row stays
+        tokens = _TOKEN.findall(text)
+        while tokens:
+            token = tokens.pop(0)
             name, colon, value = token.partition(":")
             column: int | None = None
-            if colon and name and not name.startswith('"') and re.search(r"[^\W\d_]", name):
+            if _names_a_column(token):
                 wanted = _column_name(name)
                 exact = [i for i, known in enumerate(names) if known and known == wanted]
                 begins = [i for i, known in enumerate(names) if known and known.startswith(wanted)]
@@ -93,19 +104,22 @@ class RowFilter:
                     choices = " or ".join(_typed(columns[i]) for i in found)
                     problems.append(f'"{one_line(name, 20)}:" could be {choices}')
                 else:
-                    have = ", ".join(_typed(label) for label in columns if label)
+                    have = ", ".join(_typed(label) for label, typed in zip(columns, names) if typed)
                     problems.append(f'no column "{one_line(name, 20)}" here (columns: {have})')
+            if column is not None and not value:
+                if tokens and not _names_a_column(tokens[0]):
+                    value = tokens.pop(0)  # "status: failed", as people write it
+                else:
+                    asks.append(f"{_typed(columns[column])}: what to find in {columns[column]}?")
+                    continue
             needle = (value if column is not None else token).replace('"', "")
             if not needle.strip():
                 continue
             terms.append(Term(needle.casefold(), column))
             shown = f'"{cut(one_line(needle), 30)}"'
             said.append(f"{shown} in {columns[column]}" if column is not None else f"{shown} anywhere")
-        description = ""
-        if terms:
-            description = "rows with " + " and ".join(said)
-        if problems:
-            description = " · ".join([*problems, description] if description else problems)
+        matches = ["rows with " + " and ".join(said)] if terms else []
+        description = " · ".join([*problems, *matches, *asks])
         return cls(text, tuple(terms), tuple(problems), description)
 
     def keeps(self, cells: Sequence[str | Text]) -> bool:

@@ -12,7 +12,7 @@ from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.confirm import ConfirmDialog
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
-from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
+from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.task_tree import TaskTree
 from flowsynx_tui.messages import ExecutionsView
@@ -291,3 +291,20 @@ async def test_a_start_the_server_answers_with_an_error_is_said_in_words_once(em
         assert "may or may not have been applied" in said and "not sent again" in said
         assert "/workflows/" not in said and NIGHTLY not in said
     assert len(posts(server.emulator, "/executions")) == 1
+
+
+async def test_a_confirmation_shows_its_own_keys_in_the_footer(emulator_server) -> None:
+    # The footer under it offered the screen's keys (a Approve, d Reject); in a short
+    # terminal the dialog's buttons scroll out of sight.
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(60, 18)) as pilot:
+        await open_inbox(pilot, app)
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.pause(0.2)
+        bottom = screen_text(app).splitlines()[-1]
+        assert "y Yes" in bottom and "n No" in bottom and "Approve" not in bottom, bottom
+        await pilot.press("n")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+    assert posts(server.emulator) == []

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from flowsynx_tui.screens.lifecycle import built
+from flowsynx_tui.widgets.operator_footer import OperatorFooter
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -42,6 +43,9 @@ class ConfirmDialog(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button("No (n)", id="no")
                 yield Button(f"{self.yes_label} (y)", id="yes", variant="error" if self.danger else "primary")
+        # The dialog's own keys at the bottom: the footer under it offered the screen's
+        # (a Approve, d Reject), and in a short terminal the buttons scroll out of sight.
+        yield OperatorFooter()
 
     def on_mount(self) -> None:
         if not built(self):

@@ -304,4 +304,4 @@ async def test_an_empty_inbox_says_approvals_are_per_owner(emulator_server) -> N
         await pilot.press("3")
         await wait_for_screen(pilot, app, ApprovalInbox)
         title = app.screen.query_one("#title")
-        await wait_for(pilot, lambda: "runs they started" in str(title.render()), what="why it is empty")
+        await wait_for(pilot, lambda: "only their own runs' approvals" in str(title.render()), what="why it is empty")

@@ -94,10 +94,8 @@ class ApprovalInbox(FilterableScreen):
             title += " · looking for paused executions…"
         elif total == 0 and not sending:
             # Reference 7.1: the approval lookups filter by the execution's owner.
-            title += (
-                " · nothing waits for a decision"
-                " (FlowSynx shows each user only the approvals of runs they started)"
-            )
+            # Short enough for one line at 120 columns: it was cut before it said whose runs.
+            title += " · nothing waits for you (FlowSynx shows each user only their own runs' approvals)"
         self.query_one("#title", Static).update(Text(title))
 
     def selection(self) -> Selection | None:

@@ -308,3 +308,27 @@ async def test_a_confirmation_shows_its_own_keys_in_the_footer(emulator_server) 
         await pilot.press("n")
         await wait_for_screen(pilot, app, ApprovalInbox)
     assert posts(server.emulator) == []
+
+
+async def test_the_approve_dialog_shows_the_whole_comment(emulator_server) -> None:
+    # The comment is what the approver is asked to check: it was cut at 200 characters.
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    comment = "Check the totals against the ledger, " * 12 + "and only then approve."
+    workflow_id = emulator.add_workflow(
+        {"Name": "long comment", "Tasks": [
+            {"Name": "Gate", "Type": "Demo:1.0", "ManualApproval": {"Enabled": True, "Comment": comment}},
+        ]}
+    )
+    execution_id = emulator.start_execution(workflow_id)
+    app = make_app(server.url)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Paused", what="the gate")
+        table = await open_inbox(pilot, app, count=2)
+        table.select_key(next(a.id for a in app.services.overview.approvals.all() if a.execution_id == execution_id))
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        shown = " ".join(str(line.render()) for line in app.screen.query(".confirm-line"))
+        assert f"Comment: {comment}" in shown
+        await pilot.press("n")
+    assert posts(emulator, "/approve") == []

@@ -194,7 +194,8 @@ class ActionRunner:
             Text(f"Task: {one_line(approval.task_name, 60)}"),
         ]
         if approval.comments:
-            lines.append(Text(f"Comment: {one_line(approval.comments, 200)}"))
+            # Whole (the dialog wraps and scrolls): it is what the approver is asked to check.
+            lines.append(Text(f"Comment: {one_line(approval.comments, 2_000)}"))
         lines.append(
             Text(
                 "Approving runs the rest of the workflow; the server answers when it finishes or reaches the next gate."

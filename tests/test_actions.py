@@ -311,7 +311,8 @@ async def test_a_confirmation_shows_its_own_keys_in_the_footer(emulator_server) 
 
 
 async def test_the_approve_dialog_shows_the_whole_comment(emulator_server) -> None:
-    # The comment is what the approver is asked to check: it was cut at 200 characters.
+    # The comment is what the approver is asked to check: it was cut at 200 characters (now
+    # at 1,000, the most any screen shows of one field).
     server = emulator_server(time_scale=0.05)
     emulator = server.emulator
     comment = "Check the totals against the ledger, " * 12 + "and only then approve."

@@ -195,7 +195,7 @@ class ActionRunner:
         ]
         if approval.comments:
             # Whole (the dialog wraps and scrolls): it is what the approver is asked to check.
-            lines.append(Text(f"Comment: {one_line(approval.comments, 2_000)}"))
+            lines.append(Text(f"Comment: {one_line(approval.comments, 1_000)}"))
         lines.append(
             Text(
                 "Approving runs the rest of the workflow; the server answers when it finishes or reaches the next gate."

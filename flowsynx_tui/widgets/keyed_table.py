@@ -1560,7 +1560,7 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         # A cell's padding, text and filling are one segment where they look alike: each
         # segment goes to the terminal with its own colours and a reset, and a new run
         # writes every row under it again (10.6 KB a run at 80x24 with three a cell, 5.8
-        # with one; ``idle.new_runs`` in benchmarks/bench_idle.py).
+        # with one, the columns then on screen; ``idle.new_runs`` in benchmarks/bench_idle.py).
         console = self.app.console
         padding = " " * self.cell_padding
         segments: list[Segment] = []

@@ -142,6 +142,10 @@ class FlowSynxApp(App[None]):
         # Raw mode turns ctrl+z into a key; this is the shell's suspend (``fg`` resumes).
         Binding("ctrl+z", "suspend_process", "Suspend", id="app.suspend", show=False),
         Binding("ctrl+s", "screenshot", "Screenshot (SVG)", id="app.screenshot", show=False),
+        # Textual's own, again with ids, so that they too can be remapped: ctrl+q quits from
+        # anywhere (also a filter line, where q is typed), asking first as q does.
+        Binding("ctrl+q", "quit_app", "Quit (also while typing)", id="app.quit_anywhere", show=False, priority=True),
+        Binding("ctrl+p", "command_palette", "Command palette", id="app.palette", show=False, priority=True),
     ]
 
     def __init__(
@@ -484,7 +488,7 @@ class FlowSynxApp(App[None]):
             for active in self.active_bindings.values()
             if active.binding.action in ("quit", "quit_app", "app.quit", "app.quit_app")
         ]
-        quits.sort(key=lambda binding: binding.action.endswith("quit"))  # ours (q) before Textual's
+        quits.sort(key=lambda binding: binding.priority)  # q before ctrl+q (which also works while typing)
         keys = [self.get_key_display(binding) for binding in quits]
         self.notify(f"Press {' or '.join(dict.fromkeys(keys)) or 'q'} to quit.", title="Do you want to quit?")
 

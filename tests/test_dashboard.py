@@ -269,6 +269,7 @@ async def test_help_is_generated_from_the_bindings_of_the_screen(emulator_server
         await wait_for_screen(pilot, app, HelpScreen)
         ids = [row[2] for row in app.screen.rows]
         assert {"workflows.start", "screen.filter", "app.quit", "table.open"} <= set(ids)
+        assert all(ids), [row for row in app.screen.rows if not row[2]]  # every key can be remapped
         assert "log.follow" not in ids  # not on this screen
         await pilot.press("escape")
         app.navigate(ExecutionView(WAREHOUSE, seed.execution_id("warehouse-load", 4)))
@@ -277,6 +278,7 @@ async def test_help_is_generated_from_the_bindings_of_the_screen(emulator_server
         await pilot.press("question_mark")
         await wait_for_screen(pilot, app, HelpScreen)
         assert {"log.follow", "log.level", "detail.cancel"} <= {row[2] for row in app.screen.rows}
+        assert all(row[2] for row in app.screen.rows), [row for row in app.screen.rows if not row[2]]
 
 
 async def test_keys_can_be_remapped_by_binding_id(emulator_server) -> None:
@@ -327,9 +329,8 @@ async def test_unknown_execution_says_why_instead_of_loading_forever(emulator_se
 
 
 async def test_help_moves_with_the_list_keys_and_lists_the_palette_once(emulator_server) -> None:
-    from textual.containers import VerticalScroll
-
     from flowsynx_tui.screens.help import HelpScreen
+    from flowsynx_tui.widgets.pager import Pager
 
     server = emulator_server(frozen=True)
     app = make_app(server.url)
@@ -339,7 +340,7 @@ async def test_help_moves_with_the_list_keys_and_lists_the_palette_once(emulator
         await wait_for_screen(pilot, app, HelpScreen)
         assert [row[1] for row in app.screen.rows if "palette" in row[1].lower()] == ["Command palette"]
         assert all(row[2] for row in app.screen.rows if row[1] in ("Page down", "Page up")), "remappable"
-        box = app.screen.query_one("#help-box", VerticalScroll)
+        box = app.screen.query_one("#help-box", Pager)
         assert box.max_scroll_y > 0, "more keys than fit at 80x24"
         await pilot.press("j", "j")
         await wait_for(pilot, lambda: box.scroll_y == 2, what="two lines down")
@@ -351,3 +352,25 @@ async def test_help_moves_with_the_list_keys_and_lists_the_palette_once(emulator
         await wait_for(pilot, lambda: box.scroll_y == 0, what="the top")
         await pilot.press("escape")
         await wait_for_screen(pilot, app, WorkflowsScreen)
+
+
+async def test_a_definition_scrolls_with_the_tables_keys(emulator_server) -> None:
+    from flowsynx_tui.screens.definition import DefinitionScreen
+    from flowsynx_tui.widgets.pager import Pager
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5)
+        table.select_key(WAREHOUSE)
+        await pilot.press("v")
+        await wait_for_screen(pilot, app, DefinitionScreen)
+        view = app.screen.query_one("#definition-scroll", Pager)
+        await wait_for(pilot, lambda: view.max_scroll_y > 0, what="a definition longer than the screen")
+        await pilot.press("j", "j", "j")
+        await wait_for(pilot, lambda: view.scroll_y == 3, what="three lines down")
+        await pilot.press("G")
+        await wait_for(pilot, lambda: view.scroll_y == view.max_scroll_y, what="the end")
+        await pilot.press("g")
+        await wait_for(pilot, lambda: view.scroll_y == 0, what="the top")

@@ -95,6 +95,10 @@ class DashboardScreen(Screen[None]):
         Binding("y", "copy_id", "Copy id", show=False, id="screen.copy_id"),
         Binding("Y", "copy_curl", "Copy curl", show=False, id="screen.copy_curl"),
         ServerActionBinding("R", "rerun", "Run again", show=False, id="screen.rerun"),
+        # Textual's own screen keys, again with ids, so that they too can be remapped.
+        Binding("tab", "app.focus_next", "Focus next", show=False, id="screen.focus_next"),
+        Binding("shift+tab", "app.focus_previous", "Focus previous", show=False, id="screen.focus_previous"),
+        Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False, id="screen.copy_text"),
     ]
     #: Shown in the help screen.
     TITLE_TEXT = ""

@@ -20,7 +20,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import ScrollableContainer
 from textual.widgets import Input, Static
 
 from flowsynx_tui.messages import DefinitionLoaded, PollFailed
@@ -28,6 +27,7 @@ from flowsynx_tui.screens.base import DashboardScreen, Selection
 from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import DefinitionText, PollJob, Services
 from flowsynx_tui.text import cut, log_line, one_line
+from flowsynx_tui.widgets.pager import Pager
 from flowsynx_tui.widgets.steady import SteadyStatic
 
 #: Bounds of what is laid out: a hostile definition must not make every redraw slow.
@@ -204,7 +204,7 @@ class DefinitionScreen(DashboardScreen):
     def compose_body(self) -> ComposeResult:
         yield SteadyStatic(self._title(), classes="screen-title", id="title")
         yield SteadyStatic("", id="definition-note")
-        with ScrollableContainer(id="definition-scroll"):
+        with Pager(id="definition-scroll"):
             yield DefinitionBody(Text("loading…", style="dim"), id="definition-body", markup=False)
         yield Input(placeholder="search (enter: keep, escape: clear)", id="definition-search", compact=True)
         yield SteadyStatic("", id="definition-status", markup=False)
@@ -217,7 +217,7 @@ class DefinitionScreen(DashboardScreen):
             return
         self.query_one("#definition-search", Input).display = False
         self.query_one("#definition-note", Static).display = False
-        self.query_one("#definition-scroll", ScrollableContainer).focus()
+        self.query_one("#definition-scroll", Pager).focus()
         self._update_status()
 
     def _title(self) -> Text:
@@ -334,7 +334,7 @@ class DefinitionScreen(DashboardScreen):
         text = document.lines[line]
         x = cell_len(text[:start]) + 1  # the body's left padding
         right = x + max(1, cell_len(text[start:end]))
-        scroll = self.query_one("#definition-scroll", ScrollableContainer)
+        scroll = self.query_one("#definition-scroll", Pager)
         view = scroll.scrollable_content_region
         # The match's line in the middle; sideways only as far as needed, keeping the line's
         # start in view whenever the match fits beside it.
@@ -358,7 +358,7 @@ class DefinitionScreen(DashboardScreen):
         if clear:
             self.needle, self.matches, self.current = "", [], -1
             self.redraw()
-        self.query_one("#definition-scroll", ScrollableContainer).focus()
+        self.query_one("#definition-scroll", Pager).focus()
         self.refresh_bindings()
 
     def _step(self, forward: bool) -> None:

@@ -9,9 +9,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from flowsynx_tui.widgets.pager import VerticalPager
 
 HelpRow = tuple[str, str, str]  # key, what it does, binding id
 
@@ -51,13 +52,6 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
-        # The keys the help lists for moving in lists, moving in the help's own list.
-        Binding("j,down", "scroll('down')", "Down", show=False, id="help.down"),
-        Binding("k,up", "scroll('up')", "Up", show=False, id="help.up"),
-        Binding("ctrl+d,pagedown,space", "scroll('page_down')", "Page down", show=False, id="help.page_down"),
-        Binding("ctrl+u,pageup", "scroll('page_up')", "Page up", show=False, id="help.page_up"),
-        Binding("g,home", "scroll('home')", "Top", show=False, id="help.top"),
-        Binding("G,end", "scroll('end')", "Bottom", show=False, id="help.bottom"),
     ]
 
     def __init__(self, title: str, rows: list[HelpRow]) -> None:
@@ -66,7 +60,8 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-box"):
+        # The keys it lists for moving in lists move in it too.
+        with VerticalPager(id="help-box"):
             title = Text(f"Keys · {self.title_text}", style="bold")
             title.append("   remap by id in the config file's [keys]", style="dim not bold")
             yield Static(title, id="help-title")
@@ -77,15 +72,3 @@ class HelpScreen(ModalScreen[None]):
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
-
-    def action_scroll(self, where: str) -> None:
-        box = self.query_one("#help-box", VerticalScroll)
-        moves = {
-            "down": box.scroll_down,
-            "up": box.scroll_up,
-            "page_down": box.scroll_page_down,
-            "page_up": box.scroll_page_up,
-            "home": box.scroll_home,
-            "end": box.scroll_end,
-        }
-        moves[where](animate=False)

@@ -14,7 +14,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from flowsynx_tui.api import TaskStatus
@@ -25,6 +24,7 @@ from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import PollJob, Services, TaskSnapshot
 from flowsynx_tui.text import lines, one_line
+from flowsynx_tui.widgets.pager import VerticalPager
 from flowsynx_tui.widgets.steady import SteadyStatic
 
 #: A failure message is shown whole (wrapped) up to this many characters.
@@ -65,7 +65,7 @@ class TaskDetailsScreen(DashboardScreen):
 
     def compose_body(self) -> ComposeResult:
         yield SteadyStatic(self._title(), classes="screen-title", id="title")
-        with VerticalScroll(id="task-body"):
+        with VerticalPager(id="task-body"):
             yield SteadyStatic(Text("loading…", style="dim"), id="task-info")
 
     def subscriptions(self) -> list[PollJob[object]]:
@@ -74,7 +74,7 @@ class TaskDetailsScreen(DashboardScreen):
     def on_mount(self) -> None:
         if not built(self):
             return
-        self.query_one("#task-body", VerticalScroll).focus()
+        self.query_one("#task-body", VerticalPager).focus()
 
     # --------------------------------------------------------------- updates
     @on(TaskChanged)

@@ -48,6 +48,7 @@ def test_version() -> None:
         (["--bogus"], "unrecognized arguments: --bogus"),
         (["--refresh", "abc"], "'abc' is not a number"),
         (["--refresh", "-1"], "must be greater than 0"),
+        (["emulator", "--time-scale", "nan"], "'nan' is not a finite number"),
         (["emulator", "--port", "99999"], "must be between 0 and 65535"),
         (["emulator", "--auth", "magic"], "invalid choice"),
         (["emulator", "--fidelity", "nonsense"], "argument --fidelity: invalid choice: 'nonsense'"),

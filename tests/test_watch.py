@@ -475,6 +475,8 @@ def test_on_a_terminal_only_colour_codes_are_added() -> None:
         (["watch"], "the following arguments are required: EXECUTION_ID"),
         (["watch", str(uuid.UUID(int=1)), "--interval", "0"], "must be greater than 0"),
         (["watch", str(uuid.UUID(int=1)), "--timeout", "soon"], "'soon' is not a number"),
+        (["watch", str(uuid.UUID(int=1)), "--timeout", "nan"], "'nan' is not a finite number"),
+        (["watch", str(uuid.UUID(int=1)), "--interval", "inf"], "'inf' is not a finite number"),
         (["watch", str(uuid.UUID(int=1)), "--workflow", "wf-1"], "--workflow must be a GUID"),
         (["watch", str(uuid.UUID(int=1)), "--url", "ftp://x"], "bad URL"),
     ],

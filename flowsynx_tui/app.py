@@ -283,7 +283,9 @@ class FlowSynxApp(App[None]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self._begin()
-        self.notify(f"Connected to {one_line(settings.profile or settings.url, 60)}.", title="Server")
+        # Said before anything is read: whether it answers, the header says.
+        where = f"{one_line(settings.profile, 40)} ({one_line(settings.url, 60)})" if settings.profile else one_line(settings.url, 60)
+        self.notify(f"Switched to {where}; the header shows the connection.", title="Server")
         for warning in settings.warnings:
             self.notify(warning, severity="warning", timeout=10)
 

@@ -205,6 +205,8 @@ async def test_the_palette_switches_servers_like_contexts(emulator_server, tmp_p
         table = app.screen.query_one(KeyedTable)
         await wait_for(pilot, lambda: table.row_count == 1, what="server b's workflows")
         assert len(app.screen_stack) == 2
+        # Said before anything is read, so not "connected": the header says whether it answers.
+        assert any(n.message.startswith("Switched to b (http://127.0.0.1:") for n in app.notices)
         await pilot.pause(0.5)  # answers already on their way land (and reach nobody)
         mark = len(first.emulator.requests)
         await pilot.pause(1.0)

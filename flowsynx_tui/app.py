@@ -476,7 +476,13 @@ class FlowSynxApp(App[None]):
 
         from flowsynx_tui.screens.login import LoginDialog
 
-        self.push_screen(LoginDialog(reason, services.client.credentials), done)
+        current = services.client.credentials
+        title = "Sign in again"
+        if isinstance(current, BasicCredentials) and not current.password:
+            # A user name without a password (none on the command line, in the environment
+            # or the profile): nothing was rejected, it was never given.
+            title, reason = "Sign in", f"No password was given for {one_line(current.who, 40)}: enter it to go on."
+        self.push_screen(LoginDialog(reason, current, title=title), done)
 
     async def action_quit(self) -> None:
         # Textual's ctrl+q: it exited at once, also with a decision waiting for its answer.

@@ -812,6 +812,24 @@ async def test_changed_password_asks_again_and_resumes_in_place(
     assert files_under(clean_home) == []
 
 
+@fault_class(EXPIRED)
+async def test_a_start_with_a_user_name_and_no_password_asks_for_it_without_saying_rejected(emulator_server) -> None:
+    # Nothing was rejected: no password was ever given (none on the command line, in the
+    # environment or the profile). It said "Sign in again: the server rejected the credentials".
+    server = emulator_server(auth="basic", frozen=True)
+    app = new_app(server.url, Tap(), credentials=BasicCredentials("admin", ""))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, app, LoginDialog)
+        said = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "Sign in" in said and "again" not in said and "rejected" not in said, said
+        assert "No password was given for admin" in said
+        assert "needs a password; none was given" in header_text(app)
+        password = app.screen.query_one("#password", Input)
+        await wait_for(pilot, lambda: password.has_focus, what="the password field focused")
+        await pilot.press(*"admin", "enter")
+        await wait_for(pilot, lambda: main_table(app).row_count == SEED_WORKFLOWS, what="signed in, the workflows")
+
+
 # ------------------------------------------------------------------ 403
 
 

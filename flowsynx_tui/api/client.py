@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from flowsynx_tui.api.auth import Credentials
+from flowsynx_tui.api.auth import BasicCredentials, Credentials
 from flowsynx_tui.api.errors import (
     ApiError,
     AuthenticationRequired,
@@ -399,11 +399,13 @@ class FlowSynxClient:
         body = _json_or_none(response)
         messages = _messages(body) if isinstance(body, dict) else ()
         if status == 401:
-            why = (
-                "the server rejected the credentials (wrong, or expired)"
-                if self.credentials
-                else "the server needs credentials (--username/--password or --token)"
-            )
+            credentials = self.credentials
+            if isinstance(credentials, BasicCredentials) and not credentials.password:
+                why = "the server needs a password; none was given"
+            elif credentials:
+                why = "the server rejected the credentials (wrong, or expired)"
+            else:
+                why = "the server needs credentials (--username/--password or --token)"
             raise AuthenticationRequired(why, route=route, status_code=401)
         if status == 403:
             needed = " or ".join(roles) if roles else "a role this user lacks"

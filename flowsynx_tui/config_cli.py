@@ -7,6 +7,7 @@ import errno
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from flowsynx_tui.config import (
     ConfigError,
@@ -15,6 +16,9 @@ from flowsynx_tui.config import (
     resolve_settings,
     screenshot_dir_from,
 )
+
+if TYPE_CHECKING:
+    from flowsynx_tui.api.auth import Credentials
 
 PROG = "flowsynx-tui"
 
@@ -117,17 +121,22 @@ def _check(path: Path, named: bool) -> int:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
     profiles = sorted(data.get("profiles", {}))
     default = data.get("default_profile")
-    print(f"{path}: ok")
-    print(f"  bell: {'on' if data.get('bell', True) else 'off'}")
-    print(f"  theme: {data.get('theme') or 'textual-dark (the default)'}")
-    print(f"  screenshots: {screenshot_dir_from(data.get('screenshot_dir'), path) or 'the working directory'}")
+    lines = [
+        f"  bell: {'on' if data.get('bell', True) else 'off'}",
+        f"  theme: {data.get('theme') or 'textual-dark (the default)'}",
+        f"  screenshots: {screenshot_dir_from(data.get('screenshot_dir'), path) or 'the working directory'}",
+    ]
     keys = data.get("keys", {})
-    for problem in _keymap_problems(keys):
+    key_problems = _keymap_problems(keys)
+    for problem in key_problems:
         print(f"{PROG}: warning: {problem}", file=sys.stderr)
     for binding, key in keys.items():
-        print(f"  keys: {binding} = {key}")
+        # An entry the dashboard ignores is not listed as if it were applied.
+        ignored = any(problem.startswith(f"[keys] {binding}: ") and not problem.endswith("will not work")
+                      for problem in key_problems)
+        lines.append(f"  keys: {binding} = {key}" + (" (not applied: see the warning)" if ignored else ""))
     if not profiles:
-        print("  no profiles: the defaults apply")
+        lines.append("  no profiles: the defaults apply")
     failed = 0
     for name in profiles:
         label = f"profile {name}" + (" (default)" if name == default else "")
@@ -135,20 +144,39 @@ def _check(path: Path, named: bool) -> int:
             # As the dashboard would start with --profile NAME: the environment counts.
             settings = resolve_settings(profile=name, config_path=path)
         except ConfigError as error:
-            print(f"  {label}: error: {error}")
+            lines.append(f"  {label}: error: {error}")
             failed += 1
             continue
-        credentials = settings.credentials
-        if credentials is None:
-            who = "no credentials"
-        else:
-            who = f"{credentials.kind} as {credentials.who}, secret ****" if credentials.kind == "basic" else "bearer token ****"
-        print(
-            f"  {label}: {settings.url}, auth {settings.auth or 'auto'} ({who}), refresh {settings.refresh:g} s, "
-            f"read-only {'yes' if settings.read_only else 'no'}, background {settings.background_rate:g}/s, "
-            f"live {'yes' if settings.live else 'no'}"
+        lines.append(
+            f"  {label}: {settings.url}, auth {settings.auth or 'auto'} ({_who(settings.credentials, data, name)}), "
+            f"refresh {settings.refresh:g} s, read-only {'yes' if settings.read_only else 'no'}, "
+            f"background {settings.background_rate:g}/s, live {'yes' if settings.live else 'no'}"
         )
+    # The first line says how it went: it said "ok" above a profile that failed.
+    if failed:
+        print(f"{path}: {failed} profile{'s' if failed > 1 else ''} with errors")
+    elif key_problems:
+        print(f"{path}: ok, with {len(key_problems)} warning{'s' if len(key_problems) > 1 else ''} (on stderr)")
+    else:
+        print(f"{path}: ok")
+    print("\n".join(lines))
     return 2 if failed else 0
+
+
+def _who(credentials: Credentials | None, data: dict[str, Any], profile: str) -> str:
+    """Who signs in, and whether a secret is there (never what it is)."""
+    from flowsynx_tui.api.auth import BasicCredentials  # loaded by resolve_settings already
+
+    if isinstance(credentials, BasicCredentials):
+        if not credentials.password:
+            return f"basic as {credentials.who}, no password: asked at sign-in"
+        return f"basic as {credentials.who}, password ****"
+    if credentials is not None:
+        return "bearer token ****"
+    given = data.get("profiles", {}).get(profile, {})
+    if isinstance(given, dict) and given.get("password") or os.environ.get("FLOWSYNX_PASSWORD"):
+        return "no credentials: a password is set but no user name, so it is not used"
+    return "no credentials"
 
 
 def _keymap_problems(keys: dict[str, str]) -> list[str]:

@@ -150,10 +150,23 @@ def test_config_check_shows_each_profile_with_secrets_masked(tmp_path: Path) -> 
     local = next(line for line in lines if "profile local" in line)
     assert "basic as admin" in local and "****" in local
 
-    config.write_text(config.read_text() + "[profiles.broken]\nauth = \"basic\"\n")
+    assert "basic as admin, password ****" in local
+
+    # A secret is said to be there only when it is; the first line says how it went.
+    config.write_text(
+        config.read_text()
+        + '[profiles.nopass]\nurl = "http://localhost:6262"\nauth = "basic"\nusername = "ops"\n'
+        + '[profiles.nouser]\nurl = "http://localhost:6262"\npassword = "hunter3"\n'
+        + "[profiles.broken]\nauth = \"basic\"\n"
+    )
     result = run_cli("config", "check", "--config", str(config))
     assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{config}: 1 profile with errors"
     assert "profile broken: error: profile 'broken' uses basic auth but no username is set" in result.stdout
+    assert "basic as ops, no password: asked at sign-in" in next(line for line in lines if "profile nopass" in line)
+    nouser = next(line for line in lines if "profile nouser" in line)
+    assert "a password is set but no user name, so it is not used" in nouser and "hunter3" not in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -220,6 +233,9 @@ def test_config_check_reports_key_mistakes(tmp_path: Path) -> None:
     config.write_text("[keys]\n'app.qiut' = 'q'\n'log.follow' = 'ctrl+flw'\n'app.executions' = '1'\n'app.quit' = 'q,ctrl+q'\n")
     result = run_cli("config", "check", "--config", str(config))
     assert result.returncode == 0
+    assert result.stdout.splitlines()[0] == f"{config}: ok, with 3 warnings (on stderr)"
+    assert "  keys: app.qiut = q (not applied: see the warning)" in result.stdout
+    assert "  keys: app.quit = q,ctrl+q\n" in result.stdout
     warnings = result.stderr.strip().splitlines()
     assert warnings == [
         "flowsynx-tui: warning: [keys] app.qiut: no binding has this id (did you mean app.quit?); ignored",

@@ -183,6 +183,7 @@ class FlowSynxApp(App[None]):
         self._login_open = False
         self._login_declined = False
         self._quit_asked = False
+        self._quit_dialog: Screen[bool] | None = None
         self._reported_problems: set[str] = set()
         self._event_loop: asyncio.AbstractEventLoop | None = None
         #: What is wrong with the config file's [keys]: said on stderr now, in a toast at start.
@@ -332,6 +333,10 @@ class FlowSynxApp(App[None]):
 
     def on_action_finished(self, message: ActionFinished) -> None:
         outcome = message.outcome
+        if self._quit_dialog is not None and not self.services.actions.in_flight:
+            # The question was about this answer: it is here, and the toast below says it.
+            self._quit_dialog.dismiss(False)
+            self.notify("Nothing waits for an answer now: q quits at once.", title="Quit")
         self.notify(outcome.text, title=outcome.title, severity=outcome.severity,  # type: ignore[arg-type]
                     timeout=8 if outcome.severity == "information" else 12)
         self.services.poller.refresh()
@@ -502,13 +507,13 @@ class FlowSynxApp(App[None]):
 
     def action_quit_app(self) -> None:
         """Quit at once, unless an action waits for its answer: then ask."""
-        waiting = list(self.services.actions.in_flight.values())
+        waiting = self.services.actions.in_flight_described()
         if not waiting or self._quit_asked:
             self.exit()  # nothing to wait for, or q again in the question: quit anyway
             return
         self._quit_asked = True
         lines = [
-            Text(f"Still waiting for an answer: {', '.join(one_line(label, 40) for label in waiting)}"),
+            Text(f"Still waiting for an answer: {'; '.join(one_line(what, 120) for what in waiting)}"),
             Text(
                 "Quitting now, you will not see what became of it: the server may still apply it. "
                 "It is not sent again either way."
@@ -520,9 +525,11 @@ class FlowSynxApp(App[None]):
 
         def answered(yes: bool | None) -> None:
             self._quit_asked = False
+            self._quit_dialog = None
             if yes:
                 self.exit()
 
+        self._quit_dialog = dialog
         self.push_screen(dialog, answered)
 
     def action_help(self) -> None:

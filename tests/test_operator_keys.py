@@ -165,6 +165,34 @@ async def test_q_asks_first_only_while_an_action_waits_for_its_answer(emulator_s
     assert len([r for r in server.emulator.requests if r.path.endswith("/approve")]) == 1
 
 
+async def test_the_quit_question_names_the_action_and_goes_with_its_answer(emulator_server) -> None:
+    from flowsynx_tui.emulator import Faults
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    # It stayed open, still "waiting for an answer: approving…", after the answer had come.
+    server = emulator_server(time_scale=0.05)
+    server.emulator.faults = Faults.parse("latency=2,only=/approve$")
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        inbox = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: inbox.row_count == 1, what="the approval")
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.services.actions.in_flight, what="the approve in flight")
+        await pilot.press("q")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        asked = " ".join(str(line.render()) for line in app.screen.query(".confirm-line"))
+        assert "approving… PublishInvoices of run c9b12d57 of invoice-approval" in asked, asked
+        await wait_for(pilot, lambda: isinstance(app.screen, ApprovalInbox), timeout=20, what="the question gone")
+        assert app.is_running and not app.services.actions.in_flight
+        assert any(n.message.startswith("Approved PublishInvoices") for n in app.notices)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, what="quit at once")
+
+
 async def test_the_palette_switches_servers_like_contexts(emulator_server, tmp_path) -> None:
     from flowsynx_tui.app import FlowSynxApp
     from flowsynx_tui.config import resolve_settings

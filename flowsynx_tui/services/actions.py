@@ -112,6 +112,8 @@ class ActionRunner:
         self.in_flight: dict[str, str] = {}
         #: Approvals whose decision is sent and not answered yet, by approval id.
         self._deciding: dict[str, Approval] = {}
+        #: What each action in flight is, in words, by target.
+        self._described: dict[str, str] = {}
         #: (verb, target) of every request sent, in order: exactly one per confirmed action.
         self.sent: list[tuple[str, str]] = []
 
@@ -300,6 +302,11 @@ class ActionRunner:
             if target.startswith("execution:")
         }
 
+    def in_flight_described(self) -> list[str]:
+        """Each action waiting for its answer, in words (``approving… PublishInvoices of run
+        0b4c8ed0 of invoice-approval``)."""
+        return list(self._described.values())
+
     def decisions_in_flight(self) -> list[Approval]:
         """Approvals whose approve or reject is sent and not answered yet. The server stops
         listing an approval as pending when it takes the decision, but answers an approve
@@ -325,6 +332,7 @@ class ActionRunner:
         # Marked busy before the worker starts, so a fast second key press finds it
         # taken and cannot send a second request.
         self.in_flight[action.target] = action.busy_label
+        self._described[action.target] = f"{action.busy_label} {action.subject}".strip()
         if action.approval is not None:
             self._deciding[action.approval.id] = action.approval
         self.host.run_worker(partial(self._send, action, reply_to), group=f"action:{action.target}", exit_on_error=False)
@@ -357,6 +365,7 @@ class ActionRunner:
             )
         finally:
             self.in_flight.pop(action.target, None)
+            self._described.pop(action.target, None)
             if action.approval is not None:
                 self._deciding.pop(action.approval.id, None)
         message = ActionFinished(outcome)

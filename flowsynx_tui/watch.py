@@ -21,7 +21,8 @@ long an unreachable server is retried and how long a running (or paused) executi
 for. Without it the watch waits, and retries, for ever.
 
 Output: stdout carries the status lines, stderr the notes about the connection ("server
-unreachable: …, retrying", once per distinct reason while it lasts) and the one-line error a
+unreachable: …, retrying" or "server error: …, retrying", once per distinct reason until a
+minute passes without it; "server answering again" once after a reason was said) and the one-line error a
 non-zero exit other than 1 comes with. When stdout is not a terminal the lines are plain text;
 on a terminal the status word gets a glyph and an SGR colour (never cursor movement;
 ``NO_COLOR`` turns the colour off). Every piece of server text goes through
@@ -51,12 +52,14 @@ from typing import TextIO, TypeVar
 
 from flowsynx_tui.api import (
     Approval,
+    ConnectionFailed,
     ExecutionDetails,
     ExecutionStatus,
     FlowSynxClient,
     FlowSynxError,
     NotFound,
     PermissionDenied,
+    RequestTimedOut,
     TaskExecution,
     TaskStatus,
     as_guid,
@@ -67,6 +70,8 @@ from flowsynx_tui.format import STATUS_LOOK, format_duration
 from flowsynx_tui.text import one_line, short_id, with_short_ids
 
 PROG = "flowsynx-tui watch"
+#: A reason said once is said again only after this many seconds without it.
+QUIET_AFTER = 60.0
 
 EXIT_COMPLETED = 0
 EXIT_FAILED = 1
@@ -232,8 +237,13 @@ class Watch:
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
     _deadline: float | None = field(default=None, init=False)
-    _outage: set[str] = field(default_factory=set, init=False)
+    #: Reasons already said, with when each last failed: a server that fails one request in
+    #: three (a flapping proxy) said "unreachable" and "reachable again" every few seconds.
+    _said: dict[str, float] = field(default_factory=dict, init=False)
+    #: An outage was said, and its end not yet.
+    _down_said: bool = field(default=False, init=False)
     _last_reason: str | None = field(default=None, init=False)
+    _last_trouble: str = field(default="server unreachable", init=False)
     _random: random.Random = field(default_factory=random.Random, init=False)
     _execution: ExecutionStatus | None = field(default=None, init=False)
     _tasks: dict[str, _TaskSeen] = field(default_factory=dict, init=False)
@@ -359,19 +369,24 @@ class Watch:
                 if not error.is_transient:
                     raise
                 reason = describe(error, self.client.base_url)
-                self._last_reason = reason
-                if reason not in self._outage:
-                    self._outage.add(reason)
-                    self.printer.note(f"server unreachable: {reason}, retrying")
+                # A server that answered with an error is not unreachable.
+                trouble = "server unreachable" if isinstance(error, (ConnectionFailed, RequestTimedOut)) else "server error"
+                self._last_reason, self._last_trouble = reason, trouble
+                now = self.monotonic()
+                self._said = {said: at for said, at in self._said.items() if now - at < QUIET_AFTER}
+                if reason not in self._said:
+                    self.printer.note(f"{trouble}: {reason.rstrip('.')}, retrying")
+                    self._down_said = True
+                self._said[reason] = now
                 pause = self._random.uniform(delay / 2, delay)
                 remaining = self._remaining()
                 await self.sleep(pause if remaining is None else max(0.0, min(pause, remaining)))
                 delay = min(delay * 2, MAX_BACKOFF)
                 continue
-            if self._outage:
-                self._outage.clear()
-                self._last_reason = None
-                self.printer.note("server reachable again")
+            self._last_reason = None
+            if self._down_said:
+                self._down_said = False
+                self.printer.note("server answering again")
             return result
 
     def _gave_up(self) -> WatchExit:
@@ -379,9 +394,8 @@ class Watch:
             # The server answers; the deadline merely fell during a request.
             return self._still_running(self._execution)
         reason = self._last_reason or f"no answer from {self.client.base_url} before the deadline"
-        return WatchExit(
-            EXIT_TIMEOUT, f"server unreachable until --timeout {self.options.timeout:g}s passed: {reason}"
-        )
+        trouble = self._last_trouble if self._last_reason else "server unreachable"
+        return WatchExit(EXIT_TIMEOUT, f"{trouble} until --timeout {self.options.timeout:g}s passed: {reason}")
 
     def _remaining(self) -> float | None:
         return None if self._deadline is None else self._deadline - self.monotonic()

@@ -380,6 +380,24 @@ def test_unreachable_server_exits_3_after_the_timeout(tmp_path: Any) -> None:
     ]
 
 
+def test_a_flapping_server_is_reported_once_per_reason_not_per_failure(emulator_server: Any) -> None:
+    # One request in two failing (a proxy that flaps): it said "unreachable" and "reachable
+    # again" every few seconds, ~45 lines in 90 s.
+    server = emulator_server(seed=False)
+    emu = server.emulator
+    workflow_id = emu.add_workflow(workflow("long", task("Only", 400)))  # 8 s at the fixture's time scale
+    execution_id = emu.start_execution(workflow_id)
+    emu.faults.seed = 7
+    emu.faults.error_rate = 0.5
+    watch = Watcher("watch", execution_id, "--workflow", workflow_id, "--url", server.url, "--interval", "0.2")
+    emu.wait_until(lambda: sum(r.fault == "error" for r in emu.requests.snapshot()) >= 12, 30, "a dozen failures")
+    emu.faults.error_rate = 0.0
+    assert watch.finish(timeout=60) == 0, watch.stderr
+    errors = [line for line in watch.err if "server error" in line]
+    back = [line for line in watch.err if "answering again" in line]
+    assert 1 <= len(errors) <= 2 and len(back) <= 2, watch.err  # 500 and 503, each said once
+
+
 def test_server_errors_are_retried_and_reported_once(emulator_server: Any) -> None:
     server = emulator_server(seed=False)
     emu = server.emulator
@@ -388,14 +406,14 @@ def test_server_errors_are_retried_and_reported_once(emulator_server: Any) -> No
     emu.wait_for_status(execution_id, "Completed")
     emu.faults.error_rate = 1.0  # every request: 500 or 503
     watch = Watcher("watch", execution_id, "--workflow", workflow_id, "--url", server.url)
-    watch.wait_for("server unreachable")
+    watch.wait_for("server error")  # it answers: not "unreachable"
     emu.wait_until(lambda: sum(r.fault == "error" for r in emu.requests.snapshot()) >= 3, 15, "three failed attempts")
     emu.faults.error_rate = 0.0
     assert watch.finish() == 0, watch.stderr
-    notes = [line for line in watch.err if "server unreachable" in line]
+    notes = [line for line in watch.err if "server error" in line]
     assert 1 <= len(notes) <= 2, watch.err  # one per distinct answer (500, 503), not per attempt
-    assert all(line.endswith(", retrying\n") and server.url in line for line in notes)
-    assert watch.err[-1] == "flowsynx-tui watch: server reachable again\n"
+    assert all(line.endswith(", retrying\n") and server.url in line and ".," not in line for line in notes)
+    assert watch.err[-1] == "flowsynx-tui watch: server answering again\n"
     assert events(watch.out, f"steady {execution_id[:8]}")[0].startswith("execution: Completed")
 
 

@@ -48,6 +48,13 @@ async def test_a_screen_under_an_opaque_one_is_not_current_but_one_under_a_dialo
         assert workflows.is_current and len(app.screen.query("KeyedTable")) == 1
 
 
+async def all_executions(pilot, app) -> KeyedTable:  # noqa: ANN001
+    await wait_for(pilot, lambda: app.services.overview.index.loaded, what="the overview")
+    await pilot.press("2")
+    await wait_for_screen(pilot, app, ExecutionsScreen)
+    return app.screen.query_one(KeyedTable)
+
+
 async def test_a_table_row_goes_to_the_terminal_with_one_colour_change_a_cell(emulator_server) -> None:
     # A new run moves every row under it down a line, and each moved row is written again:
     # a cell's padding, text and filling were written each with its own colours and a reset
@@ -55,10 +62,7 @@ async def test_a_table_row_goes_to_the_terminal_with_one_colour_change_a_cell(em
     server = emulator_server(frozen=True)
     app = make_app(server.url)
     async with app.run_test(size=(160, 30)) as pilot:
-        await wait_for(pilot, lambda: app.services.overview.index.loaded, what="the overview")
-        await pilot.press("2")
-        await wait_for_screen(pilot, app, ExecutionsScreen)
-        table = app.screen.query_one(KeyedTable)
+        table = await all_executions(pilot, app)
         await wait_for(pilot, lambda: table.row_count > 5, what="the runs")
         checked = 0
         for y, key in enumerate(table.visible_keys, start=table.header_height):
@@ -99,10 +103,7 @@ async def test_the_apps_horizontal_scrollbars_are_the_compact_ones(emulator_serv
     server = emulator_server(frozen=True)
     app = make_app(server.url)
     async with app.run_test(size=(60, 24)) as pilot:
-        await wait_for(pilot, lambda: app.services.overview.index.loaded, what="the overview")
-        await pilot.press("2")
-        await wait_for_screen(pilot, app, ExecutionsScreen)
-        table = app.screen.query_one(KeyedTable)
+        table = await all_executions(pilot, app)
         await wait_for(pilot, lambda: table.show_horizontal_scrollbar, what="a table wider than the screen")
         bar = table.horizontal_scrollbar
         drawn = list(app.console.render(bar.render(), app.console.options.update_dimensions(*bar.size)))

@@ -139,6 +139,20 @@ async def test_an_unknown_execution_id_is_said_not_opened(emulator_server) -> No
         assert not isinstance(app.screen, ExecutionDetailScreen)
 
 
+async def approve_from_the_inbox(pilot, app) -> None:  # noqa: ANN001
+    """The inbox's one approval approved (a, y), its answer still on its way."""
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    await pilot.press("3")
+    await wait_for_screen(pilot, app, ApprovalInbox)
+    inbox = app.screen.query_one(KeyedTable)
+    await wait_for(pilot, lambda: inbox.row_count == 1, what="the approval")
+    await pilot.press("a")
+    await wait_for_screen(pilot, app, ConfirmDialog)
+    await pilot.press("y")
+    await wait_for(pilot, lambda: app.services.actions.in_flight, what="the approve in flight")
+
+
 async def test_q_asks_first_only_while_an_action_waits_for_its_answer(emulator_server) -> None:
     from flowsynx_tui.emulator import Faults
     from flowsynx_tui.screens.confirm import ConfirmDialog
@@ -147,14 +161,7 @@ async def test_q_asks_first_only_while_an_action_waits_for_its_answer(emulator_s
     server.emulator.faults = Faults.parse("latency=3,only=/approve$")
     app = make_app(server.url)
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press("3")
-        await wait_for_screen(pilot, app, ApprovalInbox)
-        inbox = app.screen.query_one(KeyedTable)
-        await wait_for(pilot, lambda: inbox.row_count == 1, what="the approval")
-        await pilot.press("a")
-        await wait_for_screen(pilot, app, ConfirmDialog)
-        await pilot.press("y")
-        await wait_for(pilot, lambda: app.services.actions.in_flight, what="the approve in flight")
+        await approve_from_the_inbox(pilot, app)
         await pilot.press("q")
         await wait_for_screen(pilot, app, ConfirmDialog)
         await pilot.press("n")
@@ -174,14 +181,7 @@ async def test_the_quit_question_names_the_action_and_goes_with_its_answer(emula
     server.emulator.faults = Faults.parse("latency=2,only=/approve$")
     app = make_app(server.url)
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press("3")
-        await wait_for_screen(pilot, app, ApprovalInbox)
-        inbox = app.screen.query_one(KeyedTable)
-        await wait_for(pilot, lambda: inbox.row_count == 1, what="the approval")
-        await pilot.press("a")
-        await wait_for_screen(pilot, app, ConfirmDialog)
-        await pilot.press("y")
-        await wait_for(pilot, lambda: app.services.actions.in_flight, what="the approve in flight")
+        await approve_from_the_inbox(pilot, app)
         await pilot.press("q")
         await wait_for_screen(pilot, app, ConfirmDialog)
         asked = " ".join(str(line.render()) for line in app.screen.query(".confirm-line"))
@@ -268,14 +268,7 @@ async def test_ctrl_c_says_how_to_quit_in_plain_words_and_ctrl_q_asks_like_q(emu
         await wait_for(pilot, lambda: any("to quit" in n.message for n in app.notices), what="the toast")
         said = next(n.message for n in app.notices if "to quit" in n.message)
         assert said.startswith("Press q") and "[" not in said, said
-        await pilot.press("3")
-        await wait_for_screen(pilot, app, ApprovalInbox)
-        inbox = app.screen.query_one(KeyedTable)
-        await wait_for(pilot, lambda: inbox.row_count == 1, what="the approval")
-        await pilot.press("a")
-        await wait_for_screen(pilot, app, ConfirmDialog)
-        await pilot.press("y")
-        await wait_for(pilot, lambda: app.services.actions.in_flight, what="the approve in flight")
+        await approve_from_the_inbox(pilot, app)
         await pilot.press("ctrl+q")
         await wait_for_screen(pilot, app, ConfirmDialog)
         assert app.is_running

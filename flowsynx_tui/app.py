@@ -182,7 +182,7 @@ class FlowSynxApp(App[None]):
         self.approvals_swept = False
         self._login_open = False
         self._login_declined = False
-        self._quit_asked = False
+        #: The question asked when q comes while an action waits for its answer.
         self._quit_dialog: Screen[bool] | None = None
         self._reported_problems: set[str] = set()
         self._event_loop: asyncio.AbstractEventLoop | None = None
@@ -508,10 +508,9 @@ class FlowSynxApp(App[None]):
     def action_quit_app(self) -> None:
         """Quit at once, unless an action waits for its answer: then ask."""
         waiting = self.services.actions.in_flight_described()
-        if not waiting or self._quit_asked:
+        if not waiting or self._quit_dialog is not None:
             self.exit()  # nothing to wait for, or q again in the question: quit anyway
             return
-        self._quit_asked = True
         lines = [
             Text(f"Still waiting for an answer: {'; '.join(one_line(what, 120) for what in waiting)}"),
             Text(
@@ -524,7 +523,6 @@ class FlowSynxApp(App[None]):
         dialog = ConfirmDialog(Text("Quit with an action in flight?", style="bold"), lines, yes_label="Quit", danger=True)
 
         def answered(yes: bool | None) -> None:
-            self._quit_asked = False
             self._quit_dialog = None
             if yes:
                 self.exit()

@@ -109,11 +109,8 @@ class ActionRunner:
         self.overview = overview
         self.host = host
         self.read_only = read_only
-        self.in_flight: dict[str, str] = {}
-        #: Approvals whose decision is sent and not answered yet, by approval id.
-        self._deciding: dict[str, Approval] = {}
-        #: What each action in flight is, in words, by target.
-        self._described: dict[str, str] = {}
+        #: Each action sent and not answered yet, by target.
+        self._sending: dict[str, PendingAction] = {}
         #: (verb, target) of every request sent, in order: exactly one per confirmed action.
         self.sent: list[tuple[str, str]] = []
 
@@ -289,10 +286,11 @@ class ActionRunner:
 
     # ------------------------------------------------------------- running
     def busy_label(self, target: str) -> str | None:
-        return self.in_flight.get(target)
+        action = self._sending.get(target)
+        return None if action is None else action.busy_label
 
     def execution_busy(self, execution_id: str) -> str | None:
-        return self.in_flight.get(f"execution:{execution_id}")
+        return self.busy_label(f"execution:{execution_id}")
 
     def busy_executions(self) -> dict[str, str]:
         """Execution id to what is being done to it, for every action in flight on one."""
@@ -302,23 +300,28 @@ class ActionRunner:
             if target.startswith("execution:")
         }
 
+    @property
+    def in_flight(self) -> dict[str, str]:
+        """What is being done, by target, for every action waiting for its answer."""
+        return {target: action.busy_label for target, action in self._sending.items()}
+
     def in_flight_described(self) -> list[str]:
         """Each action waiting for its answer, in words (``approving… PublishInvoices of run
         0b4c8ed0 of invoice-approval``)."""
-        return list(self._described.values())
+        return [f"{action.busy_label} {action.subject}".strip() for action in self._sending.values()]
 
     def decisions_in_flight(self) -> list[Approval]:
         """Approvals whose approve or reject is sent and not answered yet. The server stops
         listing an approval as pending when it takes the decision, but answers an approve
         only once the resumed run stops or pauses again (minutes, on v1.3.0): until then the
         inbox keeps its row, marked, so the decision is seen to be on its way."""
-        return list(self._deciding.values())
+        return [action.approval for action in self._sending.values() if action.approval is not None]
 
     def _check(self, action: PendingAction) -> PendingAction | Refusal:
         if self.read_only:
             return Refusal(f"Read-only session: {action.verb} is disabled.")
-        if action.target in self.in_flight:
-            return Refusal(f"Already {self.in_flight[action.target]} Wait for the answer.")
+        if action.target in self._sending:
+            return Refusal(f"Already {self._sending[action.target].busy_label} Wait for the answer.")
         return action
 
     def send(self, action: PendingAction, reply_to: MessagePump) -> bool:
@@ -327,14 +330,11 @@ class ActionRunner:
         ``reply_to`` (the screen that asked) gets ``ActionFinished``, which bubbles on to
         the app; if it has closed by then, the app gets it directly.
         """
-        if self.read_only or action.target in self.in_flight:
+        if self.read_only or action.target in self._sending:
             return False
         # Marked busy before the worker starts, so a fast second key press finds it
         # taken and cannot send a second request.
-        self.in_flight[action.target] = action.busy_label
-        self._described[action.target] = f"{action.busy_label} {action.subject}".strip()
-        if action.approval is not None:
-            self._deciding[action.approval.id] = action.approval
+        self._sending[action.target] = action
         self.host.run_worker(partial(self._send, action, reply_to), group=f"action:{action.target}", exit_on_error=False)
         return True
 
@@ -364,10 +364,7 @@ class ActionRunner:
                 severity="warning" if answer.warning else "information",
             )
         finally:
-            self.in_flight.pop(action.target, None)
-            self._described.pop(action.target, None)
-            if action.approval is not None:
-                self._deciding.pop(action.approval.id, None)
+            self._sending.pop(action.target, None)
         message = ActionFinished(outcome)
         if not reply_to.post_message(message):
             self.host.post_message(ActionFinished(outcome))

@@ -15,7 +15,7 @@ from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.task_tree import TaskTree
-from flowsynx_tui.messages import ExecutionsView
+from flowsynx_tui.messages import ExecutionView, ExecutionsView
 
 INVOICE = seed.workflow_id("invoice-approval")
 NIGHTLY = seed.workflow_id("nightly-csv-export")
@@ -153,6 +153,57 @@ async def test_cancel_a_running_execution(emulator_server) -> None:
     assert emulator.task_statuses(execution_id) == {"Sleep": "Canceled"}
 
 
+def footer_keys(app) -> str:
+    return " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+
+
+async def test_a_finished_run_offers_no_cancel_and_says_why(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    emulator = server.emulator
+    execution_id = next(
+        e.id for e in emulator.store.executions()
+        if e.workflow_id == NIGHTLY and emulator.execution_status(e.id) == "Completed"
+    )
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.navigate(ExecutionsView(NIGHTLY), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.select_key(execution_id), what="the finished run's row")
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        # Said at once, no question: the server would answer 404 "not found" (FSX2435).
+        assert not isinstance(app.screen, ConfirmDialog)
+        said = f"Nothing to cancel: run {execution_id[:8]} of nightly-csv-export has completed."
+        assert said in notifications(app)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        await wait_for(pilot, lambda: app.screen.snapshot.details is not None, what="the details")
+        await pilot.pause(0.2)
+        assert "Cancel run" not in footer_keys(app) and "Approve" not in footer_keys(app)
+        app.notices.clear()
+        await pilot.press("c", "a")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert said in notifications(app)
+        assert "Nothing to approve: this run is Completed, not waiting for a decision." in notifications(app)
+    assert posts(emulator) == []
+
+
+async def test_a_paused_run_offers_its_decision_and_cancel(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.navigate(ExecutionView(INVOICE, PAUSED), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        await wait_for(pilot, lambda: "Approve" in footer_keys(app), what="approve in the footer")
+        assert "Reject" in footer_keys(app) and "Cancel run" in footer_keys(app)
+        await pilot.press("c")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("n")
+    assert posts(server.emulator) == []
+
+
 async def test_start_puts_the_new_execution_on_top_with_the_cursor(emulator_server) -> None:
     server = emulator_server(time_scale=0.05)
     emulator = server.emulator
@@ -183,8 +234,7 @@ async def test_read_only_sends_no_post(emulator_server) -> None:
         await wait_for(pilot, lambda: table.row_count == 5)
         await pilot.press("x", "y")
         assert "Read-only session" in notifications(app)
-        footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
-        assert "Start" not in footer
+        assert "Start" not in footer_keys(app)
         inbox = await open_inbox(pilot, app)
         assert inbox.row_count == 1
         await pilot.press("a", "y", "d", "y")

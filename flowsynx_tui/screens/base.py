@@ -235,7 +235,8 @@ class DashboardScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
             return self.can_go_back()
-        if self.services.settings.read_only and action in {b.action for b in self._server_action_bindings().values()}:
+        binding = next((b for b in self._server_action_bindings().values() if b.action == action), None)
+        if binding is not None and self.unavailable(binding) is not None:
             return False  # off the footer; the key is answered in on_key
         if action == "rerun":
             try:
@@ -245,13 +246,21 @@ class DashboardScreen(Screen[None]):
             return selection is not None and selection.kind != "workflow"
         return True
 
+    def unavailable(self, binding: ServerActionBinding) -> str | None:
+        """Why a server action cannot be asked for here now, or None. Its key leaves the
+        footer, and pressing it says why (a key that does nothing would look broken)."""
+        if self.services.settings.read_only:
+            return f"Read-only session: {binding.description.lower()} is disabled."
+        return None
+
     def on_key(self, event: events.Key) -> None:
-        if not self.services.settings.read_only:
-            return
         binding = self._server_action_bindings().get(event.key)
-        if binding is not None:
+        if binding is None:
+            return
+        reason = self.unavailable(binding)
+        if reason is not None:
             event.stop()
-            self.notify(f"Read-only session: {binding.description.lower()} is disabled.", severity="warning")
+            self.notify(reason, severity="warning")
 
     # ------------------------------------------------------------ the selected item
     def selection(self) -> Selection | None:

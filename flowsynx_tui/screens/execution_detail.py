@@ -251,12 +251,17 @@ class ExecutionDetailScreen(DashboardScreen):
         )
 
     # --------------------------------------------------------------- actions
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        allowed = super().check_action(action, parameters)
-        if allowed and action in ("approve", "reject"):
-            details = self.snapshot.details
-            return details is not None and details.status is ExecutionStatus.PAUSED
-        return allowed
+    def unavailable(self, binding: ServerActionBinding) -> str | None:
+        refused = super().unavailable(binding)
+        details = self.snapshot.details
+        if refused is not None or details is None:
+            return refused
+        if binding.action in ("approve", "reject") and details.status is not ExecutionStatus.PAUSED:
+            return f"Nothing to {binding.action}: this run is {one_line(details.status.value, 20)}, not waiting for a decision."
+        if binding.action == "cancel_execution":
+            refusal = self.services.actions.cannot_cancel(self.workflow_id, self.execution_id, details.status)
+            return refusal.text if refusal is not None else None
+        return None
 
     def _pending_approval(self) -> Approval | None:
         if not self.snapshot.approvals:

@@ -153,6 +153,9 @@ class ActionRunner:
         )
 
     def cancel(self, workflow_id: str, execution_id: str, status: ExecutionStatus | None) -> PendingAction | Refusal:
+        refused = self.cannot_cancel(workflow_id, execution_id, status)
+        if refused is not None:
+            return refused
         name = self.overview.workflow_name(workflow_id)
         lines = [Text(f"Workflow: {one_line(name, 60)}"), Text(f"Execution: {one_line(execution_id, 40)}")]
         if status is ExecutionStatus.PAUSED:
@@ -183,6 +186,15 @@ class ActionRunner:
                 subject=self._run_words(workflow_id, execution_id),
             )
         )
+
+    def cannot_cancel(self, workflow_id: str, execution_id: str, status: ExecutionStatus | None) -> Refusal | None:
+        """A finished run, refused here: a finished status never changes back, and the
+        server answers a cancel of one with 404 ("not found", FSX2435), which reads as if
+        the run were gone."""
+        if status is None or not status.is_finished:
+            return None
+        run = self._run_words(workflow_id, execution_id)
+        return Refusal(f"Nothing to cancel: {run} has {one_line(status.value, 20).lower()}.")
 
     def decide(self, approval: Approval, *, approve: bool) -> PendingAction | Refusal:
         name = self.overview.workflow_name(approval.workflow_id)

@@ -216,6 +216,25 @@ def is_loopback(url: str) -> bool:
     return (mapped or address).is_loopback
 
 
+def _profile_url(chosen: Mapping[str, Any]) -> str:
+    """The server a profile is for."""
+    url = chosen.get("url")
+    return DEFAULT_URL if url is None else str(url).rstrip("/")
+
+
+def _same_server(one: str, other: str) -> bool:
+    """``HTTP://Host:80/`` and ``http://host``: one server, as the URL says it."""
+    a, b = urlsplit(one), urlsplit(other)
+    default = {"http": 80, "https": 443}
+    try:
+        ports = (a.port or default.get(a.scheme.lower())), (b.port or default.get(b.scheme.lower()))
+    except ValueError:
+        return False
+    return (a.scheme.lower(), (a.hostname or ""), ports[0], a.path.rstrip("/")) == (
+        b.scheme.lower(), (b.hostname or ""), ports[1], b.path.rstrip("/")
+    )
+
+
 def resolve_settings(
     *,
     url: str | None = None,
@@ -265,9 +284,25 @@ def resolve_settings(
     else:
         final_url = DEFAULT_URL
     kind = chosen.get("auth") or None
-    final_token = token or env.get("FLOWSYNX_TOKEN") or chosen.get("token")
+    warnings = list(file_warnings)
+    secrets = chosen
+    if name is not None and profile is None and not _same_server(final_url, _profile_url(chosen)):
+        # The default profile, not named, and another server: its secrets stay with its own
+        # server (a --url to a test box must not carry production's token there), and the
+        # header names no profile. Its other settings still apply, as documented.
+        secrets = {}
+        kept = [what for what in ("token", "password") if chosen.get(what)]
+        if kept:
+            warnings.append(
+                f"default profile {name!r} is for {_profile_url(chosen)}: its {' and '.join(kept)} "
+                f"{'is' if len(kept) == 1 else 'are'} not sent to {final_url} (--profile {name} sends {'it' if len(kept) == 1 else 'them'})"
+            )
+        name_shown = None
+    else:
+        name_shown = name
+    final_token = token or env.get("FLOWSYNX_TOKEN") or secrets.get("token")
     final_user = username or env.get("FLOWSYNX_USERNAME") or chosen.get("username")
-    final_password = password or env.get("FLOWSYNX_PASSWORD") or chosen.get("password")
+    final_password = password or env.get("FLOWSYNX_PASSWORD") or secrets.get("password")
 
     credentials: Credentials | None = None
     if final_token and kind != "basic":
@@ -291,7 +326,6 @@ def resolve_settings(
         raise ConfigError(f"--theme: {problem}")
     screenshot_dir = screenshot_dir_from(data.get("screenshot_dir"), config_path)
 
-    warnings = list(file_warnings)
     if credentials is not None and urlsplit(final_url).scheme == "http" and not is_loopback(final_url):
         what = "The password" if isinstance(credentials, BasicCredentials) else "The token"
         warnings.append(f"{what} is sent over plain http:// to a non-local host: anyone on the path can read it")
@@ -314,7 +348,7 @@ def resolve_settings(
         read_only=final_read_only,
         bell=bool(data.get("bell", True)),
         keymap=dict(keymap),
-        profile=name,
+        profile=name_shown,
         profiles=tuple(sorted(profiles)),
         config_path=config_path,
         auth=kind,

@@ -94,6 +94,30 @@ def test_precedence_flags_over_environment_over_profile(tmp_path: Path) -> None:
     assert "pw" not in repr(settings)
 
 
+def test_the_default_profiles_secrets_stay_with_its_own_server(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'default_profile = "prod"\n'
+        '[profiles.prod]\nurl = "https://flowsynx.example.com"\nauth = "bearer"\ntoken = "t0ps3cret"\nread_only = true\n'
+    )
+    config.chmod(0o600)
+    elsewhere = resolve_settings(url="http://127.0.0.1:6464", config_path=config, environ={})
+    assert elsewhere.credentials is None
+    assert elsewhere.profile is None  # the header names no profile: this is not prod's server
+    assert elsewhere.read_only  # what is not a secret still applies, as documented
+    assert elsewhere.warnings == (
+        "default profile 'prod' is for https://flowsynx.example.com: its token is not sent to "
+        "http://127.0.0.1:6464 (--profile prod sends it)",
+    )
+    for same in ("https://FLOWSYNX.example.com:443/", "https://flowsynx.example.com"):
+        own = resolve_settings(url=same, config_path=config, environ={})
+        assert own.profile == "prod" and own.credentials is not None and not own.warnings
+    named = resolve_settings(url="http://127.0.0.1:6464", profile="prod", config_path=config, environ={})
+    assert named.profile == "prod" and named.credentials is not None
+    from_env = resolve_settings(config_path=config, environ={"FLOWSYNX_URL": "http://127.0.0.1:6464", "FLOWSYNX_TOKEN": "mine"})
+    assert from_env.credentials is not None and from_env.credentials.token == "mine" and from_env.profile is None
+
+
 def test_token_beats_basic_and_never_shows(tmp_path: Path) -> None:
     settings = resolve_settings(token="t0ps3cret", username="u", password="p4ss", config_path=tmp_path / "none.toml", environ={})
     assert settings.credentials is not None and settings.credentials.kind == "bearer"

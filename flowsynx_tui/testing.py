@@ -311,6 +311,16 @@ async def scene_definition(pilot: Pilot[None], app: FlowSynxApp) -> None:
     await settle(pilot, app)
 
 
+async def scene_sign_in(pilot: Pilot[None], app: FlowSynxApp) -> None:
+    """`L` on the workflows screen: the sign-in dialog."""
+    from flowsynx_tui.screens.login import LoginDialog
+
+    await scene_workflows(pilot, app)
+    await pilot.press("L")
+    await wait_for_screen(pilot, app, LoginDialog)
+    await pilot.pause(0.2)
+
+
 SCENES: dict[str, Scene] = {
     "workflows": scene_workflows,
     "executions": scene_executions,
@@ -324,4 +334,5 @@ SCENES: dict[str, Scene] = {
     "help": scene_help,
     "task_details": scene_task_details,
     "definition": scene_definition,
+    "sign_in": scene_sign_in,
 }

@@ -368,3 +368,17 @@ def test_ctrl_s_on_a_real_terminal_saves_0600_in_the_configured_directory(tmp_pa
             assert "invoice-approval" in saved.read_text().replace("&#160;", " ")
         finally:
             term.cleanup()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 18)])
+async def test_the_sign_in_dialog_shows_whole_where_an_operator_types(frozen_server: EmulatorServer, size: tuple[int, int]) -> None:
+    app = make_demo_app(frozen_server.port, refresh=0.5)
+    async with app.run_test(size=size) as pilot:
+        await SCENES["sign_in"](pilot, app)
+        box = app.screen.query_one("#login-box")
+        # Title, reason, fields and buttons at once: nothing to scroll to before typing.
+        assert box.max_scroll_y == 0
+        text = screen_text(app)
+        for words in ("Sign in again", "Token", "User name", "Password", "Sign in", "Cancel (esc)"):
+            assert words in text
+        assert app.screen.focused is not None and app.screen.focused.id == "password"

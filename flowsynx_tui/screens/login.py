@@ -10,13 +10,14 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Label, Static
 
 from flowsynx_tui.api.auth import BasicCredentials, BearerCredentials, Credentials
 from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.text import one_line
+from flowsynx_tui.widgets.operator_footer import OperatorFooter
 
 
 class LoginDialog(ModalScreen[Credentials | None]):
@@ -34,18 +35,24 @@ class LoginDialog(ModalScreen[Credentials | None]):
     def compose(self) -> ComposeResult:
         bearer = isinstance(self.current, BearerCredentials)
         username = self.current.username if isinstance(self.current, BasicCredentials) else ""
+        # One line a field, its label beside it: with Textual's three-line inputs the box
+        # was 27 lines high, and at 80x24 the title and the reason scrolled out of sight.
         with Vertical(id="login-box"):
             yield Static(Text(self.title_text, style="bold"))
             yield Static(Text(one_line(self.reason, 200), style="yellow"))
-            yield Static(
-                Text("Enter a new token, or a user name and password. Nothing is saved to disk.", style="dim")
-            )
-            yield Input(placeholder="bearer token", password=True, id="token", classes="" if bearer else "-dim")
-            yield Input(value=username, placeholder="user name", id="username")
-            yield Input(placeholder="password", password=True, id="password")
+            yield Static(Text("A token, or a user name and password. Nothing is saved to disk.", style="dim"))
+            with Grid(id="login-fields"):
+                yield Label("Token", classes="" if bearer else "-dim")
+                yield Input(password=True, id="token", compact=True, classes="" if bearer else "-dim")
+                yield Label("User name")
+                yield Input(value=username, id="username", compact=True)
+                yield Label("Password")
+                yield Input(password=True, id="password", compact=True)
             with Horizontal(id="login-buttons"):
-                yield Button("Cancel (esc)", id="cancel")
-                yield Button("Sign in", id="sign-in", variant="primary")
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+                yield Button("Sign in", id="sign-in", variant="primary", compact=True)
+        # Its own keys: the screen's below (a Approve, x Start) do nothing while it is open.
+        yield OperatorFooter()
 
     def on_mount(self) -> None:
         if not built(self):

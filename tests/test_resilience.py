@@ -303,6 +303,24 @@ async def timed(pilot: Any, condition: Callable[[], object], key: str, limit: fl
 # ------------------------------------------------------------------ server down, restarts
 
 
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_a_narrow_header_keeps_the_connection_state_and_drops_the_details_first(width: int) -> None:
+    from flowsynx_tui.services.status import ConnectionState, ServerStatus
+    from flowsynx_tui.widgets.status_header import render_header
+
+    status = ServerStatus(url="https://flowsynx.example.com:6262", user="admin", version="1.3.0")
+    status.connection = ConnectionState(
+        "retrying", reason="cannot reach the server (connection refused)", route="GET /workflows", retry_at=7.0, last_ok=0.0
+    )
+    first = render_header(status, now=3.0, width=width).plain.split("\n")[0]
+    # Textual cuts the line at the terminal's width: what is past it is not seen.
+    assert ("↻ reconnecting · retrying in 4s" + (" · data 3s old" if width > 40 else "")) in first[:width], first
+    assert ("flowsynx.example.com:6262" in first) is (width > 60)
+    wide = render_header(status, now=3.0, width=200).plain.split("\n")[0]
+    assert wide.startswith("◆ FlowSynx https://flowsynx.example.com:6262 · admin · v1.3.0  ↻ reconnecting")
+    assert wide.endswith("connection refused) · GET /workflows")
+
+
 @fault_class(SERVER_DOWN)
 async def test_server_not_running_at_start_then_data_appears_by_itself() -> None:
     port = free_port()

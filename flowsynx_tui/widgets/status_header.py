@@ -28,26 +28,23 @@ class StatusHeader(SteadyStatic):
     def refresh_info(self) -> None:
         if not self.screen.is_current:
             return  # hidden under another screen: redrawn when it comes back
-        self.update(render_header(self.status, self.clock.monotonic()))
+        self.update(render_header(self.status, self.clock.monotonic(), self.size.width or None))
+
+    def on_resize(self) -> None:
+        self.refresh_info()
 
 
-def render_header(info: ServerStatus, now: float) -> Text:
+def render_header(info: ServerStatus, now: float, width: int | None = None) -> Text:
+    """Both lines; the first made to fit ``width`` by leaving out what matters least (the
+    version, the user, the URL's scheme), so that the connection's state is not cut off."""
     line = Text(no_wrap=True, overflow="ellipsis")
-    line.append("◆ FlowSynx ", style="bold")
-    if info.profile:
-        line.append(f"[{one_line(info.profile, 20)}] ", style="bold reverse")
-    line.append(one_line(info.url, 80), style="underline")
-    line.append(f" · {one_line(info.user, 40)}")
-    if info.version:
-        line.append(f" · v{one_line(info.version, 20)}")
-    line.append("  ")
-    line.append_text(connection_text(info.connection, now, info.url))
-    if info.connection.state == "ok":
-        # How news arrives; without colour the words say it.
-        line.append(" · live" if info.updates == "live" else " · polling", style="bold" if info.updates == "live" else "dim")
-    for badge in info.badges:
-        line.append("  ")
-        line.append(f" {badge} ", style="reverse bold")
+    for leave_out in range(len(_LEFT_OUT_FIRST) + 1):
+        # What must show whole: the state, when it retries and how old the data is. The
+        # reason and the request after them may be cut.
+        left_out = frozenset(_LEFT_OUT_FIRST[:leave_out])
+        if width is None or _first_line(info, now, left_out, brief=True).cell_len <= width:
+            break
+    line.append_text(_first_line(info, now, left_out))
     line.append("\n")
     metrics = info.metrics
     if metrics is not None:
@@ -69,7 +66,34 @@ def render_header(info: ServerStatus, now: float) -> Text:
     return line
 
 
-def connection_text(connection: ConnectionState, now: float, url: str = "") -> Text:
+#: What a narrow header leaves out, in this order, before the connection's state is cut.
+_LEFT_OUT_FIRST = ("version", "user", "scheme", "name", "url")
+
+
+def _first_line(info: ServerStatus, now: float, left_out: frozenset[str], *, brief: bool = False) -> Text:
+    line = Text()
+    line.append("◆ " if "name" in left_out else "◆ FlowSynx ", style="bold")
+    if info.profile:
+        line.append(f"[{one_line(info.profile, 20)}] ", style="bold reverse")
+    if "url" not in left_out:
+        url = info.url.split("://", 1)[-1] if "scheme" in left_out else info.url
+        line.append(one_line(url, 80), style="underline")
+        if "user" not in left_out:
+            line.append(f" · {one_line(info.user, 40)}")
+        if "version" not in left_out and info.version:
+            line.append(f" · v{one_line(info.version, 20)}")
+        line.append("  ")
+    line.append_text(connection_text(info.connection, now, info.url, brief=brief))
+    if info.connection.state == "ok":
+        # How news arrives; without colour the words say it.
+        line.append(" · live" if info.updates == "live" else " · polling", style="bold" if info.updates == "live" else "dim")
+    for badge in info.badges:
+        line.append("  ")
+        line.append(f" {badge} ", style="reverse bold")
+    return line
+
+
+def connection_text(connection: ConnectionState, now: float, url: str = "", *, brief: bool = False) -> Text:
     state = connection.state
     if state == "ok":
         return Text("● connected", style="green")
@@ -83,10 +107,10 @@ def connection_text(connection: ConnectionState, now: float, url: str = "") -> T
         parts.append(f"retrying in {retry}s")
     if connection.last_ok is not None:
         parts.append(f"data {int(now - connection.last_ok)}s old")
-    if connection.reason:
+    if connection.reason and not brief:
         # The server's address is at the start of the line already.
         reason = connection.reason.replace(url, "the server") if url else connection.reason
         parts.append(with_short_ids(reason, 90))
-    if connection.route:
+    if connection.route and not brief:
         parts.append(with_short_ids(connection.route, 60))
     return Text(" · ".join(parts), style="bold yellow" if state == "retrying" else "bold red")

@@ -928,6 +928,23 @@ async def test_dropped_approve_is_reported_reread_and_not_resent(emulator_server
 
 
 @fault_class(FAILED_ACTION)
+async def test_a_start_to_a_server_that_went_away_is_said_not_sent(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("x")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        server.stop()  # refused from now on: no connection, so no request
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "start request was not sent" in notifications(app), what="the failure")
+        said = notifications(app)
+        assert "Nothing changed on the server." in said and "connection refused" in said, said
+        assert "may or may not" not in said, said
+    assert len(app.services.actions.sent) == 1
+
+
+@fault_class(FAILED_ACTION)
 async def test_timed_out_cancel_is_reported_reread_and_not_resent(emulator_server) -> None:
     server = emulator_server(time_scale=1.0, seed=False)
     emulator = server.emulator

@@ -370,13 +370,22 @@ class FlowSynxClient:
             response = await self._http.request(
                 method, path, params=params, timeout=timeout if timeout is not None else self.timeout
             )
+        except (httpx.ConnectTimeout, httpx.PoolTimeout):
+            # No connection was made: nothing was sent.
+            raise RequestTimedOut(
+                f"no connection to {self.base_url} within {timeout or self.timeout:g} s", route=route, arrived=False
+            ) from None
         except httpx.TimeoutException:
             raise RequestTimedOut(
                 f"no answer from {self.base_url} within {timeout or self.timeout:g} s", route=route
             ) from None
         except httpx.RemoteProtocolError:
             raise ConnectionFailed("the server dropped the connection", route=route) from None
-        except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.NetworkError) as error:
+        except httpx.ConnectError as error:
+            # Raised while a connection is being made (a reused one fails otherwise): the
+            # request was not sent.
+            raise ConnectionFailed(f"cannot reach {self.base_url} ({_reason(error)})", route=route, arrived=False) from None
+        except (httpx.ReadError, httpx.WriteError, httpx.NetworkError) as error:
             raise ConnectionFailed(f"cannot reach {self.base_url} ({_reason(error)})", route=route) from None
         except httpx.HTTPError as error:
             raise ConnectionFailed(f"request failed ({type(error).__name__})", route=route) from None

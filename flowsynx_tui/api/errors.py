@@ -11,6 +11,10 @@ from __future__ import annotations
 class FlowSynxError(Exception):
     """Base of every error this client raises."""
 
+    #: Whether the request may have reached the server. False only when it certainly did
+    #: not (no connection could be made): an action that failed so was not applied.
+    may_have_arrived = True
+
     def __init__(self, message: str, *, route: str = "") -> None:
         super().__init__(message)
         self.message = message
@@ -28,12 +32,20 @@ class FlowSynxError(Exception):
 class ConnectionFailed(FlowSynxError):
     """The server could not be reached, or dropped the connection."""
 
+    def __init__(self, message: str, *, route: str = "", arrived: bool = True) -> None:
+        super().__init__(message, route=route)
+        self.may_have_arrived = arrived
+
     @property
     def is_transient(self) -> bool:
         return True
 
 
 class RequestTimedOut(FlowSynxError):
+    def __init__(self, message: str, *, route: str = "", arrived: bool = True) -> None:
+        super().__init__(message, route=route)
+        self.may_have_arrived = arrived
+
     @property
     def is_transient(self) -> bool:
         return True

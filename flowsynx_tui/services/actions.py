@@ -389,6 +389,8 @@ def _codes(error: ApiError) -> set[str]:
 
 
 def explain_failure(verb: str, error: FlowSynxError) -> str:
+    if isinstance(error, (RequestTimedOut, ConnectionFailed)) and not error.may_have_arrived:
+        return f"The {verb} request was not sent: {one_line(error.message, 120)}. Nothing changed on the server."
     if isinstance(error, (RequestTimedOut, ConnectionFailed)):
         return (
             f"The {verb} request did not complete ({one_line(error.message, 120)}). It may or may not have been "

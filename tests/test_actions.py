@@ -147,6 +147,8 @@ async def test_cancel_a_running_execution(emulator_server) -> None:
         await wait_for(pilot, lambda: table.row_count == 1)
         await pilot.press("c")
         await wait_for_screen(pilot, app, ConfirmDialog)
+        # Beside "No (n)", a bare "Cancel" reads as backing out of the dialog.
+        assert str(app.screen.query_one("#yes").label) == "Cancel run (y)"
         await pilot.press("y")
         await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Failed", what="Failed")
         await wait_for(pilot, lambda: "Failed" in table.get_cell(execution_id, "status").plain, what="shown Failed")

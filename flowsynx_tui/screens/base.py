@@ -214,7 +214,7 @@ class DashboardScreen(Screen[None]):
                 self.redraw()
 
         dialog = ConfirmDialog(
-            prepared.title, prepared.lines, yes_label=prepared.verb.capitalize(), danger=prepared.danger
+            prepared.title, prepared.lines, yes_label=prepared.button, danger=prepared.danger
         )
         self.app.push_screen(dialog, answered)
 

@@ -83,6 +83,11 @@ class PendingAction:
     #: What it is done to, in the dashboard's words (``run 0b4c8ed0 of nightly``), for a failure.
     subject: str = ""
 
+    @property
+    def button(self) -> str:
+        """The yes button's word. Not a bare "Cancel": beside "No", it reads as backing out."""
+        return "Cancel run" if self.verb == "cancel" else self.verb.capitalize()
+
 
 @dataclass(frozen=True)
 class Refusal:

@@ -381,4 +381,7 @@ async def test_the_sign_in_dialog_shows_whole_where_an_operator_types(frozen_ser
         text = screen_text(app)
         for words in ("Sign in again", "Token", "User name", "Password", "Sign in", "Cancel (esc)"):
             assert words in text
-        assert app.screen.focused is not None and app.screen.focused.id == "password"
+        # No credentials yet (the demo): the user name first, the fields' order after it.
+        assert app.screen.focused is not None and app.screen.focused.id == "username"
+        await pilot.press("a", "b", "tab", "c")
+        assert app.screen.query_one("#username").value == "ab" and app.screen.query_one("#password").value == "c"

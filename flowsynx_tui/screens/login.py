@@ -57,7 +57,14 @@ class LoginDialog(ModalScreen[Credentials | None]):
     def on_mount(self) -> None:
         if not built(self):
             return
-        target = "#token" if isinstance(self.current, BearerCredentials) else "#password"
+        # Where the user types first: the password of the user name given, else the user name
+        # (typed into the password field, it was lost on the first Tab).
+        if isinstance(self.current, BearerCredentials):
+            target = "#token"
+        elif isinstance(self.current, BasicCredentials) and self.current.username:
+            target = "#password"
+        else:
+            target = "#username"
         self.query_one(target, Input).focus()
 
     def _credentials(self) -> Credentials | None:

@@ -88,6 +88,26 @@ async def test_a_queued_runs_duration_keeps_counting_on_the_executions_screen(em
         assert cell_text(table, execution, "status").startswith("○ Pending")
 
 
+async def test_the_workflows_ages_move_with_the_clock_between_reads(emulator_server) -> None:
+    # Live, the lists are read again about once a minute: the ages ("12s ago") must not
+    # stand still until then.
+    server = emulator_server(frozen=True, base_time=datetime.now(UTC))
+    server.emulator.start_execution(WAREHOUSE)
+    app = make_app(server.url, refresh=600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(
+            pilot, lambda: table.has_row(WAREHOUSE) and "ago" in cell_text(table, WAREHOUSE, "last"), what="the last run's age"
+        )
+        await wait_for(pilot, lambda: app.services.overview.index.unmatched == 0, what="runs matched")
+        reads = len([r for r in server.emulator.requests if r.path == "/workflows"])
+        for _ in range(2):
+            drawn = cell_text(table, WAREHOUSE, "last")
+            await wait_for(pilot, lambda: cell_text(table, WAREHOUSE, "last") != drawn, 5, "the age counting on")
+        assert re.fullmatch(r"○ Pending \d+s ago", cell_text(table, WAREHOUSE, "last"))
+        assert len([r for r in server.emulator.requests if r.path == "/workflows"]) == reads  # no new read
+
+
 async def test_task_goes_running_to_completed_and_logs_arrive(emulator_server) -> None:
     server = emulator_server(time_scale=1.0, seed=False)
     emulator = server.emulator

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +19,12 @@ from flowsynx_tui.services.overview import WorkflowStats
 from flowsynx_tui.text import one_line, safe, unique_prefixes
 from flowsynx_tui.widgets.keyed_table import KeyedTable, Row
 from flowsynx_tui.widgets.steady import SteadyStatic
+
+if TYPE_CHECKING:
+    from flowsynx_tui.api import WorkflowSummary
+    from flowsynx_tui.api.values import QuickWorkflow
+
+    Workflow = WorkflowSummary | QuickWorkflow
 
 COUNT_ORDER = ("Running", "Paused", "Pending", "Completed", "Failed")
 
@@ -35,8 +42,25 @@ def runs_text(stats: WorkflowStats) -> Text:
     return text if text.plain else Text("–", style="dim")
 
 
+def _cells(workflow: Workflow, entry: WorkflowStats, label: str, now: datetime) -> tuple[str | Text, ...]:
+    last = Text("–", style="dim")
+    if entry.last is not None:
+        last = status_text(entry.last.status)
+        last.append(f" {format_age(entry.last.execution_start, now)}", style="dim")
+    return (
+        safe(workflow.name, 60, style="bold"),
+        label,
+        format_age(workflow.modified_date, now),
+        runs_text(entry),
+        last,
+    )
+
+
 class WorkflowsScreen(FilterableScreen):
     TITLE_TEXT = "Workflows"
+    LIVE_CLOCK = True  # the ages ("3m ago") move with the clock
+    #: What the rows were last built from: a workflow, its runs, its short id.
+    _drawn: list[tuple[Workflow, WorkflowStats, str]] = []
     BINDINGS: ClassVar[list[BindingType]] = [
         ServerActionBinding("x", "start_execution", "Start", id="workflows.start"),
         Binding("v", "show_definition", "Definition", id="workflows.definition", show=False),
@@ -62,26 +86,25 @@ class WorkflowsScreen(FilterableScreen):
         now = self.services.clock.now()
         stats = overview.stats()
         labels = unique_prefixes(overview.workflows)
-        rows: list[Row] = []
-        for workflow in sorted(overview.workflows.values(), key=lambda w: w.name.lower()):
-            entry = stats.get(workflow.id, WorkflowStats())
-            last = Text("–", style="dim")
-            if entry.last is not None:
-                last = status_text(entry.last.status)
-                last.append(f" {format_age(entry.last.execution_start, now)}", style="dim")
-            cells = (
-                safe(workflow.name, 60, style="bold"),
-                labels[workflow.id],
-                format_age(workflow.modified_date, now),
-                runs_text(entry),
-                last,
-            )
-            rows.append((workflow.id, cells))
+        drawn = [
+            (workflow, stats.get(workflow.id, WorkflowStats()), labels[workflow.id])
+            for workflow in sorted(overview.workflows.values(), key=lambda w: w.name.lower())
+        ]
+        rows: list[Row] = [(workflow.id, _cells(workflow, entry, label, now)) for workflow, entry, label in drawn]
+        self._drawn = drawn
         table = self.query_one(KeyedTable)
         table.sync(rows)
         if rows and not self.services.first_rows.is_set():
             self.call_after_refresh(self.services.first_rows_shown)
         self._update_title(table.row_count, len(overview.workflows))
+
+    def refresh_clock(self) -> None:
+        # The ages ("3m ago") from what the last redraw read: the runs' counts need a pass
+        # over every execution (a second's worth at 100k), and only new data changes them.
+        now = self.services.clock.now()
+        rows = [(workflow.id, _cells(workflow, entry, label, now)) for workflow, entry, label in self._drawn]
+        if not self.query_one(KeyedTable).update(rows):
+            self.refresh_view()
 
     def _update_title(self, shown: int, total: int) -> None:
         title = (

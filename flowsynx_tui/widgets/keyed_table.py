@@ -1002,16 +1002,8 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             old = cells_of[key]
             if old is cells:
                 continue
-            columns = [
-                column
-                for column in range(max(len(old), len(cells)))
-                if column >= len(old) or column >= len(cells) or old[column] != cells[column]
-            ]
             cells_of[key] = cells
-            if columns:
-                self._count_cells(old, columns, -1)
-                self._count_cells(cells, columns, 1)
-                changed.append((key, columns))
+            self._note_changed(key, old, cells, changed)
         if not changed:
             return True
         for key, _ in changed:

@@ -206,6 +206,29 @@ async def test_a_paused_run_offers_its_decision_and_cancel(emulator_server) -> N
     assert posts(server.emulator) == []
 
 
+async def test_a_run_the_server_no_longer_has_is_said_gone_not_a_server_outage(emulator_server) -> None:
+    server = emulator_server(frozen=True, fidelity="real")
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.navigate(ExecutionView(INVOICE, PAUSED), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        await wait_for(pilot, lambda: "Approve" in footer_keys(app), what="approve in the footer")
+        # Its workflow deleted: v1.3.0 keeps the run listed, its details answer 404 (Q11).
+        server.emulator.delete_workflow(INVOICE)
+        info = screen.query_one("#exec-info")
+        await wait_for(pilot, lambda: "no longer on the server (404" in info.render().plain, what="the run said gone")
+        await wait_for(pilot, lambda: "Approve" not in footer_keys(app), what="approve off the footer")
+        assert "Cancel run" not in footer_keys(app)
+        assert "Paused" in info.render().plain  # the last that was read stays
+        header = app.screen.query_one("StatusHeader").render().plain
+        assert "● connected" in header and "error" not in header, header
+        await pilot.press("a")
+        await pilot.pause(0.2)
+        assert f"Run {PAUSED[:8]} is no longer on the server: there is nothing to approve." in notifications(app)
+    assert posts(server.emulator) == []
+
+
 async def test_start_puts_the_new_execution_on_top_with_the_cursor(emulator_server) -> None:
     server = emulator_server(time_scale=0.05)
     emulator = server.emulator

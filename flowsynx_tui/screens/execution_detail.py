@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.widgets import Static
 
-from flowsynx_tui.api import Approval, ExecutionStatus
+from flowsynx_tui.api import Approval, ExecutionStatus, NotFound
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
 from flowsynx_tui.messages import (
     DefinitionView,
@@ -71,6 +71,8 @@ class ExecutionDetailScreen(DashboardScreen):
         #: The pane holds the last batch of a complete source (the source's own flag turns
         #: True in its worker, before that batch reaches the pane).
         self._logs_shown_complete = False
+        #: Why the server no longer has the execution shown (it answered 404), or None.
+        self.gone: str | None = None
 
     @property
     def snapshot(self) -> ExecutionSnapshot:
@@ -176,13 +178,28 @@ class ExecutionDetailScreen(DashboardScreen):
     # --------------------------------------------------------------- updates
     @on(PollFailed)
     def _execution_unreadable(self, message: PollFailed) -> None:
-        if message.key == self.watch.key and self.snapshot.details is None:
+        if message.key != self.watch.key:
+            return
+        if self.snapshot.details is None:
             # Nothing to keep on screen yet: say why instead of "loading…" forever.
             text = Text(f"Execution {self.label}: ", style="bold")
             text.append(one_line(str(message.error), 200), style="bold red")
             self.query_one("#exec-info", Static).update(text)
+        elif isinstance(message.error, NotFound):
+            # Nothing of it answered (a server reset): as when its details alone are gone.
+            self._show_gone(message.error.message)
+
+    def _show_gone(self, gone: str | None) -> None:
+        """Shown before, gone now (a deleted workflow's run, a reset server): what is on
+        screen is the last that was read, and nothing can be done to it."""
+        gone = None if gone is None else one_line(gone, 120)
+        if gone != self.gone:
+            self.gone = gone
+            self.refresh_bindings()
+            self.redraw()
 
     def on_execution_changed(self, message: ExecutionChanged) -> None:
+        self._show_gone(message.snapshot.gone)
         details = message.snapshot.details
         if details is not None and details.status != self._shown_status:
             # Approve and reject are offered only while it is paused: the footer follows.
@@ -231,7 +248,10 @@ class ExecutionDetailScreen(DashboardScreen):
             f" · started {format_time(details.execution_start)} · ended {format_time(end)}"
             f" · duration {format_duration(duration)} · execution {self.label}"
         )
-        if snapshot.approvals:
+        if self.gone is not None:
+            info.append("\n")
+            info.append(f"✘ no longer on the server (404: {self.gone}); this is what was last read", style="bold red")
+        elif snapshot.approvals:
             approval = snapshot.approvals[0]
             info.append("\n")
             info.append(
@@ -256,6 +276,8 @@ class ExecutionDetailScreen(DashboardScreen):
         details = self.snapshot.details
         if refused is not None or details is None:
             return refused
+        if self.gone is not None:
+            return f"Run {self.label} is no longer on the server: there is nothing to {binding.description.lower()}."
         if binding.action in ("approve", "reject") and details.status is not ExecutionStatus.PAUSED:
             return f"Nothing to {binding.action}: this run is {one_line(details.status.value, 20)}, not waiting for a decision."
         if binding.action == "cancel_execution":

@@ -31,7 +31,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from flowsynx_tui.api import AuthenticationRequired, FlowSynxError, PermissionDenied
+from flowsynx_tui.api import AuthenticationRequired, FlowSynxError, NotFound, PermissionDenied
 from flowsynx_tui.messages import ConnectionChanged, PollFailed
 from flowsynx_tui.services.clock import Clock
 from flowsynx_tui.services.status import ConnectionState, ServerStatus
@@ -85,6 +85,9 @@ class PollJob(Generic[T]):
     apply: Callable[[Any], T | None] | None = None
     #: Asked to poll again while a request was in flight: poll again when it ends.
     again: bool = False
+    #: Reads one thing (an execution, its logs, a task): a 404 says that thing is gone,
+    #: which its screen says; the server answered, so the header stays "connected".
+    one_thing: bool = False
 
 
 class Poller:
@@ -263,9 +266,7 @@ class Poller:
     def _update_connection(self) -> None:
         """One indicator for every job: the latest failure while any job is failing, else ok."""
         # A missing role is not a connection problem: the screen that needs it says so.
-        failing = [
-            job for job in self.jobs.values() if job.error is not None and not isinstance(job.error, PermissionDenied)
-        ]
+        failing = [job for job in self.jobs.values() if job.error is not None and not _explained_by_its_screen(job)]
         if failing:
             latest = max(failing, key=lambda job: job.failed_at)
             error = latest.error
@@ -296,3 +297,8 @@ class Poller:
         self.status.connection = connection
         for listener in list(self.listeners):
             listener.post_message(ConnectionChanged(connection))
+
+
+def _explained_by_its_screen(job: PollJob[Any]) -> bool:
+    """A missing role, or one thing gone: not a connection problem (the screen says it)."""
+    return isinstance(job.error, PermissionDenied) or (job.one_thing and isinstance(job.error, NotFound))

@@ -19,6 +19,7 @@ from flowsynx_tui.api import (
     FlowSynxError,
     LogEntry,
     LogTail,
+    NotFound,
     PermissionDenied,
     TaskExecution,
     TaskExecutionDetails,
@@ -39,6 +40,9 @@ class ExecutionSnapshot:
     final: bool = False
     #: Requests of this refresh that failed; their part is as it was.
     failures: tuple[FlowSynxError, ...] = ()
+    #: The server's words when it answered 404 for the execution itself (a deleted
+    #: workflow's run, Q11; a server reset): what is shown is the last that was read.
+    gone: str | None = None
     #: Tasks seen starting more than once, by name: v1.3.0 runs the tasks before a gate
     #: again once it is approved (quirk Q6).
     runs: Mapping[str, int] = field(default_factory=dict)
@@ -84,6 +88,7 @@ class ExecutionWatch:
             done=lambda: self.snapshot.final,
             live_slowdown=self._live_slowdown,
             follows=self.execution_id,
+            one_thing=True,
             apply=self.apply_event,
         )
 
@@ -133,6 +138,9 @@ class ExecutionWatch:
                 raise
             failures.append(error)
             details = previous.details
+            gone = error.message if isinstance(error, NotFound) else previous.gone
+        else:
+            gone = None
         try:
             tasks = tuple(await self.client.all_tasks(self.workflow_id, self.execution_id))
         except FlowSynxError as error:
@@ -174,6 +182,7 @@ class ExecutionWatch:
             final=details.status.is_finished and not failures,
             failures=tuple(failures),
             runs=runs,
+            gone=gone,
         )
         return self.snapshot
 
@@ -235,6 +244,7 @@ class LogSource:
             done=lambda: self.complete,
             behind=lambda: self.tail.behind,
             live_slowdown=lambda: LIVE_SLOWDOWN if self._execution_quiet() else 1.0,
+            one_thing=True,
             follows=self.execution_id,
         )
 
@@ -301,6 +311,7 @@ class TaskWatch:
             done=lambda: self.snapshot.final,
             live_slowdown=LIVE_SLOWDOWN,
             follows=self.execution_id,
+            one_thing=True,
             apply=self.apply_event,
         )
 
@@ -377,7 +388,9 @@ class DefinitionSource:
         return f"definition:{self.execution_id or self.workflow_id}:{self._serial}"
 
     def job(self) -> PollJob[DefinitionText]:
-        return PollJob(key=self.key, fetch=self.read, message=DefinitionLoaded, done=lambda: self.loaded is not None)
+        return PollJob(
+            key=self.key, fetch=self.read, message=DefinitionLoaded, done=lambda: self.loaded is not None, one_thing=True
+        )
 
     async def read(self) -> DefinitionText:
         if self.execution_id is not None:

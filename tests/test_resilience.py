@@ -945,6 +945,42 @@ async def test_a_start_to_a_server_that_went_away_is_said_not_sent(emulator_serv
 
 
 @fault_class(FAILED_ACTION)
+async def test_a_decision_without_an_answer_is_marked_and_deciding_again_is_warned_and_explained(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        table = main_table(app)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        (approval_id,) = table.keys
+        await pilot.press("d")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        # The reject reaches the server 3 s late; the client gives up after 0.4 s.
+        app.services.client.timeout = 0.4
+        emulator.faults.only, emulator.faults.latency = "/reject$", 3.0
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "may or may not have been applied" in notifications(app), what="the warning")
+        # Still pending on the server (the request is on its way): marked, not plain.
+        await wait_for(pilot, lambda: cell(table, approval_id, "state") == "rejected?", what="the row marked")
+        title = str(app.screen.query_one("#title").render())
+        assert "1 decision sent got no answer: it may have been taken" in title, title
+        app.services.client.timeout = 10.0
+        await pilot.press("d")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        dialog = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert re.search(r"The reject sent at \d\d:\d\d:\d\d got no answer \(no answer from .* within 0\.4 s\): it may have been applied", dialog), dialog
+        await pilot.press("y")  # sent by hand, after the warning: a second request
+        await wait_for(pilot, lambda: "(no answer then) was taken" in notifications(app), timeout=20, what="the second explained")
+        assert "Someone else decided first" not in notifications(app)
+        await wait_for(pilot, lambda: table.row_count == 0, timeout=20, what="the inbox empty")
+    assert len([r for r in emulator.requests if r.method == "POST"]) == 2
+    assert len(app.services.actions.sent) == 2
+
+
+@fault_class(FAILED_ACTION)
 async def test_timed_out_cancel_is_reported_reread_and_not_resent(emulator_server) -> None:
     server = emulator_server(time_scale=1.0, seed=False)
     emulator = server.emulator

@@ -71,6 +71,9 @@ class ApprovalInbox(FilterableScreen):
         for approval in self.approvals():
             workflow = overview.workflow_name(approval.workflow_id)
             busy = self.services.actions.execution_busy(approval.execution_id)
+            if busy is None and (earlier := self.services.actions.unanswered(f"execution:{approval.execution_id}")):
+                # Sent, no answer: it may have been taken.
+                busy = {"approve": "approved?", "reject": "rejected?", "cancel": "cancelled?"}.get(earlier.action.verb, "?")
             cells = (
                 Text(busy or "⚑", style="bold yellow" if busy else "magenta"),
                 safe(workflow, 40, style="bold"),
@@ -88,6 +91,11 @@ class ApprovalInbox(FilterableScreen):
         sending = len(self.services.actions.decisions_in_flight())
         if sending:
             title += f" · {sending} decision{'s' if sending > 1 else ''} sent, waiting for the server's answer"
+        unanswered = sum(
+            1 for approval in overview.approvals.all() if self.services.actions.unanswered(f"execution:{approval.execution_id}")
+        )
+        if unanswered:
+            title += f" · {unanswered} decision{'s' if unanswered > 1 else ''} sent got no answer: it may have been taken"
         if overview.approvals_hidden:
             title += f" · {one_line(overview.approvals_hidden, 120)}"
         elif not overview.index.loaded:

@@ -10,8 +10,9 @@ have been applied, and deciding again needs a new confirmation.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -90,6 +91,24 @@ class PendingAction:
 
 
 @dataclass(frozen=True)
+class Unanswered:
+    """An action sent whose outcome is unknown: the request may have reached the server,
+    and no answer said what it did."""
+
+    action: PendingAction
+    #: When it was sent, local time (``13:43:10``), and why no answer came.
+    sent_at: str
+    reason: str
+
+    def warning(self) -> Text:
+        return Text(
+            f"⚠ The {self.action.verb} sent at {self.sent_at} got no answer ({self.reason}): it may have been "
+            "applied. This sends another request.",
+            style="bold yellow",
+        )
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Why an action cannot be asked for now (read-only session, one already in flight)."""
 
@@ -116,6 +135,8 @@ class ActionRunner:
         self.read_only = read_only
         #: Each action sent and not answered yet, by target.
         self._sending: dict[str, PendingAction] = {}
+        #: The last action on a target, when its outcome is unknown; asking again warns.
+        self._unanswered: dict[str, Unanswered] = {}
         #: (verb, target) of every request sent, in order: exactly one per confirmed action.
         self.sent: list[tuple[str, str]] = []
 
@@ -280,6 +301,13 @@ class ActionRunner:
 
     async def _explain_decision(self, approval: Approval, verb: str, error: FlowSynxError) -> str:
         if isinstance(error, NotFound) and "[FSX2441]" in _codes(error):
+            earlier = self._unanswered.get(f"execution:{approval.execution_id}")
+            if earlier is not None and earlier.action.approval is not None and earlier.action.approval.id == approval.id:
+                # "Already decided": by this session's own request whose answer never came.
+                return (
+                    f"The {earlier.action.verb} sent at {earlier.sent_at} (no answer then) was taken: the approval "
+                    f"is decided already, and this {verb} was refused. {one_line(' '.join(error.server_messages), 200)}"
+                )
             try:
                 pending = (await self.client.list_approvals(approval.workflow_id, approval.execution_id)).items
             except FlowSynxError:
@@ -339,7 +367,21 @@ class ActionRunner:
             return Refusal(f"Read-only session: {action.verb} is disabled.")
         if action.target in self._sending:
             return Refusal(f"Already {self._sending[action.target].busy_label} Wait for the answer.")
+        earlier = self.unanswered(action.target)
+        if earlier is not None:
+            # Never sent again by itself; sent again by hand only after reading this.
+            return replace(action, lines=(earlier.warning(), *action.lines))
         return action
+
+    def unanswered(self, target: str) -> Unanswered | None:
+        """The last action on ``target`` if its outcome is unknown. A decision's is known
+        once its approval is no longer pending: the server took one."""
+        earlier = self._unanswered.get(target)
+        approval = earlier.action.approval if earlier is not None else None
+        if approval is not None and approval.id not in {a.id for a in self.overview.approvals.all()}:
+            del self._unanswered[target]
+            return None
+        return earlier
 
     def send(self, action: PendingAction, reply_to: MessagePump) -> bool:
         """Send a confirmed action once; False if one for the same target is in flight.
@@ -357,18 +399,24 @@ class ActionRunner:
 
     async def _send(self, action: PendingAction, reply_to: MessagePump) -> None:
         self.sent.append((action.verb, action.target))
+        sent_at = time.strftime("%H:%M:%S")
         log.info("action %s %s: sent", action.verb, action.target)
         try:
             answer = await action.send()
         except FlowSynxError as error:
             log.warning("action %s %s failed: %s", action.verb, action.target, error)
             text = await action.explain(error) if action.explain else explain_failure(action.verb, error)
+            if outcome_unknown(error):
+                self._unanswered[action.target] = Unanswered(action, sent_at, one_line(error.message, 80).rstrip("."))
+            else:
+                self._unanswered.pop(action.target, None)
             if action.subject:
                 text = f"{action.subject}: {text}"
             outcome = ActionOutcome(
                 action.verb, action.target, ok=False, title=f"{action.verb} failed", text=text, severity="error"
             )
         else:
+            self._unanswered.pop(action.target, None)
             log.info("action %s %s: done", action.verb, action.target)
             text = answer.note or " ".join(one_line(m, 200) for m in answer.messages) or f"{action.verb} done."
             outcome = ActionOutcome(
@@ -391,6 +439,13 @@ def _codes(error: ApiError) -> set[str]:
     """The server's codes: only where a message starts; the same letters inside one are
     quoted text (a task name, say) and must not choose what the user is told."""
     return {message.lstrip()[:9] for message in error.server_messages}
+
+
+def outcome_unknown(error: FlowSynxError) -> bool:
+    """The request may have been applied, and nothing says whether it was."""
+    if isinstance(error, (RequestTimedOut, ConnectionFailed)):
+        return error.may_have_arrived
+    return isinstance(error, (ServerError, MalformedResponse))
 
 
 def explain_failure(verb: str, error: FlowSynxError) -> str:
@@ -422,7 +477,7 @@ def explain_failure(verb: str, error: FlowSynxError) -> str:
     # The route is in the debug log; in a toast it was most of the text, an id cut in two.
     if isinstance(error, ServerError):
         return (
-            f"The server answered {one_line(error.message, 200)}. The {verb} may or may not have been "
+            f"The server answered {one_line(error.message, 200).rstrip('.')}. The {verb} may or may not have been "
             "applied; the state is being re-read. It was not sent again."
         )
     if isinstance(error, MalformedResponse):

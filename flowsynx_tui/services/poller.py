@@ -74,6 +74,8 @@ class PollJob(Generic[T]):
     #: What went wrong in the last run (all of it, or a part), and when; None after a clean run.
     error: FlowSynxError | None = None
     failed_at: float = 0.0
+    #: When a run last got through whole: the age of what it shows (None: never yet).
+    last_ok: float | None = None
     next_due: float = 0.0
     runs: int = 0
     #: How many times slower it polls while the hub is connected (1: the hub says nothing
@@ -247,6 +249,8 @@ class Poller:
         failures: tuple[FlowSynxError, ...] = getattr(payload, "failures", ())
         job.error = failures[0] if failures else None
         job.failed_at = now if failures else job.failed_at
+        if not failures:
+            job.last_ok = now
         self._last_answer = now
         self._post(job, payload)
         self._update_connection()
@@ -276,7 +280,9 @@ class Poller:
                 reason=error.message,
                 route=error.route,
                 retry_at=latest.next_due,
-                last_ok=self._last_answer,
+                # The age of what that job shows, not of the last answer to any job: one
+                # run's screen failing under a header saying "data 0s old" looked fresh.
+                last_ok=latest.last_ok,
                 auth_failed=isinstance(error, AuthenticationRequired),
             )
         else:

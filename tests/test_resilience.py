@@ -321,6 +321,43 @@ def test_a_narrow_header_keeps_the_connection_state_and_drops_the_details_first(
     assert wide.endswith("connection refused) · GET /workflows")
 
 
+async def test_failed_lookups_of_runs_workflows_do_not_say_the_server_is_down(emulator_server) -> None:
+    # v1.3.0 lists every run under any workflow (Q1): each run's workflow is found by
+    # reading its details under one workflow after another. Those reads fail here, and are
+    # tried again later by themselves; the lists on screen answer.
+    server = emulator_server(frozen=True, fidelity="real", faults=Faults(only=r"/executions/[0-9a-f-]+$", error_rate=1.0))
+    app = new_app(server.url, Tap(), refresh=0.2)
+    states: set[str] = set()
+    async with app.run_test(size=(200, 30)) as pilot:
+        await wait_for(
+            pilot, lambda: sum(1 for r in server.emulator.requests if r.status == 500) >= 9, what="lookups failing"
+        )
+        cycles = app.services.poller.jobs["overview"].runs
+        while app.services.poller.jobs["overview"].runs < cycles + 5:  # five polling cycles after
+            states.add(app.services.status.connection.state)
+            await pilot.pause(0.05)
+        assert app.services.overview.index.unmatched > 0  # still failing: nothing was matched
+    assert states == {"ok"}, states
+
+
+async def test_the_data_age_in_the_header_is_that_of_what_fails_not_of_any_answer(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    running = seed.execution_id("warehouse-load", 4)
+    app = new_app(server.url, Tap(), refresh=0.2)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await loaded(pilot, app)
+        app.navigate(ExecutionView(seed.workflow_id("warehouse-load"), running), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        await wait_for(pilot, lambda: app.screen.snapshot.details is not None, what="the run's details")
+        # Only this run's details fail; the lists around it answer five times a second.
+        server.emulator.faults.only, server.emulator.faults.error_rate = f"/executions/{running}$", 1.0
+        await wait_for(pilot, lambda: "HTTP 500" in header_text(app), what="the failure in the header")
+        await wait_for(
+            pilot, lambda: int(re.search(r"data (\d+)s old", header_text(app))[1]) >= 2, what="the run's data aging"
+        )
+        assert len([r for r in server.emulator.requests if r.path == "/workflows"]) > 0
+
+
 @fault_class(SERVER_DOWN)
 async def test_server_not_running_at_start_then_data_appears_by_itself() -> None:
     port = free_port()

@@ -760,17 +760,22 @@ class Overview:
                 loading, self._known_loading = self._known_loading, None
                 self.known_workflows = await loading
             changed |= self.index.adopt(self.known_workflows, self.workflows)
+            lookups: list[FlowSynxError] = []
             if self.background is not None:
                 changed |= self.background.take_matched()
                 self.background.wake()
-                failures.extend(self.background.failures)
+                lookups.extend(self.background.failures)
             else:
                 newest = self.index.newest_ids()
                 # Paused executions first: the approvals inbox needs their workflow.
                 priority = self.index.paused() + newest
                 changed |= await self.index.resolve_workflows(
-                    self.client, priority, self.workflows_most_used_first(), self.resolve_per_cycle, failures
+                    self.client, priority, self.workflows_most_used_first(), self.resolve_per_cycle, lookups
                 )
+            # A lookup that failed on its way is tried again later by itself, and the lists
+            # say whether the server answers: one dropped lookup among thousands had the
+            # header say "reconnecting" for a minute while everything on screen was fresh.
+            failures.extend(error for error in lookups if not error.is_transient)
         fresh = await self.approvals.refresh(self.client, self.index, failures)
         hidden = tuple(h for h in (self.workflows_hidden, self.executions_hidden) if h)
         self.problems = hidden + tuple(workflow_problems) + self.index.problems + self.approvals.problems

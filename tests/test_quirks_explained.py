@@ -305,3 +305,23 @@ async def test_an_empty_inbox_says_approvals_are_per_owner(emulator_server) -> N
         await wait_for_screen(pilot, app, ApprovalInbox)
         title = app.screen.query_one("#title")
         await wait_for(pilot, lambda: "only their own runs' approvals" in str(title.render()), what="why it is empty")
+
+
+async def test_a_workflow_never_edited_is_not_given_the_servers_clock_as_its_age(emulator_server) -> None:
+    # v1.3.0 dates every workflow never edited with its own clock at each answer (reference
+    # 4, modifiedDate): as an age it read "0s ago" for ever.
+    import httpx
+
+    from flowsynx_tui.widgets.keyed_table import KeyedTable
+
+    server = emulator_server(fidelity="real")
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.has_row(NIGHTLY), what="the workflows")
+        assert {table.get_cell(key, "modified").plain for key in table.keys} == {"never"}
+        definition = httpx.get(f"{server.url}/workflows/{NIGHTLY}").json()["data"]["workflow"]
+        assert httpx.put(f"{server.url}/workflows/{NIGHTLY}", content=definition).status_code == 200
+        await wait_for(pilot, lambda: str(table.get_cell(NIGHTLY, "modified")).endswith("s ago"), what="a real date")
+        others = {table.get_cell(key, "modified").plain for key in table.keys if key != NIGHTLY}
+        assert others == {"never"}

@@ -16,6 +16,8 @@ import asyncio
 import random
 import socket
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -164,6 +166,8 @@ class FlowSynxClient:
         self.ssl_context = context_for(self.base_url, verify, system_ca)
         #: Requests sent so far (retries included): what this client costs the server.
         self.requests_sent = 0
+        #: The ``Date`` header of the last answer: the server's clock (``server_time``).
+        self._date: str | None = None
         self.timeout = timeout
         self.approve_timeout = approve_timeout
         self.retries = retries
@@ -337,6 +341,16 @@ class FlowSynxClient:
         return ActionResult(messages=_messages(body))
 
     # ---------------------------------------------------------------- plumbing
+    def server_time(self) -> datetime | None:
+        """The server's clock at its last answer (whole seconds), or None if it sent none."""
+        if not self._date:
+            return None
+        try:
+            moment = parsedate_to_datetime(self._date)
+        except (TypeError, ValueError):
+            return None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
     async def _get(
         self, path: str, *, params: Mapping[str, Any] | None = None, roles: tuple[str, ...], models: bool = True
     ) -> dict[str, Any]:
@@ -396,6 +410,7 @@ class FlowSynxClient:
             raise FlowSynxError("the request URL is not valid", route=route) from None
         except (httpx.CookieConflict, httpx.StreamError) as error:
             raise FlowSynxError(f"request failed ({type(error).__name__})", route=route) from None
+        self._date = response.headers.get("date")
         if models:
             await _models_ready()
         if len(response.content) > OFFLOAD_BYTES:

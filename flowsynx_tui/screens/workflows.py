@@ -42,7 +42,11 @@ def runs_text(stats: WorkflowStats) -> Text:
     return text if text.plain else Text("–", style="dim")
 
 
-def _cells(workflow: Workflow, entry: WorkflowStats, label: str, now: datetime) -> tuple[str | Text, ...]:
+#: The Modified of a workflow the server dates with its own clock (``Overview.unedited``).
+_NEVER_EDITED = Text("never", style="dim")
+
+
+def _cells(workflow: Workflow, entry: WorkflowStats, label: str, unedited: bool, now: datetime) -> tuple[str | Text, ...]:
     last = Text("–", style="dim")
     if entry.last is not None:
         last = status_text(entry.last.status)
@@ -50,7 +54,7 @@ def _cells(workflow: Workflow, entry: WorkflowStats, label: str, now: datetime) 
     return (
         safe(workflow.name, 60, style="bold"),
         label,
-        format_age(workflow.modified_date, now),
+        _NEVER_EDITED if unedited else format_age(workflow.modified_date, now),
         runs_text(entry),
         last,
     )
@@ -59,8 +63,8 @@ def _cells(workflow: Workflow, entry: WorkflowStats, label: str, now: datetime) 
 class WorkflowsScreen(FilterableScreen):
     TITLE_TEXT = "Workflows"
     LIVE_CLOCK = True  # the ages ("3m ago") move with the clock
-    #: What the rows were last built from: a workflow, its runs, its short id.
-    _drawn: list[tuple[Workflow, WorkflowStats, str]] = []
+    #: What the rows were last built from: a workflow, its runs, its short id, never edited.
+    _drawn: list[tuple[Workflow, WorkflowStats, str, bool]] = []
     BINDINGS: ClassVar[list[BindingType]] = [
         ServerActionBinding("x", "start_execution", "Start", id="workflows.start"),
         Binding("v", "show_definition", "Definition", id="workflows.definition", show=False),
@@ -87,11 +91,11 @@ class WorkflowsScreen(FilterableScreen):
         stats = overview.stats()
         labels = unique_prefixes(overview.workflows)
         drawn = [
-            (workflow, stats.get(workflow.id, WorkflowStats()), labels[workflow.id])
+            (workflow, stats.get(workflow.id, WorkflowStats()), labels[workflow.id], workflow.id in overview.unedited)
             for workflow in sorted(overview.workflows.values(), key=lambda w: w.name.lower())
         ]
-        rows: list[Row] = [(workflow.id, _cells(workflow, entry, label, now)) for workflow, entry, label in drawn]
         self._drawn = drawn
+        rows = self._rows_at(now)
         table = self.query_one(KeyedTable)
         table.sync(rows)
         if rows and not self.services.first_rows.is_set():
@@ -101,10 +105,11 @@ class WorkflowsScreen(FilterableScreen):
     def refresh_clock(self) -> None:
         # The ages ("3m ago") from what the last redraw read: the runs' counts need a pass
         # over every execution (a second's worth at 100k), and only new data changes them.
-        now = self.services.clock.now()
-        rows = [(workflow.id, _cells(workflow, entry, label, now)) for workflow, entry, label in self._drawn]
-        if not self.query_one(KeyedTable).update(rows):
+        if not self.query_one(KeyedTable).update(self._rows_at(self.services.clock.now())):
             self.refresh_view()
+
+    def _rows_at(self, now: datetime) -> list[Row]:
+        return [(drawn[0].id, _cells(*drawn, now)) for drawn in self._drawn]
 
     def _update_title(self, shown: int, total: int) -> None:
         title = (

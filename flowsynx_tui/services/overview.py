@@ -33,6 +33,8 @@ from flowsynx_tui.api import (
 from flowsynx_tui.text import PrefixLabels, short_id
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from flowsynx_tui.api import Approval, ExecutionSummary, Page, WorkflowSummary
     from flowsynx_tui.api.hub import HubEvent
     from flowsynx_tui.api.values import QuickWorkflow
@@ -547,6 +549,9 @@ class Overview:
         #: The first read at start holds ``QuickWorkflow``s (read before pydantic is loaded,
         #: with the same fields and checks), the next ones the models.
         self.workflows: dict[str, WorkflowSummary | QuickWorkflow] = {}
+        #: Workflows whose "modified" date is the server's clock when it answered: v1.3.0
+        #: says that for every workflow never edited since it was created (reference 4).
+        self.unedited: frozenset[str] = frozenset()
         self._workflows_read = False
         self.index = ExecutionIndex()
         self.approvals = ApprovalTracker()
@@ -731,6 +736,7 @@ class Overview:
         else:
             answered = True
             self.workflows = {w.id: w for w in workflows}
+            self.unedited = _dated_now(workflows, self.client.server_time())
             self.workflows_hidden = None
             self._workflows_read = True
         if not self.workflows and self.workflows_hidden is None:
@@ -899,3 +905,14 @@ class Overview:
         counts = Counter(self.index.workflow_of.values())
         known = [wid for wid, _ in counts.most_common() if wid in self.workflows]
         return known + [wid for wid in self.workflows if wid not in counts]
+
+
+def _dated_now(workflows: Iterable[WorkflowSummary | QuickWorkflow], server_now: datetime | None) -> frozenset[str]:
+    """Workflows dated within the second the server answered in (its ``Date`` header has
+    whole seconds). One really edited in that second reads as never edited until the next
+    read, where its date stands still and the server's clock has moved on."""
+    if server_now is None:
+        return frozenset()
+    return frozenset(
+        w.id for w in workflows if w.modified_date is not None and abs((w.modified_date - server_now).total_seconds()) < 2
+    )

@@ -837,6 +837,22 @@ async def test_expired_token_asks_for_a_new_one_and_resumes_in_place(emulator_se
 
 
 @fault_class(EXPIRED)
+async def test_a_token_refused_by_the_servers_counters_asks_for_a_new_one_at_once(emulator_server) -> None:
+    server = emulator_server(auth="bearer", frozen=True)
+    emulator = server.emulator
+    app = new_app(server.url, Tap(), refresh=600, credentials=BearerCredentials(emulator.issue_token("admin", 3600)))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, app)
+        await wait_for(pilot, lambda: app.services.status.metrics is not None, what="the counters")
+        emulator.faults.token_expires_after_requests = 0  # the session expires now
+        # The next read is the header's (the lists are read again in 10 minutes): its 401
+        # is the credentials', not "metrics unavailable".
+        app.services.poller.refresh("server")
+        await wait_for_screen(pilot, app, LoginDialog)
+        assert app.services.status.metrics_missing is None
+
+
+@fault_class(EXPIRED)
 async def test_changed_password_asks_again_and_resumes_in_place(
     emulator_server, clean_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

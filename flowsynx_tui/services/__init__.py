@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from flowsynx_tui.api import ApiError, ExecutionStatus, FlowSynxClient
+from flowsynx_tui.api import ApiError, AuthenticationRequired, ExecutionStatus, FlowSynxClient
 from flowsynx_tui.config import Settings
 from flowsynx_tui.messages import OverviewChanged, ServerInfoChanged
 from flowsynx_tui.services.actions import ActionRunner
@@ -233,13 +233,19 @@ class Services:
             # Optional routes: v1.3.0 answers /metrics 404 without an identity (Q14), a proxy
             # may not forward them. An answer that refuses them is "unavailable", not the
             # connection's state; no answer at all still is.
+            # A 401 is not one of those: the credentials stopped working (a token expired),
+            # and the sign-in must be asked for now, not at the next list read a minute later.
             if status.version is None:
                 try:
                     status.version = (await client.version()).version
+                except AuthenticationRequired:
+                    raise
                 except ApiError:
                     status.version = None
             try:
                 status.metrics = await client.metrics()
+            except AuthenticationRequired:
+                raise
             except ApiError as error:
                 status.metrics = None
                 status.metrics_missing = error.message

@@ -195,6 +195,9 @@ def validate_url(url: str) -> str:
     if parts.username or parts.password:
         # Credentials in a URL end up in error messages and shell history.
         raise ConfigError("put credentials in --username/--password or --token, not in the URL")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        # Every route is appended to the URL: "/?x=1" made each request "/?x=1/workflows".
+        raise ConfigError(f"bad URL {url[:80]!r}: no ?query or #fragment (the server's address, and a path if it has one)")
     try:
         parts.port
     except ValueError:
@@ -307,6 +310,8 @@ def resolve_settings(
     credentials: Credentials | None = None
     if final_token and kind != "basic":
         credentials = BearerCredentials(final_token)
+        if final_user:
+            warnings.append(f"a token and a user name ({final_user[:40]!r}) were given: the token is sent, the user name is not used")
     elif final_user and kind != "bearer":
         credentials = BasicCredentials(final_user, final_password or "")
     elif kind == "basic" and not final_user:

@@ -56,6 +56,8 @@ def test_version() -> None:
         (["--execution", "0b4c8ed0"], "argument --execution: '0b4c8ed0' is not an execution id (a GUID)"),
         (["--url", "ftp://example"], "bad URL"),
         (["--url", "http://admin:secret@example:6262"], "not in the URL"),
+        (["--url", "http://127.0.0.1:6262/?x=1"], "no ?query or #fragment"),
+        (["--url", "http://127.0.0.1:6262#top"], "no ?query or #fragment"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], needle: str) -> None:
@@ -120,6 +122,7 @@ def test_the_default_profiles_secrets_stay_with_its_own_server(tmp_path: Path) -
 
 def test_token_beats_basic_and_never_shows(tmp_path: Path) -> None:
     settings = resolve_settings(token="t0ps3cret", username="u", password="p4ss", config_path=tmp_path / "none.toml", environ={})
+    assert "a token and a user name ('u') were given: the token is sent, the user name is not used" in settings.warnings
     assert settings.credentials is not None and settings.credentials.kind == "bearer"
     assert "t0ps3cret" not in repr(settings) and "t0ps3cret" not in str(settings.credentials)
 

@@ -7,7 +7,7 @@ import re
 import httpx
 
 from flowsynx_tui.api import BasicCredentials
-from flowsynx_tui.emulator import seed
+from flowsynx_tui.emulator import Faults, seed
 from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.confirm import ConfirmDialog
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
@@ -203,6 +203,24 @@ async def test_a_paused_run_offers_its_decision_and_cancel(emulator_server) -> N
         await pilot.press("c")
         await wait_for_screen(pilot, app, ConfirmDialog)
         await pilot.press("n")
+    assert posts(server.emulator) == []
+
+
+async def test_a_paused_run_whose_approval_cannot_be_read_offers_no_decision(emulator_server) -> None:
+    server = emulator_server(frozen=True, faults=Faults(only=r"/approvals$", error_rate=1.0))
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.navigate(ExecutionView(INVOICE, PAUSED), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        await wait_for(pilot, lambda: app.screen.snapshot.details is not None, what="the run's details")
+        await pilot.pause(0.3)
+        assert "Cancel run" in footer_keys(app)
+        assert "Approve" not in footer_keys(app) and "Reject" not in footer_keys(app)
+        await pilot.press("a")
+        await pilot.pause(0.2)
+        assert "No pending approval is known for this execution yet." in notifications(app)
+        server.emulator.faults.error_rate = 0.0
+        await wait_for(pilot, lambda: "Approve" in footer_keys(app), what="approve offered once it is read")
     assert posts(server.emulator) == []
 
 

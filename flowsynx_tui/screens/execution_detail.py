@@ -67,7 +67,8 @@ class ExecutionDetailScreen(DashboardScreen):
         self.task_logs = task_logs
         self.watch: ExecutionWatch = services.watch_execution(workflow_id, execution_id)
         self.log_source: LogSource | None = None
-        self._shown_status: ExecutionStatus | None = None
+        #: What the footer's actions were last chosen for: the status, an approval known.
+        self._offered: tuple[ExecutionStatus | None, bool] = (None, False)
         #: The pane holds the last batch of a complete source (the source's own flag turns
         #: True in its worker, before that batch reaches the pane).
         self._logs_shown_complete = False
@@ -201,9 +202,10 @@ class ExecutionDetailScreen(DashboardScreen):
     def on_execution_changed(self, message: ExecutionChanged) -> None:
         self._show_gone(message.snapshot.gone)
         details = message.snapshot.details
-        if details is not None and details.status != self._shown_status:
-            # Approve and reject are offered only while it is paused: the footer follows.
-            self._shown_status = details.status
+        offered = (details.status if details else None, bool(message.snapshot.approvals))
+        if offered != self._offered:
+            # Approve and reject are offered only while an approval waits: the footer follows.
+            self._offered = offered
             self.refresh_bindings()
         self.redraw()
         if self.select_task and self.query_one(TaskTree).select_key(self.select_task):
@@ -276,12 +278,17 @@ class ExecutionDetailScreen(DashboardScreen):
     def unavailable(self, binding: ServerActionBinding) -> str | None:
         refused = super().unavailable(binding)
         details = self.snapshot.details
-        if refused is not None or details is None:
+        deciding = binding.action in ("approve", "reject")
+        if refused is not None:
             return refused
+        if details is None:
+            return "This run has not been read yet: nothing to decide." if deciding else None
         if self.gone is not None:
             return f"Run {self.label} is no longer on the server: there is nothing to {binding.description.lower()}."
-        if binding.action in ("approve", "reject") and details.status is not ExecutionStatus.PAUSED:
+        if deciding and details.status is not ExecutionStatus.PAUSED:
             return f"Nothing to {binding.action}: this run is {one_line(details.status.value, 20)}, not waiting for a decision."
+        if deciding and not self.snapshot.approvals:
+            return "No pending approval is known for this execution yet."
         if binding.action == "cancel_execution":
             refusal = self.services.actions.cannot_cancel(self.workflow_id, self.execution_id, details.status)
             return refusal.text if refusal is not None else None

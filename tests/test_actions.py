@@ -244,6 +244,13 @@ async def test_a_run_the_server_no_longer_has_is_said_gone_not_a_server_outage(e
         await pilot.press("a")
         await pilot.pause(0.2)
         assert f"Run {PAUSED[:8]} is no longer on the server: there is nothing to approve." in notifications(app)
+        app.navigate(ExecutionsView(None), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        runs = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: runs.has_row(PAUSED), what="the run listed still (Q11)")
+        await wait_for(
+            pilot, lambda: runs.get_cell(PAUSED, "workflow").plain == "workflow unknown (deleted?)", what="its workflow gone"
+        )
     assert posts(server.emulator) == []
 
 

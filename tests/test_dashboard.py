@@ -346,6 +346,10 @@ async def test_unknown_execution_says_why_instead_of_loading_forever(emulator_se
         info = app.screen.query_one("#exec-info")
         await wait_for(pilot, lambda: "FSX2436" in info.render().plain, what="the server's reason")
         assert "not found" in info.render().plain
+        assert "the server has no such run under workflow nightly-csv-export (404:" in info.render().plain
+        # The server answered: a 404 for one run is not the connection's state.
+        await pilot.pause(0.5)
+        assert "● connected" in app.screen.query_one("StatusHeader").render().plain
 
 
 async def test_help_moves_with_the_list_keys_and_lists_the_palette_once(emulator_server) -> None:

@@ -184,7 +184,12 @@ class ExecutionDetailScreen(DashboardScreen):
         if self.snapshot.details is None:
             # Nothing to keep on screen yet: say why instead of "loading…" forever.
             text = Text(f"Execution {self.label}: ", style="bold")
-            text.append(one_line(str(message.error), 200), style="bold red")
+            if isinstance(message.error, NotFound):
+                workflow = self.services.overview.workflow_name(self.workflow_id)
+                why = f"the server has no such run under workflow {one_line(workflow, 60)} (404: {message.error.message})"
+            else:
+                why = str(message.error)
+            text.append(one_line(why, 200), style="bold red")
             self.query_one("#exec-info", Static).update(text)
         elif isinstance(message.error, NotFound):
             # Nothing of it answered (a server reset): as when its details alone are gone.

@@ -690,9 +690,13 @@ class Overview:
 
     def workflow_of(self, execution_id: str) -> str:
         """The name of an execution's workflow as lists show it."""
-        if execution_id in self.index.orphans:
+        workflow_id = self.index.workflow_of.get(execution_id)
+        if execution_id in self.index.orphans or (
+            # Matched to a workflow the list no longer has: deleted since (Q11).
+            workflow_id is not None and workflow_id not in self.workflows and self._workflows_read and not self.workflows_hidden
+        ):
             return DELETED_WORKFLOW
-        return self.workflow_name(self.index.workflow_of.get(execution_id))
+        return self.workflow_name(workflow_id)
 
     def stats(self) -> dict[str, WorkflowStats]:
         stats: dict[str, WorkflowStats] = {wid: WorkflowStats() for wid in self.workflows}

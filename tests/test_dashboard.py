@@ -14,7 +14,7 @@ from flowsynx_tui.emulator.faults import Faults
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.workflows import WorkflowsScreen
-from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
+from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.task_tree import TaskTree
@@ -248,6 +248,21 @@ async def test_filter_narrows_rows_and_escape_clears(emulator_server) -> None:
         await pilot.press("escape")
         await wait_for(pilot, lambda: table.row_count == 5)
         assert isinstance(app.screen, WorkflowsScreen)
+
+
+async def test_a_long_workflow_name_leaves_its_runs_on_screen_at_80_columns(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    long_name = "nightly-" + "x" * 120
+    server.emulator.add_workflow({"Name": long_name, "Tasks": [{"Name": "A", "Type": "Demo:1.0"}]})
+    app = make_app(server.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 6, what="the workflows")
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        # The name gives way ("…"), the runs and the last run stay in view.
+        assert "Runs" in text and "Last run" in text, text
+        assert "✘ Failed" in text and "nightly-xxxxxxxx" in text and "…" in text, text
 
 
 async def test_hostile_text_in_server_data_renders_literally(emulator_server) -> None:

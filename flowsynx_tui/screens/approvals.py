@@ -42,6 +42,7 @@ class ApprovalInbox(FilterableScreen):
                 ("by", "Requested by"),
                 ("at", "Requested at"),
             ],
+            shares={"workflow": 0.2, "task": 0.2, "comment": 0.25},
             id="approvals",
         )
         yield from self.compose_filter()

@@ -66,7 +66,7 @@ class ExecutionsScreen(FilterableScreen):
         # Duration before the timestamps: it is what an operator scans for, and at 80
         # columns the last column is the one that scrolls out of view.
         columns += [("duration", "Duration"), ("mark", "⚑"), ("started", "Started"), ("ended", "Ended")]
-        yield KeyedTable(columns, id="executions")
+        yield KeyedTable(columns, shares={"workflow": 0.25}, id="executions")
         yield from self.compose_filter()
 
     def subscriptions(self) -> list[PollJob[object]]:

@@ -74,6 +74,7 @@ class WorkflowsScreen(FilterableScreen):
         yield SteadyStatic("Workflows", classes="screen-title", id="title")
         yield KeyedTable(
             [("name", "Workflow"), ("id", "Id"), ("modified", "Modified"), ("runs", "Runs"), ("last", "Last run")],
+            shares={"name": 0.35},
             id="workflows",
         )
         yield from self.compose_filter()

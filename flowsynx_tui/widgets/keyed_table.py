@@ -50,7 +50,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, count, filterfalse, repeat
@@ -436,9 +436,18 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         def control(self) -> KeyedTable:
             return self.table
 
-    def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, columns: Sequence[tuple[str, str]], *, shares: Mapping[str, float] | None = None, **kwargs: Any
+    ) -> None:
+        """``shares``: the most of the table's width a column of long text (a name, a
+        comment) takes when the rows are wider than the table; its cells end in "…" there.
+        At 80 columns a 60-character workflow name left no room for its runs."""
         super().__init__(**kwargs)
         self._column_spec = list(columns)
+        keys = [key for key, _ in self._column_spec]
+        self._shares = {keys.index(key): share for key, share in (shares or {}).items() if key in keys}
+        #: The table's width, known from its last resize when it has ``shares`` (else 0).
+        self._room = 0
         #: Every row's cells as the screen handed them in (filtered out or not), by key.
         self._cells: dict[str, Sequence[Cell]] = {}
         #: Every key in the screen's order; ``_shown``: the keys on screen, filtered and sorted.
@@ -1375,10 +1384,12 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _measure(self) -> bool:
         """Update the column widths from the width counts; True if one changed."""
-        widths = [
-            max(label, max(counts) if counts else 0)
-            for label, counts in zip(self._label_widths(), self._width_counts)
-        ]
+        labels = self._label_widths()
+        widths = [max(label, max(counts) if counts else 0) for label, counts in zip(labels, self._width_counts)]
+        room = self._room
+        if room and sum(widths) + 2 * self.cell_padding * len(widths) > room:
+            for index, share in self._shares.items():
+                widths[index] = min(widths[index], max(labels[index], 8, int(room * share)))
         if widths == self._widths:
             return False
         self._widths = widths
@@ -1460,6 +1471,11 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         y = max(self.header_height, y)
         if y < self.size.height:
             self.refresh(Region(0, y, self.size.width, self.size.height - y))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._shares:
+            self._room = event.size.width
+            self._measure()  # the long columns' share of a new width
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         if self._view_moves_with_rows:

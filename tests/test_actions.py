@@ -195,11 +195,16 @@ async def test_a_finished_run_offers_no_cancel_and_says_why(emulator_server) -> 
 async def test_a_paused_run_offers_its_decision_and_cancel(emulator_server) -> None:
     server = emulator_server(frozen=True)
     app = make_app(server.url)
-    async with app.run_test(size=(160, 40)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         app.navigate(ExecutionView(INVOICE, PAUSED), top_level=True)
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         await wait_for(pilot, lambda: "Approve" in footer_keys(app), what="approve in the footer")
         assert "Reject" in footer_keys(app) and "Cancel run" in footer_keys(app)
+        await pilot.press("o")  # the log pane, with its nine keys
+        await pilot.pause(0.3)
+        last_line = screen_text(app).splitlines()[-1]
+        for words in ("? Help", "q Quit", "a Approve", "d Reject", "c Cancel run"):
+            assert words in last_line, last_line
         await pilot.press("c")
         await wait_for_screen(pilot, app, ConfirmDialog)
         await pilot.press("n")

@@ -11,9 +11,18 @@ from textual.widgets import Footer
 class OperatorFooter(Footer):
     """Textual lists the focused widget's keys first and the app's last, so on an 80-column
     terminal with the log pane focused ``? Help`` and ``q Quit`` fell off the end. They come
-    first here; the rest keep Textual's order."""
+    first here, then the server actions; the rest keep Textual's order."""
 
-    FIRST: ClassVar[tuple[str, ...]] = ("help", "quit_app")
+    FIRST: ClassVar[tuple[str, ...]] = (
+        "help",
+        "quit_app",
+        # What an operator came to do: with the log pane focused at 120 columns its nine
+        # keys came first, and "d Reject" and "c Cancel run" fell off the end.
+        "approve",
+        "reject",
+        "cancel_execution",
+        "start_execution",
+    )
     """Actions whose keys lead the footer, in this order."""
 
     def compose(self) -> ComposeResult:

@@ -430,6 +430,24 @@ async def test_status_column_filter_keeps_only_failed_rows(emulator_server) -> N
         await wait_for(pilot, lambda: table.keys == warehouse_failed, what="failed warehouse-load runs")
 
 
+async def test_a_word_with_a_minus_keeps_the_rows_without_it(emulator_server) -> None:
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await demo_executions(pilot, app)
+        others = [key for key in table.keys if "Completed" not in cell(table, key, "status")]
+        assert 0 < len(others) < table.row_count
+        await type_filter(pilot, "-status:completed")
+        await wait_for(pilot, lambda: table.keys == others, what="every run but the completed ones")
+        assert 'rows with no "completed" in Status' in screen_text(app)
+        await pilot.press(*" !warehouse-load")
+        expected = [key for key in others if cell(table, key, "workflow") != "warehouse-load"]
+        await wait_for(pilot, lambda: table.keys == expected, what="and not warehouse-load")
+        # Typed further, a word that must be absent keeps more rows: all are looked at again.
+        await pilot.press("x")
+        await wait_for(pilot, lambda: table.keys == others, what="no run's row has warehouse-loadx")
+
+
 async def test_a_column_the_screen_does_not_have_is_reported(emulator_server) -> None:
     server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
     app = make_demo_app(server.port)
@@ -464,6 +482,14 @@ def test_filter_terms_are_read_against_the_headers() -> None:
     assert asking.keeps(cells) and not asking.problems
     assert asking.description == 'rows with "invoice" anywhere · task: what to find in Task?'
     assert RowFilter.parse("task: work:invoice", columns).description.endswith("task: what to find in Task?")
+    # A minus or a bang: the row stays when the word is not there.
+    assert RowFilter.parse("-task:approval", columns).keeps(cells)
+    assert not RowFilter.parse("-task:publish", columns).keeps(cells)
+    assert not RowFilter.parse("!invoice", columns).keeps(cells)
+    assert RowFilter.parse("-", columns).keeps(cells)  # a dash alone is a dash (2025-12-20)
+    assert RowFilter.parse("-status:done", ["Status"]).description == 'rows with no "done" in Status'
+    assert not RowFilter.parse("-faile", columns).narrows(RowFilter.parse("-fail", columns))
+    assert RowFilter.parse("faile", columns).narrows(RowFilter.parse("fail", columns))
 
 
 # ------------------------------------------------------------------------- footer at 80x24

@@ -9,7 +9,9 @@ A filter is words separated by spaces; a row stays when every word is found in i
   beginning is enough (``wf`` is not one, ``work:`` is ``Workflow``);
 - ``"two words"`` or ``comment:"check totals"``: with the space in it;
 - ``status: failed`` is ``status:failed``; ``status:`` alone keeps every row and the filter
-  line asks what to find in the column.
+  line asks what to find in the column;
+- ``-status:completed`` or ``!status:completed``, ``-nightly``: a row stays when the word is
+  *not* there (as in k9s and most search boxes).
 
 Matching ignores case. A ``name:`` that names no column is said in the filter line and
 the whole word is looked for as text (it is then usually found nowhere); a word such as
@@ -67,6 +69,8 @@ class Term:
     """Folded text to find."""
     column: int | None = None
     """Index of the cell to look in; None: any cell."""
+    negated: bool = False
+    """The row stays when the text is not there."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,9 @@ class RowFilter:
         tokens = _TOKEN.findall(text)
         while tokens:
             token = tokens.pop(0)
+            negated = len(token) > 1 and token[0] in "-!"
+            if negated:
+                token = token[1:]
             name, colon, value = token.partition(":")
             column: int | None = None
             if _names_a_column(token):
@@ -115,9 +122,10 @@ class RowFilter:
             needle = (value if column is not None else token).replace('"', "")
             if not needle.strip():
                 continue
-            terms.append(Term(needle.casefold(), column))
+            terms.append(Term(needle.casefold(), column, negated))
             shown = f'"{cut(one_line(needle), 30)}"'
-            said.append(f"{shown} in {columns[column]}" if column is not None else f"{shown} anywhere")
+            where = f"in {columns[column]}" if column is not None else "anywhere"
+            said.append(f"{'no ' if negated else ''}{shown} {where}")
         matches = ["rows with " + " and ".join(said)] if terms else []
         description = " · ".join([*problems, *matches, *asks])
         return cls(text, tuple(terms), tuple(problems), description)
@@ -134,8 +142,12 @@ class RowFilter:
         ``other`` kept, a keystroke at a time."""
         if len(self.terms) < len(other.terms):
             return False
+        # A longer word that must be absent keeps more rows, not fewer.
         return all(
-            new.column == old.column and old.needle in new.needle for old, new in zip(other.terms, self.terms)
+            new.column == old.column
+            and new.negated == old.negated
+            and (old.needle == new.needle if old.negated else old.needle in new.needle)
+            for old, new in zip(other.terms, self.terms)
         )
 
     def kept(
@@ -163,6 +175,8 @@ class RowFilter:
                 else:
                     column = [parts[term.column] if term.column < len(parts) else "" for parts in cells]
                 found = list(map(contains, column, repeat(term.needle)))
+            if term.negated:
+                found = [not hit for hit in found]
             keys = list(compress(keys, found))
             lines = list(compress(lines, found))
         return keys, lines
@@ -173,12 +187,12 @@ class RowFilter:
         cells: list[str] | None = None
         for term in self.terms:
             if term.column is None:
-                if term.needle not in line:
-                    return False
-                continue
-            if cells is None:
-                cells = line.split(SEPARATOR)
-            if term.column >= len(cells) or term.needle not in cells[term.column]:
+                found = term.needle in line
+            else:
+                if cells is None:
+                    cells = line.split(SEPARATOR)
+                found = term.column < len(cells) and term.needle in cells[term.column]
+            if found is term.negated:
                 return False
         return True
 
@@ -193,7 +207,7 @@ class FilterBar(Input):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
-            placeholder="filter: words (all must match), column:value (status:failed); enter keeps, escape clears",
+            placeholder="filter: words (all must match), column:value (status:failed), -word (without); enter keeps, escape clears",
             **kwargs,  # type: ignore[arg-type]
         )
         self.display = False

@@ -390,3 +390,25 @@ async def test_new_keys_are_in_help_with_their_ids(emulator_server) -> None:
         await wait_for_screen(pilot, app, HelpScreen)
         ids = {row[2] for row in app.screen.rows}
         assert {"definition.search", "definition.next_match", "definition.prev_match"} <= ids
+
+
+async def test_a_long_task_name_leaves_the_status_and_timeline_in_view(emulator_server) -> None:
+    server = emulator_server(time_scale=0.02, seed=False)
+    long_name = "Extract" + "X" * 193
+    workflow_id = server.emulator.add_workflow(
+        {"Name": "long-task", "Tasks": [{"Name": long_name, "Type": "Demo:1.0"}, {"Name": "Load", "Type": "Demo:1.0",
+                                                                                   "Dependencies": [long_name]}]}
+    )
+    execution_id = server.emulator.start_execution(workflow_id)
+    server.emulator.wait_for_status(execution_id, {"Completed"})
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.navigate(ExecutionView(workflow_id, execution_id), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        tree = app.screen.query_one(TaskTree)
+        await wait_for(pilot, lambda: tree.row_count == 2, what="the tasks")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "Status" in text and "Timeline" in text and "✔ Completed" in text, text
+        assert "ExtractXXXX" in text and "…" in text
+        assert tree.gantt_width >= 20

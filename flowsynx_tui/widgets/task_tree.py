@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 
 from flowsynx_tui.api import Approval, TaskDefinition, TaskExecution, TaskStatus, WorkflowDefinition
@@ -101,7 +102,9 @@ class TaskTree(KeyedTable):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
             [("task", "Task"), ("status", "Status"), ("duration", "Duration"), ("timeline", "Timeline")],
-            **kwargs,
+            # A 200-character task name left the timeline 4 cells and pushed Status away.
+            shares={"task": 0.4},
+            **kwargs,  # type: ignore[arg-type]
         )
         self.rows_by_name: dict[str, TaskRow] = {}
         self.gantt_width = 12
@@ -109,7 +112,8 @@ class TaskTree(KeyedTable):
         #: The last rows drawn had failure messages: the Gantt width was fitted to them.
         self._fitted = False
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        super().on_resize(event)  # the task column's share of the new width first
         # The Gantt column takes whatever width the other columns leave.
         used = sum(self.column_span(key)[1] for key in self.column_keys if key != "timeline")
         padding = 2 * self.cell_padding * len(self.column_keys)

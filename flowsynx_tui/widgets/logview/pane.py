@@ -354,6 +354,7 @@ class LogPane(Widget):
         self._search_input.display = False
         self._status = SteadyStatic("", classes="log-pane--status", markup=False)
         self._dropped_rows_pending = 0
+        self._tail_check_pending = False
         self._last_flush = 0.0
         self._flush_timer: Timer | None = None
         self._clicked: int | None = None
@@ -480,13 +481,28 @@ class LogPane(Widget):
         self._last_flush = monotonic()
         self._sync_virtual_size()
         if self.follow:
-            self._view.scroll_to_tail()
+            self._to_tail()
         elif self._dropped_rows_pending:
             # Old lines left from above: move up with the content so it stays still.
             self._view.scroll_to_row(max(0, self._view.scroll_y - self._dropped_rows_pending))
         self._dropped_rows_pending = 0
         self._view.refresh()
         self._update_status()
+
+    def _to_tail(self) -> None:
+        """The last line in view, now and once more after the next refresh: a horizontal
+        scrollbar that comes with a long line takes a row after the scroll, and the view
+        said "following" one line short of the end."""
+        self._view.scroll_to_tail()
+        if not self._tail_check_pending:
+            self._tail_check_pending = True
+            self.call_after_refresh(self._tail_again)
+
+    def _tail_again(self) -> None:
+        self._tail_check_pending = False
+        view = self._view
+        if self.follow and view.scroll_y < view.max_scroll_y:
+            view.scroll_to_tail()
 
     def _sync_virtual_size(self) -> None:
         model = self._model
@@ -514,7 +530,7 @@ class LogPane(Widget):
         change()
         self._sync_virtual_size()
         if self.follow:
-            self._view.scroll_to_tail()
+            self._to_tail()
         elif anchor is not None:
             key, within = anchor
             line = self._model.line_of(key)
@@ -547,7 +563,7 @@ class LogPane(Widget):
     def _resume_follow(self) -> None:
         self.follow = True
         self.new_since_pause = 0
-        self._view.scroll_to_tail()
+        self._to_tail()
 
     def _jump_to_key(self, key: int) -> None:
         self.follow = False

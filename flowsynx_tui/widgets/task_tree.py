@@ -17,7 +17,6 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events
 from textual.binding import Binding, BindingType
 
 from flowsynx_tui.api import Approval, TaskDefinition, TaskExecution, TaskStatus, WorkflowDefinition
@@ -102,24 +101,25 @@ class TaskTree(KeyedTable):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
             [("task", "Task"), ("status", "Status"), ("duration", "Duration"), ("timeline", "Timeline")],
-            # A 200-character task name left the timeline 4 cells and pushed Status away.
-            shares={"task": 0.4},
             **kwargs,  # type: ignore[arg-type]
         )
         self.rows_by_name: dict[str, TaskRow] = {}
         self.gantt_width = 12
+        #: Most characters of a task's name shown (then "…"): its marks (⚑ waiting, ←2) and
+        #: the timeline stay in view. A 200-character name left the timeline 6 cells.
+        self.name_limit = _name_limit(0)
         self._last_show: tuple[object, ...] | None = None
         #: The last rows drawn had failure messages: the Gantt width was fitted to them.
         self._fitted = False
 
-    def on_resize(self, event: events.Resize) -> None:
-        super().on_resize(event)  # the task column's share of the new width first
+    def on_resize(self) -> None:
         # The Gantt column takes whatever width the other columns leave.
+        names = _name_limit(self.size.width)
         used = sum(self.column_span(key)[1] for key in self.column_keys if key != "timeline")
         padding = 2 * self.cell_padding * len(self.column_keys)
         width = min(60, max(6, self.size.width - used - padding - 1))
-        if width != self.gantt_width:
-            self.gantt_width = width
+        if width != self.gantt_width or names != self.name_limit:
+            self.gantt_width, self.name_limit = width, names
             if self._last_show is not None:
                 self.show(*self._last_show[0], **self._last_show[1])  # type: ignore[arg-type]
 
@@ -206,7 +206,7 @@ class TaskTree(KeyedTable):
         name = Text(no_wrap=True, overflow="ellipsis")
         if row.depth:
             name.append("  " * (row.depth - 1) + "└ ", style="dim")
-        name.append(one_line(row.name, 80))
+        name.append(one_line(row.name, self.name_limit))
         gated = row.definition is not None and row.definition.gated
         if gated:
             name.append(f" {GATE}", style="bold magenta")
@@ -234,6 +234,12 @@ class TaskTree(KeyedTable):
     def selected_task(self) -> TaskRow | None:
         key = self.selected_key
         return self.rows_by_name.get(key) if key else None
+
+
+def _name_limit(width: int) -> int:
+    """A third of the tree's width for a task's name, from 12 to 80 characters (80 before
+    the tree knows its width)."""
+    return 80 if width <= 0 else max(12, min(80, width // 3))
 
 
 def _reason(execution: TaskExecution | None) -> bool:

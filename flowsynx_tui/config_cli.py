@@ -80,7 +80,13 @@ def run_config_command(parser: argparse.ArgumentParser, args: argparse.Namespace
         return _print_profiles(path)
     if args.action == "init":
         return _init(path)
-    return _check(path, named)
+    # The dashboard's own flags are not the file: say so rather than seem to check them.
+    ignored = [flag for flag, given in (("--url", getattr(args, "url", None)), ("--token", getattr(args, "token", None)),
+                                        ("--username", getattr(args, "username", None)),
+                                        ("--password", getattr(args, "password", None))) if given is not None]
+    if ignored:
+        print(f"{PROG}: warning: config check reads the config file only; {', '.join(ignored)} not checked", file=sys.stderr)
+    return _check(path, named, only=getattr(args, "profile", None))
 
 
 def _print_profiles(path: Path) -> int:
@@ -110,16 +116,22 @@ def _init(path: Path) -> int:
     return 0
 
 
-def _check(path: Path, named: bool) -> int:
+def _check(path: Path, named: bool, only: str | None = None) -> int:
+    """``only``: the one profile to check (``--profile``)."""
     if not path.exists():
-        if named:
-            raise ConfigError(f"config file {path}: no such file")
+        if named or only is not None:
+            raise ConfigError(f"config file {path}: no such file" + (f" (for --profile {only})" if only else ""))
         print(f"{path}: no config file; the defaults apply ({PROG} config init writes one)")
         return 0
     data, warnings = load_config_file(path)
     for warning in warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
     profiles = sorted(data.get("profiles", {}))
+    if only is not None:
+        if only not in profiles:
+            known = ", ".join(profiles) or "none defined"
+            raise ConfigError(f"unknown profile {only!r} (profiles: {known})")
+        profiles = [only]
     default = data.get("default_profile")
     lines = [
         f"  bell: {'on' if data.get('bell', True) else 'off'}",
@@ -174,7 +186,10 @@ def _who(credentials: Credentials | None, data: dict[str, Any], profile: str) ->
     if credentials is not None:
         return "bearer token ****"
     given = data.get("profiles", {}).get(profile, {})
-    if isinstance(given, dict) and given.get("password") or os.environ.get("FLOWSYNX_PASSWORD"):
+    given = given if isinstance(given, dict) else {}
+    if given.get("auth") == "bearer":
+        return "no credentials: auth bearer needs a token, from token = ..., FLOWSYNX_TOKEN or --token"
+    if given.get("password") or os.environ.get("FLOWSYNX_PASSWORD"):
         return "no credentials: a password is set but no user name, so it is not used"
     return "no credentials"
 

@@ -267,3 +267,19 @@ async def test_the_dashboard_says_key_mistakes_on_stderr_and_in_a_toast(
     config.write_text("[keys]\n'app.quit' = 'q,ctrl+q'\n")
     FlowSynxApp(resolve_settings(url="http://127.0.0.1:9", config_path=config, environ={}))
     assert capsys.readouterr().err == ""
+
+
+def test_config_check_takes_profile_and_names_the_flags_it_does_not_check(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'default_profile = "a"\n[profiles.a]\nurl = "http://localhost:6262"\nauth = "bearer"\npassword = "pw"\n'
+        '[profiles.b]\nurl = "http://localhost:6263"\n'
+    )
+    config.chmod(0o600)
+    one = run_cli("--profile", "a", "--url", "http://elsewhere:1", "config", "check", "--config", str(config))
+    assert one.returncode == 0, one.stderr
+    assert "profile a (default)" in one.stdout and "profile b" not in one.stdout
+    assert "no credentials: auth bearer needs a token" in one.stdout  # not "no user name"
+    assert one.stderr.strip() == "flowsynx-tui: warning: config check reads the config file only; --url not checked"
+    unknown = run_cli("--profile", "nope", "config", "check", "--config", str(config))
+    assert unknown.returncode == 2 and unknown.stderr.strip() == "flowsynx-tui: error: unknown profile 'nope' (profiles: a, b)"

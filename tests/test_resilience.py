@@ -953,17 +953,23 @@ async def test_viewer_sees_executions_and_is_told_which_role_the_rest_needs(emul
 # ------------------------------------------------------------------ failed actions
 
 
+async def inbox_with_one_approval(pilot: Any, app: FlowSynxApp) -> KeyedTable:
+    """The overview loaded, then the inbox open on the demo's one pending approval."""
+    await loaded(pilot, app)
+    await pilot.press("3")
+    await wait_for_screen(pilot, app, ApprovalInbox)
+    table = main_table(app)
+    await wait_for(pilot, lambda: table.row_count == 1)
+    return table
+
+
 @fault_class(FAILED_ACTION)
 async def test_dropped_approve_is_reported_reread_and_not_resent(emulator_server) -> None:
     server = emulator_server(time_scale=0.05)
     emulator = server.emulator
     app = new_app(server.url, Tap())
     async with app.run_test(size=(160, 40)) as pilot:
-        await loaded(pilot, app)
-        await pilot.press("3")
-        await wait_for_screen(pilot, app, ApprovalInbox)
-        table = main_table(app)
-        await wait_for(pilot, lambda: table.row_count == 1)
+        table = await inbox_with_one_approval(pilot, app)
         await pilot.press("a")
         await wait_for_screen(pilot, app, ConfirmDialog)
         emulator.faults.drop_rate = 1.0
@@ -1003,11 +1009,7 @@ async def test_a_decision_without_an_answer_is_marked_and_deciding_again_is_warn
     emulator = server.emulator
     app = new_app(server.url, Tap())
     async with app.run_test(size=(160, 40)) as pilot:
-        await loaded(pilot, app)
-        await pilot.press("3")
-        await wait_for_screen(pilot, app, ApprovalInbox)
-        table = main_table(app)
-        await wait_for(pilot, lambda: table.row_count == 1)
+        table = await inbox_with_one_approval(pilot, app)
         (approval_id,) = table.keys
         await pilot.press("d")
         await wait_for_screen(pilot, app, ConfirmDialog)

@@ -246,9 +246,14 @@ async def test_a_run_the_server_no_longer_has_is_said_gone_not_a_server_outage(e
         assert "Paused" in info.render().plain  # the last that was read stays
         header = app.screen.query_one("StatusHeader").render().plain
         assert "● connected" in header and "error" not in header, header
-        await pilot.press("a")
+        assert "(404: [FSX2436]" in info.render().plain  # the code once, not "404: HTTP 404:"
+        await pilot.press("a", "c")
         await pilot.pause(0.2)
         assert f"Run {PAUSED[:8]} is no longer on the server: there is nothing to approve." in notifications(app)
+        assert f"Run {PAUSED[:8]} is no longer on the server: there is nothing to cancel." in notifications(app)
+        drawn = info.render().plain
+        await pilot.pause(1.2)
+        assert info.render().plain == drawn  # its duration no longer counts
         app.navigate(ExecutionsView(None), top_level=True)
         await wait_for_screen(pilot, app, ExecutionsScreen)
         runs = app.screen.query_one(KeyedTable)
@@ -256,6 +261,8 @@ async def test_a_run_the_server_no_longer_has_is_said_gone_not_a_server_outage(e
         await wait_for(
             pilot, lambda: runs.get_cell(PAUSED, "workflow").plain == "workflow unknown (deleted?)", what="its workflow gone"
         )
+        inbox = await open_inbox(pilot, app)
+        assert inbox.get_cell_at((0, 1)).plain == "workflow unknown (deleted?)"  # not its bare id
     assert posts(server.emulator) == []
 
 
@@ -390,8 +397,8 @@ async def test_a_start_the_server_answers_with_an_error_is_said_in_words_once(em
         await pilot.press("x")
         await wait_for_screen(pilot, app, ConfirmDialog)
         await pilot.press("y")
-        await wait_for(pilot, lambda: any(n.title == "start failed" for n in app.notices), what="the failure")
-        said = next(n.message for n in app.notices if n.title == "start failed")
+        await wait_for(pilot, lambda: any(n.title == "Start failed" for n in app.notices), what="the failure")
+        said = next(n.message for n in app.notices if n.title == "Start failed")
         assert re.match(r"nightly-csv-export: The server answered HTTP 50[03]: \S", said), said  # 500 or 503
         assert "may or may not have been applied" in said and "not sent again" in said
         assert "/workflows/" not in said and NIGHTLY not in said

@@ -694,7 +694,7 @@ async def test_hostile_server_text_is_shown_literally_and_safely_everywhere(worl
         await wait_for_screen(pilot, app, ConfirmDialog, timeout=5)
         await _calm(pilot, app)
         await pilot.press("y")
-        toast, message = await _toast(pilot, app, checks, "start failed", "action failure toast",
+        toast, message = await _toast(pilot, app, checks, "Start failed", "action failure toast",
                                       [(Cut(world.broken_refusal, 200),)])
         for raw in SHORT:  # the message is long enough to quote them all
             checks.shows(f"action failure toast: {LABELS[raw]}", message, spec_one_line(raw))

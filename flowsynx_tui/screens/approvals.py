@@ -70,7 +70,7 @@ class ApprovalInbox(FilterableScreen):
         now = self.services.clock.now()
         rows: list[Row] = []
         for approval in self.approvals():
-            workflow = overview.workflow_name(approval.workflow_id)
+            workflow = overview.workflow_of(approval.execution_id)  # "workflow unknown (deleted?)" once it is gone
             busy = self.services.actions.execution_busy(approval.execution_id)
             if busy is None and (earlier := self.services.actions.unanswered(f"execution:{approval.execution_id}")):
                 # Sent, no answer: it may have been taken.

@@ -7,6 +7,7 @@ last logs are in.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -74,6 +75,7 @@ class ExecutionDetailScreen(DashboardScreen):
         self._logs_shown_complete = False
         #: Why the server no longer has the execution shown (it answered 404), or None.
         self.gone: str | None = None
+        self._gone_at: datetime | None = None
 
     @property
     def snapshot(self) -> ExecutionSnapshot:
@@ -186,7 +188,10 @@ class ExecutionDetailScreen(DashboardScreen):
             text = Text(f"Execution {self.label}: ", style="bold")
             if isinstance(message.error, NotFound):
                 workflow = self.services.overview.workflow_name(self.workflow_id)
-                why = f"the server has no such run under workflow {one_line(workflow, 60)} (404: {message.error.message})"
+                why = (
+                    f"the server has no such run under workflow {one_line(workflow, 60)} "
+                    f"(404: {message.error.message.removeprefix('HTTP 404: ')})"
+                )
             else:
                 why = str(message.error)
             text.append(one_line(why, 200), style="bold red")
@@ -198,9 +203,11 @@ class ExecutionDetailScreen(DashboardScreen):
     def _show_gone(self, gone: str | None) -> None:
         """Shown before, gone now (a deleted workflow's run, a reset server): what is on
         screen is the last that was read, and nothing can be done to it."""
-        gone = None if gone is None else one_line(gone, 120)
+        # The client's words start "HTTP 404: ", which the line says already.
+        gone = None if gone is None else one_line(gone.removeprefix("HTTP 404: "), 120)
         if gone != self.gone:
             self.gone = gone
+            self._gone_at = None if gone is None else self.services.clock.now()
             self.refresh_bindings()
             self.redraw()
 
@@ -251,8 +258,9 @@ class ExecutionDetailScreen(DashboardScreen):
         info.append_text(status_text(details.status))
         if busy:
             info.append(f" ({busy})", style="bold yellow")
-        live = details.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
-        duration = duration_between(details.execution_start, None if live else end, now)
+        # A run gone from the server keeps the duration it had when last read.
+        live = details.status in (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED) and self.gone is None
+        duration = duration_between(details.execution_start, None if live else end, self._gone_at or now)
         info.append(
             f" · started {format_time(details.execution_start)} · ended {format_time(end)}"
             f" · duration {format_duration(duration)} · execution {self.label}"
@@ -289,7 +297,8 @@ class ExecutionDetailScreen(DashboardScreen):
         if details is None:
             return "This run has not been read yet: nothing to decide." if deciding else None
         if self.gone is not None:
-            return f"Run {self.label} is no longer on the server: there is nothing to {binding.description.lower()}."
+            what = {"approve": "approve", "reject": "reject", "cancel_execution": "cancel"}.get(binding.action, "do")
+            return f"Run {self.label} is no longer on the server: there is nothing to {what}."
         if deciding and details.status is not ExecutionStatus.PAUSED:
             return f"Nothing to {binding.action}: this run is {one_line(details.status.value, 20)}, not waiting for a decision."
         if deciding and not self.snapshot.approvals:

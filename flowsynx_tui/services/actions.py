@@ -413,7 +413,7 @@ class ActionRunner:
             if action.subject:
                 text = f"{action.subject}: {text}"
             outcome = ActionOutcome(
-                action.verb, action.target, ok=False, title=f"{action.verb} failed", text=text, severity="error"
+                action.verb, action.target, ok=False, title=f"{action.verb.capitalize()} failed", text=text, severity="error"
             )
         else:
             self._unanswered.pop(action.target, None)

@@ -321,6 +321,13 @@ class FlowSynxApp(App[None]):
             return
         self._report_problems(update.problems)
         self._announce_approvals(list(update.fresh_approvals))
+        for earlier in self.services.actions.settled():
+            # Its "may or may not have been applied" gets its answer.
+            self.notify(
+                f"{earlier.action.subject} no longer waits for a decision: the {earlier.action.verb} sent at "
+                f"{earlier.sent_at} (no answer then) was taken, unless someone else decided first.",
+                title=f"{earlier.action.verb.capitalize()} taken",
+            )
 
     def on_problems_found(self, message: ProblemsFound) -> None:
         self._report_problems(message.problems)

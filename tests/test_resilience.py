@@ -977,8 +977,13 @@ async def test_dropped_approve_is_reported_reread_and_not_resent(emulator_server
         await wait_for(pilot, lambda: "may or may not have been applied" in notifications(app), what="the warning")
         assert "not sent again" in notifications(app)
         emulator.faults.drop_rate = 0.0
-        # The server did apply it; the re-read shows that.
+        # The server did apply it; the re-read shows that, and the user is told.
         await wait_for(pilot, lambda: table.row_count == 0, timeout=20, what="the state re-read")
+        await wait_for(pilot, lambda: any(n.title == "Approve taken" for n in app.notices), what="the outcome told")
+        assert re.search(
+            r"PublishInvoices of run \w+ of invoice-approval no longer waits for a decision: the approve sent at "
+            r"\d\d:\d\d:\d\d \(no answer then\) was taken", notifications(app)
+        ), notifications(app)
         await pilot.press("a", "y")  # nothing left to approve: no second request
         await pilot.pause(1.0)
     posts = [r.path for r in emulator.requests if r.method == "POST"]

@@ -377,11 +377,21 @@ class ActionRunner:
         """The last action on ``target`` if its outcome is unknown. A decision's is known
         once its approval is no longer pending: the server took one."""
         earlier = self._unanswered.get(target)
-        approval = earlier.action.approval if earlier is not None else None
-        if approval is not None and approval.id not in {a.id for a in self.overview.approvals.all()}:
-            del self._unanswered[target]
+        if earlier is not None and self._decided(earlier):
             return None
         return earlier
+
+    def settled(self) -> list[Unanswered]:
+        """Decisions without an answer that the last read settles (their approval is no
+        longer pending), forgotten here: the caller tells the user."""
+        done = [earlier for earlier in self._unanswered.values() if self._decided(earlier)]
+        for earlier in done:
+            del self._unanswered[earlier.action.target]
+        return done
+
+    def _decided(self, earlier: Unanswered) -> bool:
+        approval = earlier.action.approval
+        return approval is not None and approval.id not in {a.id for a in self.overview.approvals.all()}
 
     def send(self, action: PendingAction, reply_to: MessagePump) -> bool:
         """Send a confirmed action once; False if one for the same target is in flight.

@@ -489,7 +489,8 @@ class FlowSynxApp(App[None]):
         from flowsynx_tui.screens.login import LoginDialog
 
         current = services.client.credentials
-        title = "Sign in again"
+        # "Again" only after something was read with the credentials that failed now.
+        title = "Sign in again" if services.status.connection.last_ok is not None else "Sign in"
         if isinstance(current, BasicCredentials) and not current.password:
             # A user name without a password (none on the command line, in the environment
             # or the profile): nothing was rejected, it was never given.

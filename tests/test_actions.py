@@ -203,7 +203,7 @@ async def test_a_paused_run_offers_its_decision_and_cancel(emulator_server) -> N
         await pilot.press("o")  # the log pane, with its nine keys
         await pilot.pause(0.3)
         last_line = screen_text(app).splitlines()[-1]
-        for words in ("? Help", "q Quit", "a Approve", "d Reject", "c Cancel run"):
+        for words in ("? Help", "q Quit", "a Approve", "d Reject", "c Cancel run", "esc Back"):
             assert words in last_line, last_line
         await pilot.press("c")
         await wait_for_screen(pilot, app, ConfirmDialog)

@@ -884,6 +884,16 @@ async def test_changed_password_asks_again_and_resumes_in_place(
 
 
 @fault_class(EXPIRED)
+async def test_a_first_start_against_a_server_with_sign_in_does_not_say_again(emulator_server) -> None:
+    server = emulator_server(auth="basic", frozen=True)
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, app, LoginDialog)
+        said = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert said.startswith("Sign in ") and "Sign in again" not in said, said
+
+
+@fault_class(EXPIRED)
 async def test_a_start_with_a_user_name_and_no_password_asks_for_it_without_saying_rejected(emulator_server) -> None:
     # Nothing was rejected: no password was ever given (none on the command line, in the
     # environment or the profile). It said "Sign in again: the server rejected the credentials".

@@ -22,6 +22,8 @@ class OperatorFooter(Footer):
         "reject",
         "cancel_execution",
         "start_execution",
+        # The way back, as in k9s: with the log pane focused it fell off the end.
+        "back",
     )
     """Actions whose keys lead the footer, in this order."""
 

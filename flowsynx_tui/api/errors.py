@@ -11,14 +11,13 @@ from __future__ import annotations
 class FlowSynxError(Exception):
     """Base of every error this client raises."""
 
-    #: Whether the request may have reached the server. False only when it certainly did
-    #: not (no connection could be made): an action that failed so was not applied.
-    may_have_arrived = True
-
-    def __init__(self, message: str, *, route: str = "") -> None:
+    def __init__(self, message: str, *, route: str = "", arrived: bool = True) -> None:
         super().__init__(message)
         self.message = message
         self.route = route
+        #: Whether the request may have reached the server. False only when it certainly
+        #: did not (no connection could be made): an action that failed so was not applied.
+        self.may_have_arrived = arrived
 
     def __str__(self) -> str:
         return f"{self.route}: {self.message}" if self.route else self.message
@@ -32,20 +31,12 @@ class FlowSynxError(Exception):
 class ConnectionFailed(FlowSynxError):
     """The server could not be reached, or dropped the connection."""
 
-    def __init__(self, message: str, *, route: str = "", arrived: bool = True) -> None:
-        super().__init__(message, route=route)
-        self.may_have_arrived = arrived
-
     @property
     def is_transient(self) -> bool:
         return True
 
 
 class RequestTimedOut(FlowSynxError):
-    def __init__(self, message: str, *, route: str = "", arrived: bool = True) -> None:
-        super().__init__(message, route=route)
-        self.may_have_arrived = arrived
-
     @property
     def is_transient(self) -> bool:
         return True
@@ -65,6 +56,11 @@ class ApiError(FlowSynxError):
         super().__init__(message, route=route)
         self.status_code = status_code
         self.server_messages = server_messages
+
+    @property
+    def server_words(self) -> str:
+        """What the server said, without the client's "HTTP 404: " before it."""
+        return " ".join(self.server_messages) or self.message
 
 
 class AuthenticationRequired(ApiError):

@@ -190,7 +190,7 @@ class ExecutionDetailScreen(DashboardScreen):
                 workflow = self.services.overview.workflow_name(self.workflow_id)
                 why = (
                     f"the server has no such run under workflow {one_line(workflow, 60)} "
-                    f"(404: {message.error.message.removeprefix('HTTP 404: ')})"
+                    f"(404: {message.error.server_words})"
                 )
             else:
                 why = str(message.error)
@@ -198,13 +198,12 @@ class ExecutionDetailScreen(DashboardScreen):
             self.query_one("#exec-info", Static).update(text)
         elif isinstance(message.error, NotFound):
             # Nothing of it answered (a server reset): as when its details alone are gone.
-            self._show_gone(message.error.message)
+            self._show_gone(message.error.server_words)
 
     def _show_gone(self, gone: str | None) -> None:
         """Shown before, gone now (a deleted workflow's run, a reset server): what is on
         screen is the last that was read, and nothing can be done to it."""
-        # The client's words start "HTTP 404: ", which the line says already.
-        gone = None if gone is None else one_line(gone.removeprefix("HTTP 404: "), 120)
+        gone = None if gone is None else one_line(gone, 120)
         if gone != self.gone:
             self.gone = gone
             self._gone_at = None if gone is None else self.services.clock.now()

@@ -469,7 +469,7 @@ def explain_failure(verb: str, error: FlowSynxError) -> str:
     if isinstance(error, PermissionDenied):
         return f"Permission denied: {verb} needs the role {' or '.join(error.required_roles)}."
     if isinstance(error, NotFound):
-        text = " ".join(error.server_messages) or error.message
+        text = error.server_words
         codes = _codes(error)
         if "[FSX2441]" in codes:
             return f"Someone else decided first: {one_line(text, 200)}"

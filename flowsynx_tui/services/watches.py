@@ -138,7 +138,7 @@ class ExecutionWatch:
                 raise
             failures.append(error)
             details = previous.details
-            gone = error.message if isinstance(error, NotFound) else previous.gone
+            gone = error.server_words if isinstance(error, NotFound) else previous.gone
         else:
             gone = None
         try:

@@ -101,7 +101,7 @@ class TaskTree(KeyedTable):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
             [("task", "Task"), ("status", "Status"), ("duration", "Duration"), ("timeline", "Timeline")],
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
         self.rows_by_name: dict[str, TaskRow] = {}
         self.gantt_width = 12

@@ -258,7 +258,8 @@ async def test_a_long_workflow_name_leaves_its_runs_on_screen_at_80_columns(emul
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one(KeyedTable)
         await wait_for(pilot, lambda: table.row_count == 6, what="the workflows")
-        await pilot.pause(0.2)
+        # Runs and Last run fill in as the runs are matched to their workflows (Q1).
+        await wait_for(pilot, lambda: "✘ Failed" in screen_text(app), what="the last runs matched")
         text = screen_text(app)
         # The name gives way ("…"), the runs and the last run stay in view.
         assert "Runs" in text and "Last run" in text, text

@@ -122,6 +122,12 @@ class LogLines(ScrollView, can_focus=True, inherit_bindings=False):
         with self.programmatic():
             self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
 
+    def watch_show_horizontal_scrollbar(self) -> None:
+        # The bar takes a row once laid out: a followed view at the end is then one line short.
+        pane = self.parent
+        if isinstance(pane, LogPane) and pane.follow:
+            self.call_after_refresh(self.scroll_to_tail)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if self._programmatic:

@@ -74,6 +74,31 @@ async def test_a_new_run_and_its_end_reach_the_list_from_the_hub(emulator_server
 
 
 @pytest.mark.long
+@pytest.mark.parametrize("execution_list", ["all", "by-workflow"])
+async def test_a_run_of_a_workflow_made_meanwhile_is_listed_with_its_workflow_at_once(emulator_server, execution_list) -> None:  # noqa: ANN001
+    # The hub says nothing of workflows: its news of a run under a workflow the dashboard
+    # has not read is what tells it one was made. Polling alone showed the run a minute later.
+    server = emulator_server(seed=True, time_scale=0.3, execution_list=execution_list)
+    app = make_app(server.url, refresh=SLOW, live=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await live_and_loaded(pilot, app)
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        made = server.emulator.add_workflow(
+            {"Name": "made-meanwhile", "Tasks": [{"Name": "Sleep", "Type": "Demo:1.0",
+                                                   "Execution": {"Parameters": {"emulator": {"seconds": 30}}}}]}
+        )
+        execution = server.emulator.start_execution(made)
+        await wait_for(pilot, lambda: "made-meanwhile" in row_of(app, execution), 5, "the new run, with its new workflow")
+        assert "deleted" not in row_of(app, execution)
+        assert made in app.services.overview.workflows
+        # Its later news needs no second read of the workflows.
+        reads = requests_to(server, "/workflows")
+        await pilot.pause(1.0)
+        assert requests_to(server, "/workflows") == reads
+
+
+@pytest.mark.long
 async def test_an_open_execution_follows_its_tasks_from_the_hub(emulator_server) -> None:
     server = emulator_server(seed=True, time_scale=0.3)
     emulator = server.emulator

@@ -39,6 +39,9 @@ RETRY_DROPPED = (1.0, 60.0)
 COALESCE = 0.05
 #: The header's counters (``/metrics``) are read again after a status change, at most this often.
 METRICS_EVERY = 5.0
+#: News of a run under a workflow not read yet has the workflows read again, at most this
+#: often for one workflow: a deleted workflow's run (Q11) keeps sending it.
+UNREAD_WORKFLOW_EVERY = 30.0
 
 
 class LiveUpdates:
@@ -69,6 +72,7 @@ class LiveUpdates:
         self._stopped = False
         self._connection: HubConnection | None = None
         self._metrics_read = float("-inf")
+        self._workflows_asked: dict[str, float] = {}
         #: Events applied, and connections made, in this session (for tests and the log).
         self.events = 0
         self.connects = 0
@@ -160,11 +164,17 @@ class LiveUpdates:
     def apply(self, event: HubEvent) -> None:
         """One event, on the UI's loop: the lists and every job that follows its execution."""
         self.events += 1
+        poller = self.poller
+        if self.overview.names_unread_workflow(event):
+            # The hub says nothing of workflows: a run under one not read is the news of it.
+            now = poller.clock.monotonic()
+            if now - self._workflows_asked.get(event.workflow_id, float("-inf")) >= UNREAD_WORKFLOW_EVERY:
+                self._workflows_asked[event.workflow_id] = now
+                poller.refresh("overview")
         changed = self.overview.apply_event(event)
         if changed:
             self._pending |= changed
             self._schedule_flush()
-        poller = self.poller
         for job in list(poller.jobs.values()):
             if job.follows != event.execution_id:
                 continue

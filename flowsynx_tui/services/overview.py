@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -48,6 +48,8 @@ ANY_WORKFLOW_ID = "00000000-0000-0000-0000-000000000000"
 RESOLVE_CONCURRENCY = 4
 #: What lists show for an execution no workflow has (quirk Q11: its workflow was deleted).
 DELETED_WORKFLOW = "workflow unknown (deleted?)"
+#: Hub events kept for workflows not read yet (``Overview.apply_event``).
+HELD_EVENTS = 256
 
 
 @dataclass(frozen=True)
@@ -581,6 +583,9 @@ class Overview:
         self._paused_at_start: set[str] | None = None
         self._start_approvals_known = False
         self._held_approvals: list[Approval] = []
+        #: Hub events naming a workflow not in the list read last: a workflow made since
+        #: (the hub says nothing of workflows), applied after the next read of the list.
+        self._events_of_unread_workflows: deque[HubEvent] = deque(maxlen=HELD_EVENTS)
 
     def load_known_workflows(self, loading: Awaitable[Mapping[str, str]]) -> None:
         """``known_workflows`` from ``loading`` (the workflow cache being read off the UI
@@ -743,6 +748,9 @@ class Overview:
             self.unedited = _dated_now(workflows, self.client.server_time())
             self.workflows_hidden = None
             self._workflows_read = True
+            replayed = self._apply_held_events()
+            if replayed:
+                report(OverviewUpdate(frozenset(replayed), complete=False))
         if not self.workflows and self.workflows_hidden is None:
             self.problems = tuple(workflow_problems)
             return OverviewUpdate(problems=self.problems, failures=tuple(failures))
@@ -878,7 +886,11 @@ class Overview:
         from flowsynx_tui.api.models import ExecutionSummary
 
         index = self.index
-        if not index.lists or event.workflow_id not in self.workflows:
+        if not index.lists:
+            return set()
+        if event.workflow_id not in self.workflows:
+            if self.names_unread_workflow(event):
+                self._events_of_unread_workflows.append(event)
             return set()
         execution_id = event.execution_id
         changed: set[str] = set()
@@ -903,6 +915,24 @@ class Overview:
             update["execution_end"] = event.execution_end
         index.by_id[execution_id] = known.model_copy(update=update)
         return changed | {execution_id}
+
+    def names_unread_workflow(self, event: HubEvent) -> bool:
+        """Whether ``event`` names a workflow the last read of the list did not have: one
+        made since, or one deleted (Q11) whose runs go on."""
+        return self._workflows_read and self.workflows_hidden is None and event.workflow_id not in self.workflows
+
+    def _apply_held_events(self) -> set[str]:
+        held = [event for event in self._events_of_unread_workflows if event.workflow_id in self.workflows]
+        if not held:
+            return set()
+        self._events_of_unread_workflows = deque(
+            (event for event in self._events_of_unread_workflows if event.workflow_id not in self.workflows),
+            maxlen=HELD_EVENTS,
+        )
+        changed: set[str] = set()
+        for event in held:
+            changed |= self.apply_event(event)
+        return changed
 
     def workflows_most_used_first(self) -> list[str]:
         """Workflow ids to try for an execution: those with the most known runs first."""

@@ -99,6 +99,30 @@ async def test_a_run_of_a_workflow_made_meanwhile_is_listed_with_its_workflow_at
 
 
 @pytest.mark.long
+async def test_the_header_counts_are_read_after_the_last_news_of_a_burst(emulator_server) -> None:
+    # /metrics is read after a status change at most every 5 s: a run that ends sooner after
+    # it started must still be counted once it ended, not at the slow poll minutes later.
+    server = emulator_server(seed=False, time_scale=1.0)
+    emulator = server.emulator
+    quick = emulator.add_workflow(
+        {"Name": "quick", "Tasks": [{"Name": "Blink", "Type": "Demo:1.0",
+                                      "Execution": {"Parameters": {"emulator": {"seconds": 2}}}}]}
+    )
+    app = make_app(server.url, refresh=SLOW, live=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await live_and_loaded(pilot, app)
+        started = len(emulator.requests.snapshot())
+        execution = emulator.start_execution(quick)
+        await wait_for(pilot, lambda: requests_to(server, "/metrics", started) >= 1, 5, "the counts read after its news")
+        assert emulator.execution_status(execution) != "Completed"
+        await wait_for(pilot, lambda: emulator.execution_status(execution) == "Completed", 10, "the run ended")
+        ended = len(emulator.requests.snapshot())
+        await wait_for(pilot, lambda: requests_to(server, "/metrics", ended) >= 1, 8, "the counts read after it ended")
+        await pilot.pause(6.0)
+        assert requests_to(server, "/metrics", ended) == 1  # one read after the burst, not one per event
+
+
+@pytest.mark.long
 async def test_an_open_execution_follows_its_tasks_from_the_hub(emulator_server) -> None:
     server = emulator_server(seed=True, time_scale=0.3)
     emulator = server.emulator

@@ -72,6 +72,7 @@ class LiveUpdates:
         self._stopped = False
         self._connection: HubConnection | None = None
         self._metrics_read = float("-inf")
+        self._metrics_later: asyncio.TimerHandle | None = None
         self._workflows_asked: dict[str, float] = {}
         #: Events applied, and connections made, in this session (for tests and the log).
         self.events = 0
@@ -86,8 +87,9 @@ class LiveUpdates:
 
     async def stop(self) -> None:
         self._stopped = True
-        if self._flush is not None:
-            self._flush.cancel()
+        for handle in (self._flush, self._metrics_later):
+            if handle is not None:
+                handle.cancel()
         connection, self._connection = self._connection, None
         if connection is not None:
             await connection.close()
@@ -197,13 +199,27 @@ class LiveUpdates:
             if event.status is ExecutionStatus.PAUSED:
                 # The hub never says which approval waits: the overview reads it for the inbox.
                 poller.refresh("overview")
-            now = poller.clock.monotonic()
-            if now - self._metrics_read >= METRICS_EVERY:
-                self._metrics_read = now
-                poller.refresh("server")
+            self._read_metrics_soon()
         elif summary is not None and summary.status is ExecutionStatus.PAUSED:
             # A task of a paused run moves: its approval was decided (it stays Paused, Q5).
             poller.refresh("overview")
+
+    def _read_metrics_soon(self) -> None:
+        """The header's counters read now, or when ``METRICS_EVERY`` has passed since the
+        last read: news that came sooner was otherwise never counted (the last run of a
+        burst ending left "running 1" up to the slow poll, minutes live)."""
+        if self._metrics_later is not None:
+            return  # a read is due: it sees this change too
+        wait = self._metrics_read + METRICS_EVERY - self.poller.clock.monotonic()
+        if wait <= 0:
+            self._read_metrics()
+        else:
+            self._metrics_later = asyncio.get_running_loop().call_later(wait, self._read_metrics)
+
+    def _read_metrics(self) -> None:
+        self._metrics_later = None
+        self._metrics_read = self.poller.clock.monotonic()
+        self.poller.refresh("server")
 
     def _schedule_flush(self) -> None:
         if self._flush is None:

@@ -189,10 +189,10 @@ class FlowSynxApp(App[None]):
         #: What is wrong with the config file's [keys]: said on stderr now, in a toast at start.
         self.keymap_problems: list[str] = []
         if settings.keymap:
-            self.set_keymap(dict(settings.keymap))
-            from flowsynx_tui.keymap import keymap_problems
+            from flowsynx_tui.keymap import checked_keymap
 
-            self.keymap_problems = keymap_problems(settings.keymap)
+            usable, self.keymap_problems = checked_keymap(settings.keymap)
+            self.set_keymap(usable)
             for problem in self.keymap_problems:
                 print(f"flowsynx-tui: warning: {problem}", file=sys.stderr)
 

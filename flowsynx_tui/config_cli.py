@@ -139,14 +139,12 @@ def _check(path: Path, named: bool, only: str | None = None) -> int:
         f"  screenshots: {screenshot_dir_from(data.get('screenshot_dir'), path) or 'the working directory'}",
     ]
     keys = data.get("keys", {})
-    key_problems = _keymap_problems(keys)
+    applied, key_problems = _checked_keymap(keys)
     for problem in key_problems:
         print(f"{PROG}: warning: {problem}", file=sys.stderr)
     for binding, key in keys.items():
         # An entry the dashboard ignores is not listed as if it were applied.
-        ignored = any(problem.startswith(f"[keys] {binding}: ") and not problem.endswith("will not work")
-                      for problem in key_problems)
-        lines.append(f"  keys: {binding} = {key}" + (" (not applied: see the warning)" if ignored else ""))
+        lines.append(f"  keys: {binding} = {key}" + ("" if binding in applied else " (not applied: see the warning)"))
     if not profiles:
         lines.append("  no profiles: the defaults apply")
     failed = 0
@@ -194,9 +192,9 @@ def _who(credentials: Credentials | None, data: dict[str, Any], profile: str) ->
     return "no credentials"
 
 
-def _keymap_problems(keys: dict[str, str]) -> list[str]:
+def _checked_keymap(keys: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     if not keys:
-        return []
-    from flowsynx_tui.keymap import keymap_problems
+        return {}, []
+    from flowsynx_tui.keymap import checked_keymap
 
-    return keymap_problems(keys)
+    return checked_keymap(keys)

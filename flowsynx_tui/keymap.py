@@ -73,8 +73,11 @@ def _normal(key: str) -> str:
     return _character_to_key(key) if len(key) == 1 else key
 
 
-def keymap_problems(keymap: Mapping[str, str]) -> list[str]:
-    """One line per problem, naming the ``[keys]`` entry."""
+def checked_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The entries that can be applied, and one line per problem. An entry with a problem
+    is left out, so the binding keeps its key as the warning says: Textual took a key it
+    can never match (the action had no key left), and a key another binding has (which
+    then lost it, or was shadowed by it: Start gone from the footer and the help)."""
     classes = _our_classes()
     by_class = {cls: _bindings(cls) for cls in classes}
     ids = {binding.id for bindings in by_class.values() for binding in bindings if binding.id}
@@ -93,17 +96,34 @@ def keymap_problems(keymap: Mapping[str, str]) -> list[str]:
             problems.append(f"{where}: {bad}; the binding keeps its key")
             continue
         usable[binding_id] = [_normal(part) for part in parts]
-    problems.extend(_shadows(by_class, usable))
-    return problems
+    # A remap left out gives its binding its own key back, which may be another remap's:
+    # again until none clashes (each round leaves one out at least).
+    while clashes := _clashes(by_class, usable):
+        left_out: set[str] = set()
+        for name, (key, others) in clashes.items():
+            if left_out.intersection(others):
+                continue  # two given one key: the first listed keeps it
+            del usable[name]
+            left_out.add(name)
+            holders = ", ".join(f"{other} ({owner})" for other, owner in others.items())
+            swap = next(iter(others))
+            problems.append(
+                f"[keys] {name}: {key} is also the key of {holders}; ignored, the binding keeps its key "
+                f"(give {swap} another key too to swap them)"
+            )
+    return {binding_id: keymap[binding_id] for binding_id in usable}, problems
 
 
-def _shadows(by_class: Mapping[type[DOMNode], list[Binding]], keymap: Mapping[str, list[str]]) -> list[str]:
+def _clashes(
+    by_class: Mapping[type[DOMNode], list[Binding]], keymap: Mapping[str, list[str]]
+) -> dict[str, tuple[str, dict[str, str]]]:
+    """Remapped bindings whose key other bindings of one scope have: by the remapped id,
+    the key and the others' ids with the class of their scope."""
     from textual.app import App
     from textual.screen import Screen
 
     app_bindings = [b for cls, bindings in by_class.items() if issubclass(cls, App) for b in bindings]
-    problems: list[str] = []
-    seen: set[tuple[str, str, str]] = set()
+    found: dict[str, tuple[str, dict[str, str]]] = {}
     for cls, bindings in by_class.items():
         # A screen's keys come before the app's: a key on both means one of them is lost.
         scope = bindings + (app_bindings if issubclass(cls, Screen) else [])
@@ -120,9 +140,7 @@ def _shadows(by_class: Mapping[type[DOMNode], list[Binding]], keymap: Mapping[st
             remapped = [name for name in named if name in keymap and key != named[name].key]
             for name in remapped:
                 for other in named:
-                    if other == name or named[other].action == named[name].action:
-                        continue
-                    if (name, other, key) not in seen and (other, name, key) not in seen:
-                        seen.add((name, other, key))
-                        problems.append(f"[keys] {name}: {key} is also the key of {other} ({cls.__name__}); one of them will not work")
-    return problems
+                    if other != name and named[other].action != named[name].action:
+                        owner = next(c.__name__ for c, b in by_class.items() if named[other] in b)
+                        found.setdefault(name, (key, {}))[1].setdefault(other, owner)
+    return found

@@ -180,6 +180,11 @@ def screen_text(app: FlowSynxApp) -> str:
     return "\n".join("".join(row).rstrip() for row in screen_rows(app))
 
 
+def footer_keys(app: FlowSynxApp) -> str:
+    """The footer's keys and their labels, as offered now."""
+    return " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+
+
 # ------------------------------------------------------------------ scenes
 # Each scene brings the frozen demo to one screen; snapshot tests and the screenshot
 # script both use them.

@@ -12,7 +12,7 @@ from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.confirm import ConfirmDialog
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
-from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
+from flowsynx_tui.testing import footer_keys, make_app, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.task_tree import TaskTree
 from flowsynx_tui.messages import ExecutionView, ExecutionsView
@@ -153,10 +153,6 @@ async def test_cancel_a_running_execution(emulator_server) -> None:
         await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Failed", what="Failed")
         await wait_for(pilot, lambda: "Failed" in table.get_cell(execution_id, "status").plain, what="shown Failed")
     assert emulator.task_statuses(execution_id) == {"Sleep": "Canceled"}
-
-
-def footer_keys(app) -> str:
-    return " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
 
 
 async def test_a_finished_run_offers_no_cancel_and_says_why(emulator_server) -> None:

@@ -241,8 +241,10 @@ def test_config_check_reports_key_mistakes(tmp_path: Path) -> None:
         "flowsynx-tui: warning: [keys] app.qiut: no binding has this id (did you mean app.quit?); ignored",
         "flowsynx-tui: warning: [keys] log.follow: 'ctrl+flw' is not a key name; the binding keeps its key",
         "flowsynx-tui: warning: [keys] app.executions: 1 is also the key of app.workflows (FlowSynxApp); "
-        "one of them will not work",
+        "ignored, the binding keeps its key (give app.workflows another key too to swap them)",
     ]
+    assert "  keys: app.executions = 1 (not applied: see the warning)" in result.stdout
+    assert "  keys: log.follow = ctrl+flw (not applied: see the warning)" in result.stdout
 
 
 async def test_the_dashboard_says_key_mistakes_on_stderr_and_in_a_toast(

@@ -14,11 +14,12 @@ from flowsynx_tui.emulator.faults import Faults
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.workflows import WorkflowsScreen
-from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
+from flowsynx_tui.testing import footer_keys, make_app, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.task_tree import TaskTree
 from flowsynx_tui.messages import ExecutionView
+from flowsynx_tui.screens.help import HelpScreen
 
 WAREHOUSE = seed.workflow_id("warehouse-load")
 NIGHTLY = seed.workflow_id("nightly-csv-export")
@@ -295,7 +296,6 @@ async def test_hostile_text_in_server_data_renders_literally(emulator_server) ->
 
 
 async def test_help_is_generated_from_the_bindings_of_the_screen(emulator_server) -> None:
-    from flowsynx_tui.screens.help import HelpScreen
 
     server = emulator_server(frozen=True)
     app = make_app(server.url)
@@ -335,6 +335,41 @@ async def test_keys_can_be_remapped_by_binding_id(emulator_server) -> None:
         from flowsynx_tui.screens.approvals import ApprovalInbox
 
         await wait_for_screen(pilot, app, ApprovalInbox)
+
+
+async def test_a_remap_the_dashboard_warns_about_is_left_out_and_its_binding_keeps_its_key(emulator_server) -> None:
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    server = emulator_server(frozen=True)
+    # A key Textual can never match, and a key Start has: Textual applied both, so Wrap
+    # had no key left and Start vanished from the footer and the help.
+    keymap = {"log.wrap": "ctrl+flw", "screen.refresh": "x", "app.approvals": "A"}
+    app = make_app(server.url, keymap=keymap)
+    assert [problem.split(":")[0] for problem in app.keymap_problems] == ["[keys] log.wrap", "[keys] screen.refresh"]
+    assert "the binding keeps its key" in app.keymap_problems[1]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5)
+        assert "Start" in footer_keys(app)
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, app, HelpScreen)
+        keys = {row[2]: row[0] for row in app.screen.rows}
+        assert (keys["workflows.start"], keys["screen.refresh"]) == ("x", "r")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, app, WorkflowsScreen)
+        await pilot.press("x")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("n")
+        await wait_for_screen(pilot, app, WorkflowsScreen)
+        await pilot.press("A")  # the remap without a problem is applied
+        from flowsynx_tui.screens.approvals import ApprovalInbox
+
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        app.navigate(ExecutionView(WAREHOUSE, seed.execution_id("warehouse-load", 4)))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        app.screen.query_one(LogPane).focus()
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, app, HelpScreen)
+        assert {row[2]: row[0] for row in app.screen.rows}["log.wrap"] == "w"
 
 
 async def test_palette_jumps_to_an_execution_by_id_prefix(emulator_server) -> None:

@@ -623,7 +623,8 @@ def test_new_log_bindings_have_ids_and_stay_off_the_footer() -> None:
 
 @pytest.mark.parametrize("width", [80, 44])
 async def test_narrow_status_keeps_the_match_count_following_and_line_count(width: int) -> None:
-    async with running_at((width, 24), live=False) as (_, pilot, pane):
+    async with running_at((width, 24)) as (_, pilot, pane):
+        await pilot.press("f")  # paused, on a live source: what comes is news
         pane.append_entries([entry(n, f"message {n}" + (" needle" if n in (5, 50, 150) else "")) for n in range(200)])
         await pilot.press("slash", *"needle", "enter")
         await pilot.app.workers.wait_for_complete()
@@ -638,7 +639,8 @@ async def test_narrow_status_keeps_the_match_count_following_and_line_count(widt
 
 
 async def test_status_refits_when_the_pane_narrows() -> None:
-    async with running_at((120, 24), live=False) as (app, pilot, pane):
+    async with running_at((120, 24)) as (app, pilot, pane):
+        await pilot.press("f")
         pane.append_entries([entry(n, f"message {n}" + (" needle" if n % 40 == 0 else "")) for n in range(200)])
         await pilot.press("slash", *"needle", "enter")
         await app.workers.wait_for_complete()

@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -167,6 +168,90 @@ async def test_task_logs_are_one_key_away(emulator_server) -> None:
         assert all("ListFiles" not in line for line in pane.visible_text())
         assert detail.log_source is not None
         assert detail.log_source.task_id == task_record(server, NIGHTLY_FAILED, "SaveLocal").id
+
+
+async def test_back_from_a_tasks_log_the_executions_log_is_where_it_was_without_reading_it_again(emulator_server) -> None:
+    from flowsynx_tui.emulator.bulk import add_log_lines
+
+    server = emulator_server(frozen=True)
+    add_log_lines(server.emulator, NIGHTLY_FAILED, 2_000)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_execution(pilot, app, NIGHTLY, NIGHTLY_FAILED)
+        pane = detail.query_one(LogPane)
+        await wait_for(pilot, lambda: detail.logs_complete and pane.line_count > 2_000, what="the execution's logs")
+        lines = pane.line_count
+        pane.focus()
+        await pilot.press("l")  # a level filter, chosen while reading the execution's log
+        await pilot.press("ctrl+d", "ctrl+d", "ctrl+d")
+        await pilot.pause()
+        place = pane.lines_view.scroll_y
+        assert place > 0
+        reads = requests_to(server, f"/executions/{NIGHTLY_FAILED}/logs")
+        detail.query_one(TaskTree).select_key("SaveLocal")
+        detail.query_one(TaskTree).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "task SaveLocal" in pane.status_text and pane.line_count > 0, what="the task's lines")
+        # A finished task's lines are its log, not news: it said "paused · 3 new".
+        assert "new" not in pane.status_text and "follow off" in pane.status_text, pane.status_text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "execution" in pane.status_text, what="the execution's log again")
+        await pilot.pause()
+        assert pane.line_count == lines
+        assert pane.lines_view.scroll_y == place
+        assert "level ≥" in pane.status_text and "new" not in pane.status_text, pane.status_text
+        assert requests_to(server, f"/executions/{NIGHTLY_FAILED}/logs") == reads  # not read again
+        assert detail.logs_complete
+        assert app.screen is detail  # escape went back to the execution's log, not off the screen
+
+
+@pytest.mark.long
+async def test_back_from_a_tasks_log_a_running_executions_log_follows_on_with_what_came_meanwhile(emulator_server) -> None:
+    server = emulator_server(time_scale=0.2)
+    warehouse = seed.workflow_id("warehouse-load")
+    execution = server.emulator.start_execution(warehouse)
+    app = make_app(server.url, refresh=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_execution(pilot, app, warehouse, execution)
+        pane = detail.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.line_count > 50 and "following" in pane.status_text, what="the log followed")
+        source = detail.log_source
+        assert source is not None
+        detail.query_one(TaskTree).select_key("ExtractInventory")
+        detail.query_one(TaskTree).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "task ExtractInventory" in pane.status_text, what="the task's log")
+        await pilot.pause(1.0)
+        read = source.tail.consumed
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "execution" in pane.status_text, what="the execution's log again")
+        shown = pane.line_count
+        await wait_for(pilot, lambda: pane.line_count > shown, what="the lines that came meanwhile, and on")
+        await pilot.pause(0.3)
+        assert "following" in pane.status_text, pane.status_text
+        view = pane.lines_view
+        assert view.scroll_y == view.max_scroll_y
+        # Read on from where it stopped: the same source, each line once.
+        assert detail.log_source is source and source.tail.consumed > read
+        await wait_for(pilot, lambda: pane.line_count == source.tail.consumed, what="every line read shown once")
+
+
+async def test_an_empty_log_of_a_task_waiting_for_approval_says_so(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    paused = seed.execution_id("invoice-approval", 5)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_execution(pilot, app, INVOICES, paused)
+        await wait_for(pilot, lambda: detail.snapshot.approvals, what="the pending approval")
+        detail.query_one(TaskTree).select_key("PublishInvoices")
+        detail.query_one(TaskTree).focus()
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: "waits for a decision" in screen_text(app),
+            what="why the gated task has no lines",
+        )
+        assert "System" not in screen_text(app)  # not the engine-lines quirk (Q3)
 
 
 async def test_i_in_the_approvals_inbox_opens_the_gated_task_and_enter_its_logs(emulator_server) -> None:

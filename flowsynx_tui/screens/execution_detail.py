@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.widgets import Static
 
-from flowsynx_tui.api import Approval, ExecutionStatus, NotFound
+from flowsynx_tui.api import Approval, ExecutionStatus, NotFound, TaskStatus
 from flowsynx_tui.format import duration_between, format_duration, format_time, status_text
 from flowsynx_tui.messages import (
     DefinitionView,
@@ -32,7 +32,7 @@ from flowsynx_tui.screens.base import DashboardScreen, Selection, ServerActionBi
 from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import ExecutionSnapshot, ExecutionWatch, LogSource, PollJob, Services
 from flowsynx_tui.text import one_line
-from flowsynx_tui.widgets.logview import LogPane
+from flowsynx_tui.widgets.logview import LogPane, SetAside
 from flowsynx_tui.widgets.task_tree import TaskTree
 from flowsynx_tui.widgets.steady import SteadyStatic
 
@@ -73,6 +73,9 @@ class ExecutionDetailScreen(DashboardScreen):
         #: The pane holds the last batch of a complete source (the source's own flag turns
         #: True in its worker, before that batch reaches the pane).
         self._logs_shown_complete = False
+        #: The execution's own log while a task's is shown: its source, whether its last
+        #: batch was shown complete, and the pane's lines and place in them.
+        self._execution_logs: tuple[LogSource, bool, SetAside] | None = None
         #: Why the server no longer has the execution shown (it answered 404), or None.
         self.gone: str | None = None
         self._gone_at: datetime | None = None
@@ -107,8 +110,16 @@ class ExecutionDetailScreen(DashboardScreen):
 
     # ----------------------------------------------------------------- logs
     def _switch_logs(self, task_id: str | None, label: str) -> None:
-        if self.log_source is not None:
-            self.unsubscribe(self.log_source.key)
+        pane = self.query_one(LogPane)
+        live = not self.snapshot.final
+        shown = self.log_source
+        if shown is not None:
+            self.unsubscribe(shown.key)
+        set_aside = None
+        if shown is not None and shown.task_id is None and task_id is not None:
+            # From the execution's log to a task's: kept, to come back to where it was.
+            set_aside = pane.set_aside(label, live=live)
+            self._execution_logs = (shown, self._logs_shown_complete, set_aside)
         source = self.services.log_source(
             self.workflow_id,
             self.execution_id,
@@ -119,12 +130,39 @@ class ExecutionDetailScreen(DashboardScreen):
         )
         self.log_source = source
         self._logs_shown_complete = False
-        pane = self.query_one(LogPane)
-        pane.reset(label, live=not self.snapshot.final)
+        if set_aside is None:
+            pane.reset(label, live=live)
         pane.empty_note = ""
         self.subscribe(source.job())
 
+    def _back_to_execution_logs(self) -> None:
+        if self._execution_logs is None:
+            self._switch_logs(None, f"execution {self.label}")
+            return
+        shown = self.log_source
+        if shown is not None:
+            self.unsubscribe(shown.key)
+        source, complete, kept = self._execution_logs
+        self._execution_logs = None
+        self.log_source, self._logs_shown_complete = source, complete
+        pane = self.query_one(LogPane)
+        pane.bring_back(kept)
+        pane.set_live(not self.snapshot.final)
+        if not source.complete:
+            # Read on from where it stopped: what came meanwhile arrives as news.
+            self.subscribe(source.job())
+
     def _why_no_logs(self) -> str:
+        source = self.log_source
+        details = self.snapshot.details
+        if source is not None and source.task_id is not None:
+            task = next((task for task in self.snapshot.tasks if task.id == source.task_id), None)
+            if task is not None and task.status is TaskStatus.PENDING:
+                if any(approval.task_name == task.name for approval in self.snapshot.approvals):
+                    return "No log lines yet: the task waits for a decision on its approval."
+                return "No log lines yet: the task has not started."
+        elif details is not None and details.status is ExecutionStatus.PENDING:
+            return "No log lines yet: the run has not started."
         # Quirk Q3: the engine runs queued executions outside any request, so its lines
         # are stored under the user System, and the log routes return the caller's only.
         credentials = self.services.client.credentials
@@ -154,7 +192,7 @@ class ExecutionDetailScreen(DashboardScreen):
 
     def action_back(self) -> None:
         if self.log_source is not None and self.log_source.task_id is not None:
-            self._switch_logs(None, f"execution {self.label}")
+            self._back_to_execution_logs()
             return
         super().action_back()
 

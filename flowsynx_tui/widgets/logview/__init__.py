@@ -6,6 +6,6 @@ retained lines in compact columns), ``column`` (message text in UTF-8 blocks),
 ``layout`` (rows per line) and ``text`` (cutting, folding, levels, times).
 """
 
-from flowsynx_tui.widgets.logview.pane import LogLines, LogPane
+from flowsynx_tui.widgets.logview.pane import LogLines, LogPane, SetAside
 
-__all__ = ["LogLines", "LogPane"]
+__all__ = ["LogLines", "LogPane", "SetAside"]

@@ -41,6 +41,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from flowsynx_tui.text import cut, one_line
+from flowsynx_tui.widgets.focus import focus_now
 from flowsynx_tui.widgets.logview.model import LineStyles, LogModel, SearchJob
 from flowsynx_tui.widgets.logview.store import Record
 from flowsynx_tui.widgets.logview.text import sanitize, slug
@@ -244,6 +245,14 @@ class LogLines(ScrollView, can_focus=True, inherit_bindings=False):
     def forget(self, key: int) -> None:
         self._strips.discard(key)
 
+    def show_model(self, model: LogModel) -> None:
+        """Render ``model``'s lines: its keys are not this one's (both count from 0)."""
+        self._model = model
+        self._strips.clear()
+        self._generation = -1
+        self._note = None
+        self.refresh()
+
     def _render_key(self, key: int) -> list[Strip]:
         styles = self.line_styles()
         console = self.app.console
@@ -288,6 +297,20 @@ class _SearchInput(Input):
             pane._close_search(clear=True)
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A source's lines and the user's place in them, kept while another source is shown
+    (``LogPane.set_aside``, ``LogPane.bring_back``)."""
+
+    model: LogModel
+    source_label: str
+    live: bool
+    follow: bool
+    new_since_pause: int
+    empty_note: str
+    scroll: tuple[float, float]
+
+
 class LogPane(Widget):
     """Log lines of one source (an execution or a task), live or finished.
 
@@ -302,7 +325,8 @@ class LogPane(Widget):
         Binding("end,G", "tail", "Tail", id="log.tail"),
         Binding("w", "toggle_wrap", "Wrap", id="log.wrap"),
         Binding("l", "cycle_level", "Level", id="log.level"),
-        Binding("slash", "search", "Search", id="log.search"),
+        # Priority, as the lists' filter: the keys typed right after it are the needle.
+        Binding("slash", "search", "Search", id="log.search", priority=True),
         Binding("n", "next_match", "Next match", show=False, id="log.next_match"),
         Binding("N", "prev_match", "Prev match", show=False, id="log.prev_match"),
         Binding("s", "save", "Save", id="log.save"),
@@ -429,7 +453,9 @@ class LogPane(Widget):
         outcome = self._model.append(records)
         if not outcome.new_lines and not outcome.dropped_lines and not outcome.reordered:
             return
-        if not self.follow and outcome.new_lines:
+        # Only news counts: the lines of a finished source are being read, not arriving
+        # (a finished task's 3 lines said "paused · 3 new").
+        if not self.follow and self.live and outcome.new_lines:
             # Not through the watcher: batches come many times a second, and the paced
             # flush below redraws the status bar (line counts change too).
             self.set_reactive(LogPane.new_since_pause, self.new_since_pause + outcome.new_lines)
@@ -449,6 +475,65 @@ class LogPane(Widget):
         if self.is_mounted:
             self._flush()
             self._view.scroll_to_row(0)
+
+    def set_aside(self, source_label: str, *, live: bool) -> SetAside:
+        """Show a new source as ``reset`` does, keeping the lines of this one and the place in
+        them for ``bring_back``: back from a task's log, an execution's 1M lines were read
+        again from the server, shown from the top."""
+        self._close_search(clear=True)
+        view = self._view
+        kept = SetAside(
+            self._model,
+            self.source_label,
+            self.live,
+            self.follow,
+            self.new_since_pause,
+            self.empty_note,
+            (view.scroll_x, view.scroll_y),
+        )
+        self._use_model(self._fresh_model(self._model))
+        self.reset(source_label, live=live)
+        return kept
+
+    def bring_back(self, kept: SetAside) -> None:
+        """Show a source set aside again, where the user left it, with the settings (wrap,
+        level, UTC, exceptions) chosen since."""
+        self._close_search(clear=True)
+        shown = self._model
+        model = kept.model
+        self._use_model(model)
+        if model.expand_all != shown.expand_all:
+            model.toggle_expand_all()
+        if model.wrap != shown.wrap:
+            model.set_wrap(shown.wrap)
+        if model.utc != shown.utc:
+            model.set_utc(shown.utc)
+        if model.level_step != shown.level_step:
+            model.set_level_step(shown.level_step)
+        model.set_width(shown.width)
+        self.source_label = kept.source_label
+        self.live = kept.live
+        self.follow = kept.follow
+        self.new_since_pause = kept.new_since_pause
+        self.empty_note = kept.empty_note
+        self._dropped_rows_pending = 0
+        self._clicked = None
+        if self.is_mounted:
+            self._flush()
+            if not self.follow:
+                x, y = kept.scroll
+                with self._view.programmatic():
+                    self._view.scroll_to(x=x, y=y, animate=False, force=True, immediate=True)
+
+    def _fresh_model(self, model: LogModel) -> LogModel:
+        fresh = LogModel(model.store.retain_limit, model.local_tz)
+        fresh.utc, fresh.wrap, fresh.width, fresh.expand_all = model.utc, model.wrap, model.width, model.expand_all
+        fresh.set_level_step(model.level_step)
+        return fresh
+
+    def _use_model(self, model: LogModel) -> None:
+        self._model = model
+        self._view.show_model(model)
 
     def search(self, needle: str) -> None:
         """Search like ``/`` does (in a thread); an empty needle clears the search."""
@@ -584,6 +669,8 @@ class LogPane(Widget):
     # -- actions ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search" and self._search_input.has_focus:
+            return False  # a "/" in the needle
         if action in ("next_match", "prev_match"):
             return True if self._model.visible_matches else None
         if action == "clear_search":
@@ -620,7 +707,7 @@ class LogPane(Widget):
         field = self._search_input
         field.value = self._model.needle or ""
         field.display = True
-        field.focus()
+        focus_now(field)
 
     def action_clear_search(self) -> None:
         self._close_search(clear=True)

@@ -276,3 +276,42 @@ async def test_ctrl_c_says_how_to_quit_in_plain_words_and_ctrl_q_asks_like_q(emu
         await wait_for(pilot, lambda: not app.services.actions.in_flight, timeout=20, what="the answer")
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running, what="quit at once")
+
+
+def burst(app, *keys: tuple[str, str]) -> None:  # noqa: ANN001
+    """Keys arriving in one read, as a paste or a laggy SSH link delivers them: all are
+    queued before the first is handled (``Pilot.press`` waits after each one)."""
+    from textual import events
+
+    for key, character in keys:
+        app.post_message(events.Key(key, character))
+
+
+async def test_keys_typed_in_one_burst_after_slash_go_into_the_filter_not_to_the_actions(emulator_server) -> None:
+    from flowsynx_tui.screens.base import FilterableScreen
+    from flowsynx_tui.widgets.logview import LogPane
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services.overview.approvals.all(), what="the pending approval")
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        inbox = app.screen
+        await wait_for(pilot, lambda: inbox.query_one(KeyedTable).row_count == 1, what="the approval row")
+        # "/pay": a and y were the inbox's approve and the dialog's yes.
+        burst(app, ("slash", "/"), ("p", "p"), ("a", "a"), ("y", "y"))
+        await pilot.pause(0.3)
+        assert app.screen is inbox
+        assert isinstance(inbox, FilterableScreen) and inbox.filter_text == "pay"
+        assert not [r for r in server.emulator.requests.snapshot() if r.method == "POST"]
+        # The same in a log pane's search: n, e and s are its keys (next match, exceptions, save).
+        app.navigate(ExecutionView(INVOICE, PAUSED))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        pane = app.screen.query_one(LogPane)
+        pane.focus()
+        await pilot.pause()
+        burst(app, ("slash", "/"), ("s", "s"), ("e", "e"), ("n", "n"), ("d", "d"))
+        await pilot.pause(0.3)
+        assert pane.query_one("Input").value == "send"
+        assert isinstance(app.screen, ExecutionDetailScreen)

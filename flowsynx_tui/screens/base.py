@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widgets import Input
 
 from flowsynx_tui.api import BasicCredentials, BearerCredentials, Credentials
 from flowsynx_tui.messages import ActionFinished, ConnectionChanged, OverviewChanged, PollFailed, ServerInfoChanged
@@ -320,7 +321,10 @@ class FilterableScreen(DashboardScreen):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "open_filter", "Filter", id="screen.filter"),
+        # Priority: handled as it comes, before the keys after it are handed on. Typed in
+        # one burst (a paste, a laggy SSH link), "/pay" reached the table's bindings as
+        # it bubbled up: a approved, y confirmed.
+        Binding("slash", "open_filter", "Filter", id="screen.filter", priority=True),
     ]
     filter_text = ""
     #: The parsed ``filter_text``, against the headers of the screen's table.
@@ -328,6 +332,11 @@ class FilterableScreen(DashboardScreen):
 
     def compose_filter(self) -> ComposeResult:
         yield FilterBar(id="filter")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_filter" and isinstance(self.focused, Input):
+            return False  # a "/" typed into the filter (or any field) is text
+        return super().check_action(action, parameters)
 
     def action_open_filter(self) -> None:
         self.query_one(FilterBar).open()

@@ -27,6 +27,7 @@ from flowsynx_tui.screens.base import DashboardScreen, Selection
 from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import DefinitionText, PollJob, Services
 from flowsynx_tui.text import cut, log_line, one_line
+from flowsynx_tui.widgets.focus import focus_now
 from flowsynx_tui.widgets.pager import Pager
 from flowsynx_tui.widgets.steady import SteadyStatic
 
@@ -175,10 +176,16 @@ class DefinitionScreen(DashboardScreen):
     TITLE_TEXT = "Definition"
     CSS_PATH = "definition.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", id="definition.search"),
+        # Priority, as the lists' filter: the keys typed right after it are the needle.
+        Binding("slash", "search", "Search", id="definition.search", priority=True),
         Binding("n", "next_match", "Next match", show=False, id="definition.next_match"),
         Binding("N", "prev_match", "Prev match", show=False, id="definition.prev_match"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search" and isinstance(self.focused, Input):
+            return False  # a "/" in the needle
+        return super().check_action(action, parameters)
 
     def __init__(
         self,
@@ -380,7 +387,7 @@ class DefinitionScreen(DashboardScreen):
         field = self.query_one("#definition-search", Input)
         field.value = self.needle
         field.display = True
-        field.focus()
+        focus_now(field)
         self.refresh_bindings()
 
     def action_refresh(self) -> None:

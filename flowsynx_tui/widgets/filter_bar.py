@@ -35,6 +35,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 from flowsynx_tui.text import cut, one_line
+from flowsynx_tui.widgets.focus import focus_now
 
 _TOKEN = re.compile(r'[^\s"]*"[^"]*"?|\S+')
 #: Between a row's cells in ``RowFilter.keeps_line``: a control character, which cells
@@ -214,7 +215,7 @@ class FilterBar(Input):
 
     def open(self) -> None:
         self.display = True
-        self.focus()
+        focus_now(self)
 
     def show_filter(self, row_filter: RowFilter) -> None:
         """Say under the line what the filter matches (and what it could not read)."""

@@ -1002,6 +1002,28 @@ async def test_dropped_approve_is_reported_reread_and_not_resent(emulator_server
 
 
 @fault_class(FAILED_ACTION)
+async def test_an_approval_decided_with_an_answer_is_not_decided_again_while_its_reads_fail(emulator_server) -> None:
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = await inbox_with_one_approval(pilot, app)
+        (approval_id,) = table.keys
+        # From now on the lists are not read: the row stays, read before the answer.
+        emulator.faults.only, emulator.faults.error_rate = "/approvals$|/executions$", 1.0
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any(n.title == "Approve sent" for n in app.notices), what="the answer")
+        await wait_for(pilot, lambda: cell(table, approval_id, "state") == "approved", what="the row marked decided")
+        await pilot.press("d")  # a reject went out for it, and was then told as "taken"
+        await wait_for(pilot, lambda: "Already approved: the approve sent at" in notifications(app), what="the refusal")
+        assert not isinstance(app.screen, ConfirmDialog)
+    posts = [r.path for r in emulator.requests if r.method == "POST"]
+    assert len(posts) == 1 and posts[0].endswith("/approve"), posts
+
+
+@fault_class(FAILED_ACTION)
 async def test_a_start_to_a_server_that_went_away_is_said_not_sent(emulator_server) -> None:
     server = emulator_server(frozen=True)
     app = new_app(server.url, Tap())

@@ -75,6 +75,9 @@ class ApprovalInbox(FilterableScreen):
             if busy is None and (earlier := self.services.actions.unanswered(f"execution:{approval.execution_id}")):
                 # Sent, no answer: it may have been taken.
                 busy = {"approve": "approved?", "reject": "rejected?", "cancel": "cancelled?"}.get(earlier.action.verb, "?")
+            if busy is None:
+                # Answered, and listed still: read before the answer (the reads failing since).
+                busy = self.services.actions.decided(approval.id)
             cells = (
                 Text(busy or "⚑", style="bold yellow" if busy else "magenta"),
                 safe(workflow, 40, style="bold"),

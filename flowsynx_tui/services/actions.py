@@ -127,6 +127,9 @@ class ActionOutcome:
     severity: str = "information"  # information | warning | error
 
 
+PAST = {"approve": "approved", "reject": "rejected", "cancel": "cancelled", "start": "started"}
+
+
 class ActionRunner:
     def __init__(self, client: FlowSynxClient, overview: Overview, host: Host, *, read_only: bool) -> None:
         self.client = client
@@ -139,6 +142,9 @@ class ActionRunner:
         self._unanswered: dict[str, Unanswered] = {}
         #: (verb, target) of every request sent, in order: exactly one per confirmed action.
         self.sent: list[tuple[str, str]] = []
+        #: Approvals this session decided and the server answered for: (verb, sent at) by
+        #: approval id. Until a read of the approvals drops one, it is still listed.
+        self._decided: dict[str, tuple[str, str]] = {}
 
     # ------------------------------------------------------------ builders
     def start(self, workflow_id: str, *, again: str | None = None) -> PendingAction | Refusal:
@@ -222,7 +228,23 @@ class ActionRunner:
         run = self._run_words(workflow_id, execution_id)
         return Refusal(f"Nothing to cancel: {run} has {one_line(status.value, 20).lower()}.")
 
+    def decided(self, approval_id: str) -> str | None:
+        """How this session decided an approval, answered by the server ("approved",
+        "rejected"), or None."""
+        decided = self._decided.get(approval_id)
+        return None if decided is None else PAST[decided[0]]
+
     def decide(self, approval: Approval, *, approve: bool) -> PendingAction | Refusal:
+        earlier = self._decided.get(approval.id)
+        if earlier is not None:
+            # The list shown was read before that answer (its reads failing since): a
+            # second decision would go out for an approval already used, and the first
+            # would be told as someone else's.
+            verb, sent_at = earlier
+            return Refusal(
+                f"Already {PAST[verb]}: the {verb} sent at {sent_at} was answered by the server. "
+                "The approvals shown were read before that answer."
+            )
         name = self.overview.workflow_name(approval.workflow_id)
         verb = "approve" if approve else "reject"
         lines = [
@@ -427,6 +449,8 @@ class ActionRunner:
             )
         else:
             self._unanswered.pop(action.target, None)
+            if action.approval is not None:
+                self._decided[action.approval.id] = (action.verb, sent_at)
             log.info("action %s %s: done", action.verb, action.target)
             text = answer.note or " ".join(one_line(m, 200) for m in answer.messages) or f"{action.verb} done."
             outcome = ActionOutcome(

@@ -221,14 +221,27 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _server_class() -> type:
-    """textual-serve's server, refusing sessions opened from other pages (``allowed_origins``)."""
+    """textual-serve's server, refusing sessions opened from other pages (``allowed_origins``)
+    and to be shown in other pages' frames."""
     from aiohttp import web
     from textual_serve.server import Server
 
     from flowsynx_tui.text import one_line
 
+    async def refuse_framing(_request: web.Request, response: web.StreamResponse) -> None:
+        # Another site could show the page in a (transparent) frame and have the approver
+        # click and type into it: approve, reject, cancel. The session's own origin check
+        # does not see that, as the framed page is ours.
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+
     class OriginCheckingServer(Server):
         origins: frozenset[str] = frozenset()
+
+        async def _make_app(self) -> web.Application:
+            app = await super()._make_app()
+            app.on_response_prepare.append(refuse_framing)
+            return app
 
         async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
             origin = request.headers.get("Origin")

@@ -253,6 +253,17 @@ def test_only_the_dashboards_own_page_opens_a_session(emulator_server, serve_pro
             assert session.protocol.state.name == "OPEN"
 
 
+def test_no_other_page_may_show_the_dashboard_in_a_frame(emulator_server, serve_process, tmp_path: Path) -> None:
+    # Framed by another site, a click and a key would reach the signed-in dashboard: its
+    # session is opened by our own page, so the origin check cannot see it.
+    served = serve_process("--url", emulator_server().url, "--config", str(no_profiles(tmp_path)))
+    for path in ("", "static/js/textual.js"):
+        answer = httpx.get(served.page + path, timeout=STEP_BOUND)
+        assert answer.status_code == 200
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+
+
 def test_without_textual_serve_serve_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

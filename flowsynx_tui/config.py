@@ -238,6 +238,11 @@ def _same_server(one: str, other: str) -> bool:
     )
 
 
+def unused_profiles_warning(profiles: Mapping[str, Any]) -> str:
+    names = ", ".join(sorted(profiles))
+    return f"no default_profile names one of the profiles ({names}): none is used without --profile NAME"
+
+
 def resolve_settings(
     *,
     url: str | None = None,
@@ -288,6 +293,9 @@ def resolve_settings(
         final_url = DEFAULT_URL
     kind = chosen.get("auth") or None
     warnings = list(file_warnings)
+    if name is None and profiles and url is None and not env.get("FLOWSYNX_URL"):
+        # Else the dashboard went to localhost:6262 without a word about the profile written.
+        warnings.append(f"{unused_profiles_warning(profiles)}; connecting to {final_url}")
     secrets = chosen
     if name is not None and profile is None and not _same_server(final_url, _profile_url(chosen)):
         # The default profile, not named, and another server: its secrets stay with its own

@@ -15,6 +15,7 @@ from flowsynx_tui.config import (
     load_config_file,
     resolve_settings,
     screenshot_dir_from,
+    unused_profiles_warning,
 )
 
 if TYPE_CHECKING:
@@ -123,7 +124,8 @@ def _check(path: Path, named: bool, only: str | None = None) -> int:
             raise ConfigError(f"config file {path}: no such file" + (f" (for --profile {only})" if only else ""))
         print(f"{path}: no config file; the defaults apply ({PROG} config init writes one)")
         return 0
-    data, warnings = load_config_file(path)
+    data, read_warnings = load_config_file(path)
+    warnings = list(read_warnings)
     for warning in warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
     profiles = sorted(data.get("profiles", {}))
@@ -133,6 +135,9 @@ def _check(path: Path, named: bool, only: str | None = None) -> int:
             raise ConfigError(f"unknown profile {only!r} (profiles: {known})")
         profiles = [only]
     default = data.get("default_profile")
+    if profiles and default is None and only is None:
+        warnings.append(unused_profiles_warning(data.get("profiles", {})))
+        print(f"{PROG}: warning: {warnings[-1]}", file=sys.stderr)
     lines = [
         f"  bell: {'on' if data.get('bell', True) else 'off'}",
         f"  theme: {data.get('theme') or 'textual-dark (the default)'}",
@@ -165,8 +170,9 @@ def _check(path: Path, named: bool, only: str | None = None) -> int:
     # The first line says how it went: it said "ok" above a profile that failed.
     if failed:
         print(f"{path}: {failed} profile{'s' if failed > 1 else ''} with errors")
-    elif key_problems:
-        print(f"{path}: ok, with {len(key_problems)} warning{'s' if len(key_problems) > 1 else ''} (on stderr)")
+    elif key_problems or warnings:
+        count = len(key_problems) + len(warnings)
+        print(f"{path}: ok, with {count} warning{'s' if count > 1 else ''} (on stderr)")
     else:
         print(f"{path}: ok")
     print("\n".join(lines))

@@ -271,6 +271,26 @@ async def test_the_dashboard_says_key_mistakes_on_stderr_and_in_a_toast(
     assert capsys.readouterr().err == ""
 
 
+def test_profiles_that_no_default_profile_names_are_said_to_be_unused(tmp_path: Path) -> None:
+    from flowsynx_tui.config import resolve_settings
+
+    # The dashboard went to localhost:6262 and retried for ever, without a word of the profile.
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.a]\nurl = "http://127.0.0.1:7351"\n')
+    settings = resolve_settings(config_path=config, environ={})
+    assert settings.url == "http://localhost:6262"
+    assert settings.warnings == (
+        "no default_profile names one of the profiles (a): none is used without --profile NAME; "
+        "connecting to http://localhost:6262",
+    )
+    assert resolve_settings(profile="a", config_path=config, environ={}).warnings == ()
+    assert resolve_settings(url="http://127.0.0.1:9", config_path=config, environ={}).warnings == ()
+    result = run_cli("config", "check", "--config", str(config))
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0] == f"{config}: ok, with 1 warning (on stderr)"
+    assert "no default_profile names one of the profiles (a)" in result.stderr
+
+
 def test_config_check_takes_profile_and_names_the_flags_it_does_not_check(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(

@@ -123,6 +123,26 @@ async def test_the_header_counts_are_read_after_the_last_news_of_a_burst(emulato
 
 
 @pytest.mark.long
+async def test_a_run_gone_from_the_server_has_the_lists_read_at_once(emulator_server) -> None:
+    # Its workflow deleted (Q11): live, the lists were read a minute later, and the runs
+    # kept their workflow's name meanwhile.
+    server = emulator_server(seed=True, time_scale=0.3, fidelity="real")
+    paused = server.emulator.start_execution(INVOICE)
+    server.emulator.wait_for_status(paused, "Paused", timeout=20)
+    app = make_app(server.url, refresh=SLOW, live=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await live_and_loaded(pilot, app)
+        app.open_execution_by_id(paused)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        detail = app.screen
+        await wait_for(pilot, lambda: detail.snapshot.details is not None, what="the run read")
+        server.emulator.delete_workflow(INVOICE)
+        app.services.poller.refresh(detail.watch.key)
+        await wait_for(pilot, lambda: detail.gone is not None, what="the run said gone")
+        await wait_for(pilot, lambda: INVOICE not in app.services.overview.workflows, 5, "the workflows read again")
+
+
+@pytest.mark.long
 async def test_an_open_execution_follows_its_tasks_from_the_hub(emulator_server) -> None:
     server = emulator_server(seed=True, time_scale=0.3)
     emulator = server.emulator

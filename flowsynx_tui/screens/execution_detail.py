@@ -242,6 +242,10 @@ class ExecutionDetailScreen(DashboardScreen):
         """Shown before, gone now (a deleted workflow's run, a reset server): what is on
         screen is the last that was read, and nothing can be done to it."""
         gone = None if gone is None else one_line(gone, 120)
+        if gone is not None and self.gone is None:
+            # Most likely its workflow was deleted (Q11): the lists learn it now, not at
+            # their next read (a minute while live).
+            self.services.poller.refresh("overview")
         if gone != self.gone:
             self.gone = gone
             self._gone_at = None if gone is None else self.services.clock.now()

@@ -119,7 +119,12 @@ class ExecutionWatch:
                 if task.status == event.status:
                     return None
                 tasks[index] = task.model_copy(update={"status": event.status})
-                self.snapshot = replace(snapshot, tasks=tuple(tasks))
+                runs = snapshot.runs
+                if task.status.is_finished and not event.status.is_finished:
+                    # Finished, and on its way again: run again after an approval (Q6). The
+                    # read that follows sees a new start under a status no longer finished.
+                    runs = {**runs, task.name: runs.get(task.name, 1) + 1}
+                self.snapshot = replace(snapshot, tasks=tuple(tasks), runs=runs)
                 return self.snapshot
         return None
 

@@ -386,9 +386,14 @@ async def test_server_not_running_at_start_then_data_appears_by_itself() -> None
             # Backoff: each wait at least a third longer than the one before (doubling, ±20% jitter).
             assert delays[1] >= delays[0] * 1.3, delays
             assert main_table(app).row_count == 0
+            # Nothing read yet: the empty screen's title says why, whole (the header is cut
+            # at 80 columns).
+            title = str(app.screen.query_one("#title").render())
+            assert re.search(r"Workflows \(0\) · cannot reach http://127\.0\.0\.1:\d+ \(connection refused\)", title), title
             server.start()
             table = main_table(app)
             await wait_for(pilot, lambda: table.row_count == SEED_WORKFLOWS, timeout=20, what="the workflows")
+            assert "cannot reach" not in str(app.screen.query_one("#title").render())
             await wait_for(pilot, lambda: "connected" in header_text(app), what="connected")
             assert app.is_running
     finally:

@@ -193,6 +193,10 @@ class DashboardScreen(Screen[None]):
     @on(ConnectionChanged)
     def _status_changed(self) -> None:
         self.refresh_header()
+        self.connection_changed()
+
+    def connection_changed(self) -> None:
+        """The header shows the connection's state; a screen may say more."""
 
     @on(PollFailed)
     def _poll_failed(self) -> None:

@@ -120,11 +120,22 @@ class WorkflowsScreen(FilterableScreen):
         )
         overview = self.services.overview
         unresolved = overview.index.unmatched
+        connection = self.services.status.connection
+        if not total and connection.last_ok is None and connection.state in ("retrying", "error") and connection.reason:
+            # Nothing read yet: the header cut the reason at 80 columns ("retrying in 4s ·
+            # ca…"), and this line is the only other one with words on an empty screen.
+            title += f" · {one_line(connection.reason, 200)}"
         if overview.workflows_hidden:
             title += f" · {one_line(overview.workflows_hidden, 120)}"
         elif unresolved > 0:
             title += f" · matching {unresolved} executions to workflows…"
         self.query_one("#title", Static).update(Text(title))
+
+    def connection_changed(self) -> None:
+        if not built(self):
+            return
+        table = self.query_one(KeyedTable)
+        self._update_title(table.row_count, len(self.services.overview.workflows))
 
     def selected_workflow_id(self) -> str | None:
         return self.query_one(KeyedTable).selected_key

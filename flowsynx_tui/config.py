@@ -314,6 +314,19 @@ def resolve_settings(
     final_token = token or env.get("FLOWSYNX_TOKEN") or secrets.get("token")
     final_user = username or env.get("FLOWSYNX_USERNAME") or chosen.get("username")
     final_password = password or env.get("FLOWSYNX_PASSWORD") or secrets.get("password")
+    profile_user = chosen.get("username")
+    if (
+        not (password or env.get("FLOWSYNX_PASSWORD"))
+        and secrets.get("password")
+        and profile_user is not None
+        and final_user != profile_user
+    ):
+        # The profile's password is its user's: not sent under another name.
+        final_password = None
+        warnings.append(
+            f"profile {name!r}'s password is for {profile_user[:40]!r}, not {final_user[:40]!r}: it is not sent "
+            "(give this user's password with FLOWSYNX_PASSWORD)"
+        )
 
     credentials: Credentials | None = None
     if final_token and kind != "basic":

@@ -291,6 +291,24 @@ def test_profiles_that_no_default_profile_names_are_said_to_be_unused(tmp_path: 
     assert "no default_profile names one of the profiles (a)" in result.stderr
 
 
+def test_a_profiles_password_is_not_sent_under_another_user_name(tmp_path: Path) -> None:
+    from flowsynx_tui.api.auth import BasicCredentials
+    from flowsynx_tui.config import resolve_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('default_profile = "a"\n[profiles.a]\nurl = "http://127.0.0.1:7351"\nauth = "basic"\n'
+                      'username = "admin"\npassword = "admin-secret"\n')
+    config.chmod(0o600)
+    other = resolve_settings(username="viewer", config_path=config, environ={})
+    assert other.credentials == BasicCredentials("viewer", "")
+    assert any("password is for 'admin', not 'viewer': it is not sent" in w for w in other.warnings), other.warnings
+    assert "admin-secret" not in " ".join(other.warnings)
+    same = resolve_settings(username="admin", config_path=config, environ={})
+    assert same.credentials == BasicCredentials("admin", "admin-secret") and same.warnings == ()
+    given = resolve_settings(username="viewer", config_path=config, environ={"FLOWSYNX_PASSWORD": "viewer-secret"})
+    assert given.credentials == BasicCredentials("viewer", "viewer-secret") and given.warnings == ()
+
+
 def test_config_check_takes_profile_and_names_the_flags_it_does_not_check(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(

@@ -144,7 +144,7 @@ class ActionRunner:
         self.sent: list[tuple[str, str]] = []
         #: Approvals this session decided and the server answered for: (verb, sent at) by
         #: approval id. Until a read of the approvals drops one, it is still listed.
-        self._decided: dict[str, tuple[str, str]] = {}
+        self._answered_decisions: dict[str, tuple[str, str]] = {}
 
     # ------------------------------------------------------------ builders
     def start(self, workflow_id: str, *, again: str | None = None) -> PendingAction | Refusal:
@@ -231,11 +231,11 @@ class ActionRunner:
     def decided(self, approval_id: str) -> str | None:
         """How this session decided an approval, answered by the server ("approved",
         "rejected"), or None."""
-        decided = self._decided.get(approval_id)
+        decided = self._answered_decisions.get(approval_id)
         return None if decided is None else PAST[decided[0]]
 
     def decide(self, approval: Approval, *, approve: bool) -> PendingAction | Refusal:
-        earlier = self._decided.get(approval.id)
+        earlier = self._answered_decisions.get(approval.id)
         if earlier is not None:
             # The list shown was read before that answer (its reads failing since): a
             # second decision would go out for an approval already used, and the first
@@ -450,7 +450,7 @@ class ActionRunner:
         else:
             self._unanswered.pop(action.target, None)
             if action.approval is not None:
-                self._decided[action.approval.id] = (action.verb, sent_at)
+                self._answered_decisions[action.approval.id] = (action.verb, sent_at)
             log.info("action %s %s: done", action.verb, action.target)
             text = answer.note or " ".join(one_line(m, 200) for m in answer.messages) or f"{action.verb} done."
             outcome = ActionOutcome(

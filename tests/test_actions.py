@@ -155,6 +155,26 @@ async def test_cancel_a_running_execution(emulator_server) -> None:
     assert emulator.task_statuses(execution_id) == {"Sleep": "Canceled"}
 
 
+async def test_an_empty_inbox_offers_no_decision_and_says_why(emulator_server) -> None:
+    from flowsynx_tui.screens.approvals import ApprovalInbox
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services.overview.approvals.all(), what="the pending approval")
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        await wait_for(pilot, lambda: "Approve" in footer_keys(app), what="approve offered on the approval")
+        await pilot.press("slash", *"nothing-like-this", "enter")
+        await wait_for(pilot, lambda: "Approve" not in footer_keys(app), what="approve gone with the rows")
+        assert "Reject" not in footer_keys(app)
+        await pilot.press("a")
+        await pilot.pause(0.2)
+        assert "No approval the filter shows waits here: nothing to approve." in [n.message for n in app.notices]
+        assert not isinstance(app.screen, ConfirmDialog)
+    assert not [r for r in server.emulator.requests.snapshot() if r.method == "POST"]
+
+
 async def test_a_finished_run_offers_no_cancel_and_says_why(emulator_server) -> None:
     server = emulator_server(frozen=True)
     emulator = server.emulator

@@ -86,10 +86,14 @@ class ApprovalInbox(FilterableScreen):
                 format_age(approval.requested_at, now),
                 safe(approval.comments or "", 60),
                 short_id(approval.requested_by),
-                format_time(approval.requested_at),
+                format_time(approval.requested_at, compact=True),
             )
             rows.append((approval.id, cells))
-        self.query_one(KeyedTable).sync(rows)
+        table = self.query_one(KeyedTable)
+        offered = bool(table.row_count)
+        table.sync(rows)
+        if bool(table.row_count) != offered:
+            self.refresh_bindings()  # approve and reject come or go with the rows
         total = len(self.services.overview.approvals.all())
         title = f"Approvals waiting ({total})"
         sending = len(self.services.actions.decisions_in_flight())
@@ -121,6 +125,17 @@ class ApprovalInbox(FilterableScreen):
             task_name=approval.task_name,
             approval_id=approval.id,
         )
+
+    def unavailable(self, binding: ServerActionBinding) -> str | None:
+        refused = super().unavailable(binding)
+        if refused is not None or binding.action not in ("approve", "reject") or not built(self):
+            return refused
+        table = self.query_one(KeyedTable)
+        if table.row_count == 0:
+            # The keys stayed in the footer over an empty inbox and did nothing when pressed.
+            hidden = " the filter shows" if self.filter_text else ""
+            return f"No approval{hidden} waits here: nothing to {binding.action}."
+        return None
 
     def selected(self) -> Approval | None:
         key = self.query_one(KeyedTable).selected_key

@@ -372,6 +372,20 @@ async def test_a_remap_the_dashboard_warns_about_is_left_out_and_its_binding_kee
         assert {row[2]: row[0] for row in app.screen.rows}["log.wrap"] == "w"
 
 
+async def test_a_remapped_key_keeps_its_place_in_the_footer(emulator_server) -> None:
+    # Textual moves a remapped binding to the end: at 80 columns "F Follow" fell off.
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, keymap={"log.follow": "F"})
+    async with app.run_test(size=(200, 40)) as pilot:
+        app.navigate(ExecutionView(WAREHOUSE, seed.execution_id("warehouse-load", 4)))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        app.screen.query_one(LogPane).focus()
+        await pilot.pause(0.3)
+        keys = footer_keys(app)
+        assert "F Follow" in keys, keys
+        assert keys.index("Follow") < keys.index("Tail") < keys.index("Copy"), keys
+
+
 async def test_palette_jumps_to_an_execution_by_id_prefix(emulator_server) -> None:
     server = emulator_server(frozen=True)
     paused = seed.execution_id("invoice-approval", 5)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.widgets import Footer
 
 
@@ -29,10 +31,30 @@ class OperatorFooter(Footer):
 
     def compose(self) -> ComposeResult:
         keys = list(super().compose())
+        declared = self._declared_order()
 
-        def rank(widget: object) -> int:
+        def rank(widget: object) -> tuple[int, int]:
             # Each key of the footer carries its binding's action (Textual's FooterKey).
             action = getattr(widget, "action", None)
-            return self.FIRST.index(action) if action in self.FIRST else len(self.FIRST)
+            first = self.FIRST.index(action) if action in self.FIRST else len(self.FIRST)
+            return first, declared.get(action, len(declared))  # type: ignore[arg-type]
 
         yield from sorted(keys, key=rank)
+
+    def _declared_order(self) -> dict[str, int]:
+        """Actions in the order their bindings are declared, the focused widget's first and
+        the app's last, as Textual lists them. Textual moves a remapped binding ([keys]) to
+        the end: at 80 columns a remapped "F Follow" fell off the footer."""
+        order: dict[str, int] = {}
+        screen = self.screen
+        node: DOMNode | None = screen.focused or screen
+        chain: list[DOMNode] = []
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        for member in chain:
+            for cls in reversed(type(member).__mro__):
+                for binding in cls.__dict__.get("BINDINGS", ()):
+                    action = binding.action if isinstance(binding, Binding) else binding[1]
+                    order.setdefault(action, len(order))
+        return order

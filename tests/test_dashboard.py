@@ -386,6 +386,22 @@ async def test_a_remapped_key_keeps_its_place_in_the_footer(emulator_server) -> 
         assert keys.index("Follow") < keys.index("Tail") < keys.index("Copy"), keys
 
 
+async def test_escape_closes_the_keys_panel_before_it_goes_back(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        screen = app.screen
+        app.action_show_help_panel()  # the palette's "Keys"
+        await wait_for(pilot, lambda: screen.query("HelpPanel"), what="the keys panel")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.query("HelpPanel"), what="the keys panel closed")
+        assert app.screen is screen  # it also went back a screen
+        await pilot.press("escape")
+        await wait_for_screen(pilot, app, WorkflowsScreen)
+
+
 async def test_palette_jumps_to_an_execution_by_id_prefix(emulator_server) -> None:
     server = emulator_server(frozen=True)
     paused = seed.execution_id("invoice-approval", 5)

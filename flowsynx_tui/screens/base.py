@@ -305,11 +305,25 @@ class DashboardScreen(Screen[None]):
 
     # ------------------------------------------------------------ keys
     def can_go_back(self) -> bool:
-        return len(self.app.screen_stack) > 2
+        return self.keys_panel_open() or len(self.app.screen_stack) > 2
 
     def action_back(self) -> None:
+        if self.close_keys_panel():
+            return
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+
+    def keys_panel_open(self) -> bool:
+        """Whether Textual's keys panel (the palette's "Keys") is shown on this screen."""
+        return bool(self.query("HelpPanel"))
+
+    def close_keys_panel(self) -> bool:
+        """Escape closes the keys panel first: it also left the screen, so closing the
+        panel took the user back a screen."""
+        if not self.keys_panel_open():
+            return False
+        self.app.action_hide_help_panel()
+        return True
 
     def action_refresh(self) -> None:
         self.services.poller.refresh()
@@ -362,6 +376,8 @@ class FilterableScreen(DashboardScreen):
         return bool(self.filter_text) or self.query_one(FilterBar).display or super().can_go_back()
 
     def action_back(self) -> None:
+        if self.close_keys_panel():
+            return
         bar = self.query_one(FilterBar)
         if self.filter_text or bar.display:
             bar.action_clear_filter()

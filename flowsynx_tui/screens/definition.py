@@ -406,6 +406,8 @@ class DefinitionScreen(DashboardScreen):
 
     def action_back(self) -> None:
         """`escape` closes the search first (and clears it), then goes back."""
+        if self.close_keys_panel():
+            return
         if self.needle or self.query_one("#definition-search", Input).display:
             self._close_search(clear=True)
             return

@@ -191,6 +191,8 @@ class ExecutionDetailScreen(DashboardScreen):
         self.action_show_task_logs()
 
     def action_back(self) -> None:
+        if self.close_keys_panel():
+            return
         if self.log_source is not None and self.log_source.task_id is not None:
             self._back_to_execution_logs()
             return

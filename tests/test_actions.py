@@ -245,6 +245,31 @@ async def test_a_paused_run_whose_approval_cannot_be_read_offers_no_decision(emu
     assert posts(server.emulator) == []
 
 
+async def test_a_running_run_gone_from_the_server_stops_its_clock_in_the_task_tree_too(emulator_server) -> None:
+    server = emulator_server(time_scale=1.0, seed=False, fidelity="real")
+    emulator = server.emulator
+    slow = emulator.add_workflow(
+        {"Name": "slow", "Tasks": [{"Name": "Sleep", "Type": "Demo:1.0",
+                                     "Execution": {"Parameters": {"emulator": {"seconds": 60}}}}]}
+    )
+    execution_id = emulator.start_execution(slow)
+    emulator.wait_for_status(execution_id, {"Running"})
+    app = make_app(server.url, refresh=0.3)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.navigate(ExecutionView(slow, execution_id), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        tree = screen.query_one(TaskTree)
+        await wait_for(pilot, lambda: tree.has_row("Sleep") and "Running" in tree.get_cell("Sleep", "status").plain)
+        emulator.delete_workflow(slow)
+        await wait_for(pilot, lambda: screen.gone is not None, what="the run said gone")
+        await pilot.pause(0.2)
+        drawn = [tree.get_cell("Sleep", column).plain for column in ("duration", "timeline")]
+        await pilot.pause(2.2)
+        # Its duration stopped where it was last seen; the task's kept counting.
+        assert [tree.get_cell("Sleep", column).plain for column in ("duration", "timeline")] == drawn
+
+
 async def test_a_run_the_server_no_longer_has_is_said_gone_not_a_server_outage(emulator_server) -> None:
     server = emulator_server(frozen=True, fidelity="real")
     app = make_app(server.url)

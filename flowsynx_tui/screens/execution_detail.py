@@ -325,7 +325,8 @@ class ExecutionDetailScreen(DashboardScreen):
             snapshot.tasks,
             snapshot.approvals,
             details.execution_start,
-            now,
+            # Gone: the timeline stops where the run was last seen, as its duration does.
+            self._gone_at or now,
             execution_end=end if not live else None,
             runs=snapshot.runs,
         )

@@ -262,7 +262,7 @@ class Watch:
         self._prefix = f"{one_line(name, NAME_LIMIT)} {short_id(details.execution_id)}"
         first = True
         while True:
-            details, tasks, approvals = await self._call(lambda: self._poll(workflow_id))
+            details, tasks, approvals = await self._poll(workflow_id)
             self._report(details, tasks, approvals, first=first)
             first = False
             code = exit_code_for(details.status)
@@ -305,7 +305,8 @@ class Watch:
             ) from None
         for start in range(0, len(workflows), PROBE_CONCURRENCY):
             batch = workflows[start : start + PROBE_CONCURRENCY]
-            found = await self._call(lambda batch=batch: asyncio.gather(*(self._probe(w.id) for w in batch)))
+            # Each probe retried by itself: one failing did not cost the batch's others.
+            found = await asyncio.gather(*(self._call(lambda w=w: self._probe(w.id)) for w in batch))
             for workflow, details in zip(batch, found, strict=True):
                 if details is not None:
                     return workflow.id, details, workflow.name
@@ -327,9 +328,12 @@ class Watch:
         # Tasks first, so that a task never seems to start before its execution does. When the
         # execution's status has changed (it started, paused or ended), read them again: rows
         # read after that status are at least as new, and final once the run has ended.
-        tasks = await self.client.all_tasks(workflow_id, execution_id)
+        # Each request retried by itself: on a flaky server, retrying all of them whenever
+        # one failed printed nothing for minutes (with half the requests failing, a whole
+        # cycle of four got through one time in sixteen).
+        tasks = await self._call(lambda: self.client.all_tasks(workflow_id, execution_id))
         try:
-            details = await self.client.get_execution(workflow_id, execution_id)
+            details = await self._call(lambda: self.client.get_execution(workflow_id, execution_id))
         except NotFound:
             raise WatchExit(
                 EXIT_USAGE,
@@ -337,12 +341,14 @@ class Watch:
                 "(was the workflow deleted?)",
             ) from None
         if details.status != self._execution:
-            tasks = await self.client.all_tasks(workflow_id, execution_id)
+            tasks = await self._call(lambda: self.client.all_tasks(workflow_id, execution_id))
         approvals: list[Approval] | None = None
         if details.status is ExecutionStatus.PAUSED and self._approvals_readable:
             try:
-                approvals = await read_all_pages(
-                    lambda page, size: self.client.list_approvals(workflow_id, execution_id, page, size), 100
+                approvals = await self._call(
+                    lambda: read_all_pages(
+                        lambda page, size: self.client.list_approvals(workflow_id, execution_id, page, size), 100
+                    )
                 )
             except PermissionDenied:
                 self._approvals_readable = False

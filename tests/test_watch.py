@@ -400,6 +400,20 @@ def test_a_flapping_server_is_reported_once_per_reason_not_per_failure(emulator_
     assert 1 <= len(errors) <= 2 and len(back) <= 2, watch.err  # 500 and 503, each said once
 
 
+def test_on_a_server_failing_every_other_request_each_request_is_retried_by_itself(emulator_server: Any) -> None:
+    # All of a poll's requests were retried whenever one failed: with most of them failing,
+    # a whole poll rarely got through and nothing was printed until --timeout.
+    server = emulator_server(seed=False)
+    emu = server.emulator
+    workflow_id = emu.add_workflow(workflow("steady", task("First", 1), task("Second", 1, ("First",))))
+    execution_id = emu.start_execution(workflow_id)
+    emu.wait_for_status(execution_id, "Completed")
+    emu.faults.seed, emu.faults.error_rate = 3, 0.6
+    watch = Watcher("watch", execution_id, "--workflow", workflow_id, "--url", server.url, "--timeout", "60")
+    assert watch.finish(timeout=90) == 0, watch.stderr
+    assert events(watch.out, f"steady {execution_id[:8]}")[0].startswith("execution: Completed")
+
+
 def test_server_errors_are_retried_and_reported_once(emulator_server: Any) -> None:
     server = emulator_server(seed=False)
     emu = server.emulator

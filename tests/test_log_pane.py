@@ -698,3 +698,16 @@ async def test_y_without_a_selection_copies_the_match_else_the_line_clicked_else
         assert app.clipboard.endswith(" INF message 3"), app.clipboard
         assert any(n.startswith("Copied the current match: ") for n in app.notices), app.notices
 
+
+
+async def test_a_level_that_hides_every_line_says_so_where_the_lines_would_be() -> None:
+    async with running_at((100, 20), live=False) as (_, pilot, pane):
+        pane.append_entries([entry(n) for n in range(50)])  # information only
+        await pilot.pause()
+        await pilot.press("l", "l", "l")  # debug, info, warning
+        await pilot.pause()
+        assert "level ≥ warning" in pane.status_text and pane.visible_count == 0
+        assert "No line at level warning or above among the 50 lines" in " ".join(screen_rows(pane))
+        await pilot.press("l", "l")  # error, then all again
+        await pilot.pause()
+        assert not any("No line at level" in row for row in screen_rows(pane))

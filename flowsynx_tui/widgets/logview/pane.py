@@ -181,8 +181,9 @@ class LogLines(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        if self.empty_note and not len(self._model.store):
-            return self._note_row(y, width)
+        note = self._note_text()
+        if note:
+            return self._note_row(y, width, note)
         row = scroll_y + y
         strip = self.row_strip(row)
         selection = self.text_selection
@@ -215,12 +216,23 @@ class LogLines(ScrollView, can_focus=True, inherit_bindings=False):
     def selection_updated(self, selection: Selection | None) -> None:
         self.refresh()
 
-    def _note_row(self, y: int, width: int) -> Strip:
-        """A row of ``empty_note``, wrapped to the width, where log lines would be."""
-        key = (self.empty_note, width)
+    def _note_text(self) -> str:
+        """What stands where no line is shown: why there are none, or that the level filter
+        hides them all (a blank pane read as a broken one)."""
+        model = self._model
+        lines = len(model.store)
+        if not lines:
+            return self.empty_note
+        if not model.visible_count and model.min_severity is not None:
+            return f"No line at level {model.level_name} or above among the {lines:,} lines: change the level to see them."
+        return ""
+
+    def _note_row(self, y: int, width: int, note: str) -> Strip:
+        """A row of ``note``, wrapped to the width, where log lines would be."""
+        key = (note, width)
         if self._note is None or self._note[0] != key:
             style = self.line_styles().marker
-            lines = Text(self.empty_note, style=style).wrap(self.app.console, max(10, width - 1))
+            lines = Text(note, style=style).wrap(self.app.console, max(10, width - 1))
             self._note = (key, [Strip(line.render(self.app.console), line.cell_len) for line in lines])
         rows = self._note[1]
         base = self.line_styles().base

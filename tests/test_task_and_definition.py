@@ -270,6 +270,8 @@ async def test_i_in_the_approvals_inbox_opens_the_gated_task_and_enter_its_logs(
         gated = task_record(server, paused, "PublishInvoices")
         assert screen.task_name == "PublishInvoices" and screen.snapshot.task_id == gated.id
         assert "Task PublishInvoices" in screen_text(app)
+        # The gate reads Pending: what it waits for is said beside it.
+        assert "Pending ⚑ waits for a decision: Check totals before publishing" in screen_text(app)
         await pilot.press("enter")
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         detail = app.screen

@@ -125,6 +125,19 @@ class TaskDetailsScreen(DashboardScreen):
         if stale:
             # Quirk Q7: a task still Running in a finished execution never changes again.
             status.append(" stale: its execution ended, this will not change any more", style="bold yellow")
+        waiting = next(
+            (
+                approval
+                for approval in self.services.overview.approvals.pending.get(self.execution_id, ())
+                if approval.task_name == self.task_name
+            ),
+            None,
+        )
+        if waiting is not None and not details.status.is_finished:
+            # An approval gate reads Pending; what it waits for is the inbox's news.
+            status.append(" ⚑ waits for a decision", style="bold magenta")
+            if waiting.comments:
+                status.append(f": {one_line(waiting.comments, 200)}", style="magenta")
         grid.add_row("Status", status)
         failed = details.status in (TaskStatus.FAILED, TaskStatus.RETRYING)
         message = Text(lines(details.message, MESSAGE_LIMIT), style="red" if failed else "")

@@ -168,6 +168,10 @@ class FlowSynxClient:
         self.requests_sent = 0
         #: The ``Date`` header of the last answer: the server's clock (``server_time``).
         self._date: str | None = None
+        #: The server's clock when it built the last workflow list (its ``generatedAtUtc``):
+        #: v1.3.0 dates never-edited workflows with it (reference 4). The last answer's
+        #: ``Date`` may be another request's, a second or more off under latency.
+        self.workflows_dated_at: datetime | None = None
         self.timeout = timeout
         self.approve_timeout = approve_timeout
         self.retries = retries
@@ -221,6 +225,7 @@ class FlowSynxClient:
         """``quick``: a page the quick read takes (``values.quick_workflow_page``) comes as
         ``QuickWorkflow`` items, before the models are loaded; any other as usual."""
         body = await self._get("/workflows", params=_paging(page, page_size), roles=ROLES_WORKFLOWS, models=not quick)
+        self.workflows_dated_at = _generated_at(body) or self.server_time()
         if quick:
             listed = quick_workflow_page(body)
             if listed is not None:
@@ -609,3 +614,15 @@ async def read_newest(
         newest.extend(reversed(result.items))
         page -= 1
     return newest[:limit], max(first.total_count, len(newest))
+
+
+def _generated_at(body: Mapping[str, Any]) -> datetime | None:
+    """The envelope's ``generatedAtUtc``, or None when absent or unreadable."""
+    value = body.get("generatedAtUtc")
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -745,7 +745,7 @@ class Overview:
         else:
             answered = True
             self.workflows = {w.id: w for w in workflows}
-            self.unedited = _dated_now(workflows, self.client.server_time())
+            self.unedited = _dated_now(workflows, self.client.workflows_dated_at)
             self.workflows_hidden = None
             self._workflows_read = True
             replayed = self._apply_held_events()
@@ -942,9 +942,10 @@ class Overview:
 
 
 def _dated_now(workflows: Iterable[WorkflowSummary | QuickWorkflow], server_now: datetime | None) -> frozenset[str]:
-    """Workflows dated within the second the server answered in (its ``Date`` header has
-    whole seconds). One really edited in that second reads as never edited until the next
-    read, where its date stands still and the server's clock has moved on."""
+    """Workflows dated within two seconds of the list's answer (its ``generatedAtUtc``, or
+    its ``Date`` header of whole seconds). One really edited in that time reads as never
+    edited until the next read, where its date stands still and the server's clock has
+    moved on."""
     if server_now is None:
         return frozenset()
     return frozenset(

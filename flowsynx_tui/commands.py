@@ -57,6 +57,21 @@ class JumpProvider(Provider):
         if not isinstance(screen, DashboardScreen):
             return entries
         settings = screen.services.settings
+        if not settings.profiles:
+            # Searched for and not found, switching looked missing rather than unconfigured.
+            where = one_line(str(settings.config_path), 200) if settings.config_path else "the config file"
+            entries.append(
+                (
+                    "switch server: no profiles",
+                    "servers to switch to are the config file's profiles",
+                    partial(
+                        screen.notify,
+                        f"No server to switch to: add [profiles.NAME] with a url to {where} "
+                        "(flowsynx-tui config init writes a template), then start again.",
+                        markup=False,
+                    ),
+                )
+            )
         for profile in settings.profiles:
             current = " (this one)" if profile == settings.profile else ""
             entries.append(

@@ -250,6 +250,20 @@ async def test_the_palette_switches_servers_like_contexts(emulator_server, tmp_p
         assert "connected" in header()
 
 
+async def test_switching_servers_without_profiles_says_how_to_add_them(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5, what="the workflows")
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"switch server")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(n.message.startswith("No server to switch to: add [profiles.NAME]") for n in app.notices),
+                       what="how to add a server")
+
+
 def replace_refresh(settings):  # noqa: ANN001, ANN201
     from dataclasses import replace
 

@@ -25,8 +25,10 @@ from textual.pilot import Pilot
 from flowsynx_tui.api.auth import Credentials
 from flowsynx_tui.app import FlowSynxApp
 from flowsynx_tui.config import BACKGROUND_RATE_RANGE, Settings
+from flowsynx_tui.emulator import Emulator
 from flowsynx_tui.messages import ExecutionView
 from flowsynx_tui.services import Clock
+from flowsynx_tui.widgets.keyed_table import KeyedTable
 
 #: The frozen demo's seed is laid out relative to this instant ...
 DEMO_BASE_TIME = datetime(2025, 12, 20, 9, 0, tzinfo=UTC)
@@ -180,6 +182,32 @@ def screen_text(app: FlowSynxApp) -> str:
     return "\n".join("".join(row).rstrip() for row in screen_rows(app))
 
 
+def running_slow_run(emulator: Emulator, seconds: float = 60) -> tuple[str, str]:
+    """A workflow "slow" of one task that sleeps ``seconds``, and a run of it, Running:
+    (workflow id, execution id)."""
+    workflow_id = emulator.add_workflow(
+        {"Name": "slow", "Tasks": [{"Name": "Sleep", "Type": "Demo:1.0",
+                                     "Execution": {"Parameters": {"emulator": {"seconds": seconds}}}}]}
+    )
+    execution_id = emulator.start_execution(workflow_id)
+    emulator.wait_for_status(execution_id, {"Running"})
+    return workflow_id, execution_id
+
+
+async def open_inbox(pilot: Pilot[None], app: FlowSynxApp, approvals: int = 1) -> KeyedTable:
+    """The inbox (key 3), once the overview knows of ``approvals`` pending approvals (or
+    more) and as many rows are shown; its table."""
+    from flowsynx_tui.screens.approvals import ApprovalInbox
+
+    overview = app.services.overview
+    await wait_for(pilot, lambda: len(overview.approvals.all()) >= approvals, what="the pending approvals")
+    await pilot.press("3")
+    await wait_for_screen(pilot, app, ApprovalInbox)
+    table = app.screen.query_one(KeyedTable)
+    await wait_for(pilot, lambda: table.row_count >= approvals, what="the approvals' rows")
+    return table
+
+
 def footer_keys(app: FlowSynxApp) -> str:
     """The footer's keys and their labels, as offered now."""
     return " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
@@ -305,7 +333,6 @@ async def scene_definition(pilot: Pilot[None], app: FlowSynxApp) -> None:
     """`v` on nightly-csv-export in the workflows screen."""
     from flowsynx_tui.emulator import seed
     from flowsynx_tui.screens.definition import DefinitionScreen
-    from flowsynx_tui.widgets.keyed_table import KeyedTable
 
     await scene_workflows(pilot, app)
     app.screen.query_one(KeyedTable).select_key(seed.workflow_id("nightly-csv-export"))

@@ -12,7 +12,7 @@ from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.confirm import ConfirmDialog
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
-from flowsynx_tui.testing import footer_keys, make_app, screen_text, wait_for, wait_for_screen
+from flowsynx_tui.testing import footer_keys, make_app, open_inbox, running_slow_run, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.task_tree import TaskTree
 from flowsynx_tui.messages import ExecutionView, ExecutionsView
@@ -28,15 +28,6 @@ def posts(emulator, needle: str = "") -> list[str]:
 
 def notifications(app) -> str:
     return " | ".join(str(n.message) for n in app.notices)
-
-
-async def open_inbox(pilot, app, count: int = 1) -> KeyedTable:
-    await wait_for(pilot, lambda: len(app.services.overview.approvals.all()) >= count, what="pending approvals")
-    await pilot.press("3")
-    await wait_for_screen(pilot, app, ApprovalInbox)
-    table = app.screen.query_one(KeyedTable)
-    await wait_for(pilot, lambda: table.row_count >= count, what="inbox rows")
-    return table
 
 
 async def test_inbox_approve_runs_the_workflow_to_completed(emulator_server) -> None:
@@ -133,12 +124,7 @@ async def test_approve_shows_in_progress_in_the_detail_view(emulator_server) -> 
 async def test_cancel_a_running_execution(emulator_server) -> None:
     server = emulator_server(time_scale=1.0, seed=False)
     emulator = server.emulator
-    workflow_id = emulator.add_workflow(
-        {"Name": "slow", "Tasks": [{"Name": "Sleep", "Type": "Demo:1.0",
-                                     "Execution": {"Parameters": {"emulator": {"seconds": 60}}}}]}
-    )
-    execution_id = emulator.start_execution(workflow_id)
-    emulator.wait_for_status(execution_id, {"Running"})
+    workflow_id, execution_id = running_slow_run(emulator)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
         app.navigate(ExecutionsView(workflow_id), top_level=True)
@@ -156,14 +142,10 @@ async def test_cancel_a_running_execution(emulator_server) -> None:
 
 
 async def test_an_empty_inbox_offers_no_decision_and_says_why(emulator_server) -> None:
-    from flowsynx_tui.screens.approvals import ApprovalInbox
-
     server = emulator_server(frozen=True)
     app = make_app(server.url)
     async with app.run_test(size=(160, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services.overview.approvals.all(), what="the pending approval")
-        await pilot.press("3")
-        await wait_for_screen(pilot, app, ApprovalInbox)
+        await open_inbox(pilot, app)
         await wait_for(pilot, lambda: "Approve" in footer_keys(app), what="approve offered on the approval")
         await pilot.press("slash", *"nothing-like-this", "enter")
         await wait_for(pilot, lambda: "Approve" not in footer_keys(app), what="approve gone with the rows")
@@ -248,12 +230,7 @@ async def test_a_paused_run_whose_approval_cannot_be_read_offers_no_decision(emu
 async def test_a_running_run_gone_from_the_server_stops_its_clock_in_the_task_tree_too(emulator_server) -> None:
     server = emulator_server(time_scale=1.0, seed=False, fidelity="real")
     emulator = server.emulator
-    slow = emulator.add_workflow(
-        {"Name": "slow", "Tasks": [{"Name": "Sleep", "Type": "Demo:1.0",
-                                     "Execution": {"Parameters": {"emulator": {"seconds": 60}}}}]}
-    )
-    execution_id = emulator.start_execution(slow)
-    emulator.wait_for_status(execution_id, {"Running"})
+    slow, execution_id = running_slow_run(emulator)
     app = make_app(server.url, refresh=0.3)
     async with app.run_test(size=(160, 40)) as pilot:
         app.navigate(ExecutionView(slow, execution_id), top_level=True)
@@ -478,7 +455,7 @@ async def test_the_approve_dialog_shows_the_whole_comment(emulator_server) -> No
     app = make_app(server.url)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_for(pilot, lambda: emulator.execution_status(execution_id) == "Paused", what="the gate")
-        table = await open_inbox(pilot, app, count=2)
+        table = await open_inbox(pilot, app, approvals=2)
         table.select_key(next(a.id for a in app.services.overview.approvals.all() if a.execution_id == execution_id))
         await pilot.press("a")
         await wait_for_screen(pilot, app, ConfirmDialog)

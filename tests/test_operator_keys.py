@@ -8,7 +8,7 @@ from flowsynx_tui.emulator import seed
 from flowsynx_tui.messages import ExecutionView
 from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
-from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
+from flowsynx_tui.testing import make_app, open_inbox, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.task_tree import TaskTree
 
@@ -308,11 +308,8 @@ async def test_keys_typed_in_one_burst_after_slash_go_into_the_filter_not_to_the
     server = emulator_server(frozen=True)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services.overview.approvals.all(), what="the pending approval")
-        await pilot.press("3")
-        await wait_for_screen(pilot, app, ApprovalInbox)
+        await open_inbox(pilot, app)
         inbox = app.screen
-        await wait_for(pilot, lambda: inbox.query_one(KeyedTable).row_count == 1, what="the approval row")
         # "/pay": a and y were the inbox's approve and the dialog's yes.
         burst(app, ("slash", "/"), ("p", "p"), ("a", "a"), ("y", "y"))
         await pilot.pause(0.3)

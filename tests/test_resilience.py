@@ -50,7 +50,7 @@ from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.help import HelpScreen
 from flowsynx_tui.screens.login import LoginDialog
 from flowsynx_tui.screens.workflows import WorkflowsScreen
-from flowsynx_tui.testing import screen_text, wait_for, wait_for_screen
+from flowsynx_tui.testing import open_inbox, running_slow_run, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.status_header import StatusHeader
@@ -971,11 +971,7 @@ async def test_viewer_sees_executions_and_is_told_which_role_the_rest_needs(emul
 async def inbox_with_one_approval(pilot: Any, app: FlowSynxApp) -> KeyedTable:
     """The overview loaded, then the inbox open on the demo's one pending approval."""
     await loaded(pilot, app)
-    await pilot.press("3")
-    await wait_for_screen(pilot, app, ApprovalInbox)
-    table = main_table(app)
-    await wait_for(pilot, lambda: table.row_count == 1)
-    return table
+    return await open_inbox(pilot, app)
 
 
 @fault_class(FAILED_ACTION)
@@ -1081,12 +1077,7 @@ async def test_a_decision_without_an_answer_is_marked_and_deciding_again_is_warn
 async def test_timed_out_cancel_is_reported_reread_and_not_resent(emulator_server) -> None:
     server = emulator_server(time_scale=1.0, seed=False)
     emulator = server.emulator
-    workflow_id = emulator.add_workflow(
-        {"Name": "slow", "Tasks": [{"Name": "Sleep", "Type": "Demo:1.0",
-                                     "Execution": {"Parameters": {"emulator": {"seconds": 60}}}}]}
-    )
-    execution_id = emulator.start_execution(workflow_id)
-    emulator.wait_for_status(execution_id, {"Running"})
+    workflow_id, execution_id = running_slow_run(emulator)
     app = new_app(server.url, Tap())
     async with app.run_test(size=(160, 40)) as pilot:
         app.navigate(ExecutionsView(workflow_id), top_level=True)

@@ -39,6 +39,9 @@ class _Version(argparse.Action):
 
 
 class _Parser(argparse.ArgumentParser):
+    #: The subcommands' parsers, by name (set by ``build_parser``).
+    command_parsers: dict[str, argparse.ArgumentParser] = {}
+
     def error(self, message: str) -> None:  # type: ignore[override]
         # One clear line instead of argparse's usage block; exit code 2 as argparse.
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -139,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.command_parsers = commands.choices
     emulator = commands.add_parser(
         "emulator",
         help="serve the FlowSynx-compatible emulator until Ctrl-C",
@@ -295,7 +299,12 @@ def _add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # Said by the command they were given to ("flowsynx-tui watch: error: …"), as its
+        # other errors are, not by the top level.
+        owner = parser.command_parsers.get(args.command or "", parser)
+        owner.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if args.command in ("config", "completion"):
             from flowsynx_tui.config_cli import run_config_command

@@ -46,6 +46,8 @@ def test_version() -> None:
     ("args", "needle"),
     [
         (["--bogus"], "unrecognized arguments: --bogus"),
+        # Said by the command given them, as its other errors are.
+        (["watch", "0b4c8ed0-0000-4000-8000-000000000000", "extra"], "flowsynx-tui watch: error: unrecognized arguments: extra"),
         (["--refresh", "abc"], "'abc' is not a number"),
         (["--refresh", "-1"], "must be greater than 0"),
         (["emulator", "--time-scale", "nan"], "'nan' is not a finite number"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -178,6 +179,8 @@ class FlowSynxApp(App[None]):
         )
         #: The newest toasts, as shown.
         self.notices: deque[Notice] = deque(maxlen=500)
+        #: When each toast was last shown: the same one again soon after is not stacked.
+        self._shown_toasts: dict[Notice, float] = {}
         #: True once the first full polling cycle looked for pending approvals.
         self.approvals_swept = False
         self._login_open = False
@@ -309,9 +312,18 @@ class FlowSynxApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Every toast is literal text: messages quote server text, which is never markup."""
+        """Every toast is literal text: messages quote server text, which is never markup.
+        The same toast again while it still shows is not stacked on it: a key pressed again
+        and again (a refused action) piled ten of them over half the screen."""
         message, title = lines(message, 2000), one_line(title, 100)
-        self.notices.append(Notice(title, message, severity))
+        notice = Notice(title, message, severity)
+        now = time.monotonic()
+        shown_for = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        self._shown_toasts = {n: at for n, at in self._shown_toasts.items() if now - at < shown_for}
+        if notice in self._shown_toasts:
+            return
+        self._shown_toasts[notice] = now
+        self.notices.append(notice)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # ---------------------------------------------------------- messages up

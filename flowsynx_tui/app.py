@@ -326,6 +326,10 @@ class FlowSynxApp(App[None]):
         self.notices.append(notice)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def clear_notifications(self) -> None:
+        super().clear_notifications()
+        self._shown_toasts.clear()  # none shows now: the next one is shown, repeat or not
+
     # ---------------------------------------------------------- messages up
     def on_overview_changed(self, message: OverviewChanged) -> None:
         update = message.update

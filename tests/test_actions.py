@@ -183,6 +183,7 @@ async def test_a_finished_run_offers_no_cancel_and_says_why(emulator_server) -> 
         await wait_for(pilot, lambda: app.screen.snapshot.details is not None, what="the details")
         await pilot.pause(0.2)
         assert "Cancel run" not in footer_keys(app) and "Approve" not in footer_keys(app)
+        app.clear_notifications()  # the toasts said on the list (a repeat shown meanwhile is not stacked)
         app.notices.clear()
         await pilot.press("c", "a")
         await pilot.pause(0.2)

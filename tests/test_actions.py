@@ -250,6 +250,22 @@ async def test_a_running_run_gone_from_the_server_stops_its_clock_in_the_task_tr
         assert [tree.get_cell("Sleep", column).plain for column in ("duration", "timeline")] == drawn
 
 
+async def test_a_run_a_reset_server_lost_keeps_its_tasks_as_last_read(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, refresh=0.3)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.navigate(ExecutionView(INVOICE, PAUSED), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        tree = screen.query_one(TaskTree)
+        await wait_for(pilot, lambda: tree.has_row("ExtractInvoices") and "Completed" in tree.get_cell("ExtractInvoices", "status").plain)
+        server.emulator.forget_execution(PAUSED)  # its tasks route now answers an empty list
+        await wait_for(pilot, lambda: screen.gone is not None, what="the run said gone")
+        await pilot.pause(1.0)
+        # What was last read stays: every task read "? unknown".
+        assert "Completed" in tree.get_cell("ExtractInvoices", "status").plain
+
+
 async def test_a_run_the_server_no_longer_has_is_said_gone_not_a_server_outage(emulator_server) -> None:
     server = emulator_server(frozen=True, fidelity="real")
     app = make_app(server.url)

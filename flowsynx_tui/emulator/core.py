@@ -134,6 +134,11 @@ class Emulator:
             workflow.deleted = True
             workflow.modified = self.clock.now()
 
+    def forget_execution(self, execution_id: str) -> None:
+        """Lose a finished or paused run, as a server whose database was reset does: its
+        routes answer 404 and its tasks route an empty list."""
+        self.store.remove_execution(execution_id)
+
     def start_execution(self, workflow_id: str) -> str:
         """Queue a run of a workflow, as ``POST …/executions`` does; returns the execution id."""
         workflow = self._workflow_any_user(workflow_id)

@@ -125,6 +125,12 @@ class Store:
 
     # -- executions --------------------------------------------------------------------------
 
+    def remove_execution(self, execution_id: str) -> None:
+        with self.lock:
+            data = self._executions.pop(execution_id, None)
+            for task in data.tasks if data is not None else ():
+                self._tasks.pop(task.id, None)
+
     def add_execution(self, record: ExecutionRecord, tasks: Iterable[TaskRecord]) -> None:
         with self.lock:
             data = _ExecutionData(record, list(tasks))

@@ -147,7 +147,12 @@ class ExecutionWatch:
         else:
             gone = None
         try:
-            tasks = tuple(await self.client.all_tasks(self.workflow_id, self.execution_id))
+            if gone is not None:
+                # The run itself answered 404: what its tasks route says now (nothing, after a
+                # server reset) is not news of its tasks, and they read "? unknown".
+                tasks = previous.tasks
+            else:
+                tasks = tuple(await self.client.all_tasks(self.workflow_id, self.execution_id))
         except FlowSynxError as error:
             if failures or previous.details is None:
                 raise  # nothing of this refresh got through, or nothing to keep showing

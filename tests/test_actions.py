@@ -141,6 +141,21 @@ async def test_cancel_a_running_execution(emulator_server) -> None:
     assert emulator.task_statuses(execution_id) == {"Sleep": "Canceled"}
 
 
+async def test_keys_on_empty_lists_say_there_is_nothing_to_act_on(emulator_server) -> None:
+    server = emulator_server(frozen=True, seed=False)
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services.status.connection.state == "ok", what="the empty list read")
+        await pilot.press("x")  # it did nothing and said nothing
+        await wait_for(pilot, lambda: "No workflow is listed here: nothing to start." in notifications(app), what="why")
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "No execution is listed here." in notifications(app), what="why")
+        assert not isinstance(app.screen, ConfirmDialog)
+    assert posts(server.emulator) == []
+
+
 async def test_an_empty_inbox_offers_no_decision_and_says_why(emulator_server) -> None:
     server = emulator_server(frozen=True)
     app = make_app(server.url)

@@ -380,7 +380,8 @@ async def test_a_remapped_key_keeps_its_place_in_the_footer(emulator_server) -> 
         app.navigate(ExecutionView(WAREHOUSE, seed.execution_id("warehouse-load", 4)))
         await wait_for_screen(pilot, app, ExecutionDetailScreen)
         app.screen.query_one(LogPane).focus()
-        await pilot.pause(0.3)
+        # The footer is composed again once the focus moved (later under load).
+        await wait_for(pilot, lambda: "Follow" in footer_keys(app), what="the log pane's keys in the footer")
         keys = footer_keys(app)
         assert "F Follow" in keys, keys
         assert keys.index("Follow") < keys.index("Tail") < keys.index("Copy"), keys

@@ -88,7 +88,11 @@ async def test_a_user_without_the_workflows_role_gets_one_stable_explanation(emu
         await pilot.press("2")
         await wait_for_screen(pilot, app, ExecutionsScreen)
         # v1.3.0 lists executions without a workflow id: the viewer still sees them.
-        await wait_for(pilot, lambda: app.screen.query_one("KeyedTable").row_count > 0, what="the executions")
+        runs = app.screen.query_one("KeyedTable")
+        await wait_for(pilot, lambda: runs.row_count > 0, what="the executions")
+        # Their workflows cannot be known: said in the title, not "…" (still looking) for ever.
+        await wait_for(pilot, lambda: "workflows hidden" in str(app.screen.query_one("#title").render()), what="why")
+        assert {runs.get_cell(key, "workflow").plain for key in runs.keys} == {"–"}
         await pilot.press("3")
         await wait_for_screen(pilot, app, ApprovalInbox)
         inbox_title = app.screen.query_one("#title")

@@ -300,6 +300,8 @@ class ExecutionsScreen(FilterableScreen):
             title += f" · filter: {one_line(self.filter_text, 30)}"
         if overview.executions_hidden:
             title += f" · {one_line(overview.executions_hidden, 160)}"
+        elif overview.workflows_hidden and self.workflow_id is None:
+            title += f" · {one_line(overview.workflows_hidden, 160)}"  # why no run has its workflow
         unresolved = overview.index.unmatched
         if self.workflow_id is not None and unresolved > 0:
             title += f" · {unresolved} executions not yet matched to a workflow"
@@ -324,6 +326,7 @@ class ExecutionsScreen(FilterableScreen):
         if it is still being looked for, look it up now and open it (``FindExecution``)."""
         execution_id = self.selected_execution_id()
         if execution_id is None:
+            self.notify("No execution is listed here.", severity="warning")
             return None
         overview = self.services.overview
         workflow_id = overview.index.workflow_of.get(execution_id) or self.workflow_id

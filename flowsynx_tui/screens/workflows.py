@@ -157,6 +157,8 @@ class WorkflowsScreen(FilterableScreen):
         workflow_id = self.selected_workflow_id()
         if workflow_id:
             self.ask(self.services.actions.start(workflow_id))
+        else:
+            self.notify("No workflow is listed here: nothing to start.", severity="warning")
 
     def action_show_definition(self) -> None:
         workflow_id = self.selected_workflow_id()

@@ -633,7 +633,8 @@ class Overview:
 
     def workflow_name(self, workflow_id: str | None) -> str:
         if workflow_id is None:
-            return "…"
+            # Still being looked up, or never to be: without the workflows role (the title says).
+            return "–" if self.workflows_hidden else "…"
         workflow = self.workflows.get(workflow_id)
         return workflow.name if workflow else workflow_id[:8]
 

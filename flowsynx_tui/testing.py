@@ -209,8 +209,15 @@ async def open_inbox(pilot: Pilot[None], app: FlowSynxApp, approvals: int = 1) -
 
 
 def footer_keys(app: FlowSynxApp) -> str:
-    """The footer's keys and their labels, as offered now."""
+    """The footer's keys and their labels, as offered now ("" while it is composed again)."""
     return " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+
+
+async def footer_now(pilot: Pilot[None], app: FlowSynxApp) -> str:
+    """``footer_keys`` once the footer shows its keys (help is always among them): read
+    while it is composed again, under load, it is empty, and a key "not in" it proves nothing."""
+    await wait_for(pilot, lambda: "Help" in footer_keys(app), what="the footer's keys")
+    return footer_keys(app)
 
 
 # ------------------------------------------------------------------ scenes

@@ -349,7 +349,7 @@ async def test_a_remap_the_dashboard_warns_about_is_left_out_and_its_binding_kee
     assert "the binding keeps its key" in app.keymap_problems[1]
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5)
-        assert "Start" in footer_keys(app)
+        await wait_for(pilot, lambda: "Start" in footer_keys(app), what="start in the footer")
         await pilot.press("question_mark")
         await wait_for_screen(pilot, app, HelpScreen)
         keys = {row[2]: row[0] for row in app.screen.rows}

@@ -842,8 +842,11 @@ async def test_expired_token_asks_for_a_new_one_and_resumes_in_place(emulator_se
 
 
 @fault_class(EXPIRED)
-async def test_a_token_refused_by_the_servers_counters_asks_for_a_new_one_at_once(emulator_server) -> None:
-    server = emulator_server(auth="bearer", frozen=True)
+@pytest.mark.parametrize("fidelity", ["friendly", "real"])
+async def test_a_token_refused_by_the_servers_counters_asks_for_a_new_one_at_once(emulator_server, fidelity: str) -> None:
+    # real: v1.3.0 answers /metrics 404 without an identity (Q14), not 401; a 404 where it
+    # answered before has the lists read now, whose 401 asks (they are read every 10 minutes).
+    server = emulator_server(auth="bearer", frozen=True, fidelity=fidelity)
     emulator = server.emulator
     app = new_app(server.url, Tap(), refresh=600, credentials=BearerCredentials(emulator.issue_token("admin", 3600)))
     async with app.run_test(size=(160, 40)) as pilot:
@@ -853,8 +856,9 @@ async def test_a_token_refused_by_the_servers_counters_asks_for_a_new_one_at_onc
         # The next read is the header's (the lists are read again in 10 minutes): its 401
         # is the credentials', not "metrics unavailable".
         app.services.poller.refresh("server")
-        await wait_for_screen(pilot, app, LoginDialog)
-        assert app.services.status.metrics_missing is None
+        await wait_for_screen(pilot, app, LoginDialog, timeout=5)
+        if fidelity == "friendly":
+            assert app.services.status.metrics_missing is None
 
 
 @fault_class(EXPIRED)

@@ -72,7 +72,7 @@ class Emulator:
         if seed:
             seed_store(self.store, self.admin.id, self.clock.base_ticks, self.profile)
         self.app: ASGIApp = Recorder(
-            FaultInjector(Api(self), lambda: self.faults, lambda: self.auth == "bearer", self._now_utc),
+            FaultInjector(Api(self), lambda: self.faults, self._now_utc),
             self.requests,
         )
 

@@ -22,6 +22,10 @@ SERVER_VERSION = "1.3.0"
 # Keys the inner layers leave in the ASGI scope for the recorder.
 USER_KEY = "flowsynx.user"
 FAULT_KEY = "flowsynx.fault"
+#: Set on a request whose credentials the fault switches expired (``token_requests``, ``token_seconds``).
+EXPIRED_KEY = "flowsynx.expired"
+#: The challenge of a 401 to an expired bearer token.
+EXPIRED_CHALLENGE = 'Bearer error="invalid_token", error_description="The token expired"'
 
 ANONYMOUS_PATHS = frozenset({"/version", "/health"})
 
@@ -114,12 +118,10 @@ class FaultInjector:
         self,
         app: ASGIApp,
         faults: Callable[[], Faults],
-        bearer: Callable[[], bool],
         now_utc: Callable[[], str],
     ) -> None:
         self._app = app
         self._faults = faults
-        self._bearer = bearer
         self._now_utc = now_utc
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -129,8 +131,11 @@ class FaultInjector:
         faults = self._faults()
         protected = normalised_path(scope["path"]) not in ANONYMOUS_PATHS
         if protected and faults.count_token_use():
+            # The credentials stop working: each route answers as it does a request without
+            # an identity, a 401 for most and, on v1.3.0, a 404 from /metrics (Q14).
             scope[FAULT_KEY] = "token"
-            await self._send_401(send)
+            scope[EXPIRED_KEY] = True
+            await self._app(scope, receive, send)
             return
         if not faults.applies_to(scope["path"]):
             await self._app(scope, receive, send)
@@ -168,14 +173,6 @@ class FaultInjector:
                 body = changed
         await send(_with_length(start, len(body)))
         await send({"type": "http.response.body", "body": body, "more_body": False})
-
-    async def _send_401(self, send: Send) -> None:
-        headers = [(b"content-length", b"0")]
-        if self._bearer():
-            challenge = 'Bearer error="invalid_token", error_description="The token expired"'
-            headers.append((b"www-authenticate", challenge.encode()))
-        await send({"type": "http.response.start", "status": 401, "headers": headers})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _send_error(self, send: Send, faults: Faults) -> None:
         if faults.pick([True, False]):

@@ -32,10 +32,10 @@ from .envelope import (
     pascal_error,
     result,
 )
-from .auth import User, has_any_role
+from .auth import Identity, User, has_any_role
 from .fidelity import BY_WORKFLOW
 from .logtext import level_name, normalise_level
-from .middleware import USER_KEY, Receive, Scope, Send, normalised_path
+from .middleware import EXPIRED_CHALLENGE, EXPIRED_KEY, USER_KEY, Receive, Scope, Send, normalised_path
 from .store import COMPLETED, FAILED, PAUSED, PENDING, RUNNING, WorkflowRecord
 
 if TYPE_CHECKING:
@@ -164,7 +164,11 @@ class Api:
             allowed = ", ".join(sorted({route.method for route, _ in candidates}))
             return empty_response(405, {"allow": allowed})
         route, params = chosen
-        identity = self.emu.authenticator.identify(request.headers.get("authorization"))
+        if request.scope.get(EXPIRED_KEY):
+            # Credentials the fault switches expired: no identity, as the server sees them.
+            identity = Identity(None, EXPIRED_CHALLENGE if self.emu.auth == "bearer" else None)
+        else:
+            identity = self.emu.authenticator.identify(request.headers.get("authorization"))
         if identity.user is not None:
             request.scope[USER_KEY] = identity.user
         denied = self._deny(route, identity.user, identity.challenge)

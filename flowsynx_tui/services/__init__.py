@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from flowsynx_tui.api import ApiError, AuthenticationRequired, ExecutionStatus, FlowSynxClient
+from flowsynx_tui.api import ApiError, AuthenticationRequired, ExecutionStatus, FlowSynxClient, NotFound
 from flowsynx_tui.config import Settings
 from flowsynx_tui.messages import OverviewChanged, ServerInfoChanged
 from flowsynx_tui.services.actions import ActionRunner
@@ -247,6 +247,11 @@ class Services:
             except AuthenticationRequired:
                 raise
             except ApiError as error:
+                if status.metrics is not None and isinstance(error, NotFound) and client.credentials is not None:
+                    # It answered before, 404 now: v1.3.0 answers so when the request has no
+                    # identity (Q14), as once a token expired. The lists' 401 says so for sure;
+                    # read them now, not at their next read (a minute while live).
+                    poller.refresh("overview")
                 status.metrics = None
                 status.metrics_missing = error.message
             else:

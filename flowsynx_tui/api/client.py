@@ -38,7 +38,7 @@ from flowsynx_tui.api.errors import (
 )
 from flowsynx_tui.api.requestlog import log_response
 from flowsynx_tui.api.tls import context_for
-from flowsynx_tui.api.values import as_guid, quick_workflow_page
+from flowsynx_tui.api.values import as_guid, quick_workflow_page, utc_timestamp
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
@@ -225,7 +225,7 @@ class FlowSynxClient:
         """``quick``: a page the quick read takes (``values.quick_workflow_page``) comes as
         ``QuickWorkflow`` items, before the models are loaded; any other as usual."""
         body = await self._get("/workflows", params=_paging(page, page_size), roles=ROLES_WORKFLOWS, models=not quick)
-        self.workflows_dated_at = _generated_at(body) or self.server_time()
+        self.workflows_dated_at = utc_timestamp(body.get("generatedAtUtc")) or self.server_time()
         if quick:
             listed = quick_workflow_page(body)
             if listed is not None:
@@ -614,15 +614,3 @@ async def read_newest(
         newest.extend(reversed(result.items))
         page -= 1
     return newest[:limit], max(first.total_count, len(newest))
-
-
-def _generated_at(body: Mapping[str, Any]) -> datetime | None:
-    """The envelope's ``generatedAtUtc``, or None when absent or unreadable."""
-    value = body.get("generatedAtUtc")
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -210,15 +210,24 @@ def _quick_workflow(raw: Any) -> QuickWorkflow:
     return QuickWorkflow(workflow_id, name, _quick_timestamp(raw.get("modifiedDate")), schema_url)
 
 
-def _quick_timestamp(value: Any) -> datetime | None:
-    if value is None:
-        return None
+def utc_timestamp(value: object) -> datetime | None:
+    """A server timestamp in UTC (one without an offset is UTC), or None when ``value`` is
+    not one."""
     if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
-        raise _NotQuick
+        return None
     try:
         return _as_utc(datetime.fromisoformat(value))
     except ValueError:
-        raise _NotQuick from None
+        return None
+
+
+def _quick_timestamp(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    moment = utc_timestamp(value)
+    if moment is None:
+        raise _NotQuick
+    return moment
 
 
 def _quick_pagination(raw: dict[str, Any]) -> QuickPagination:

@@ -308,22 +308,22 @@ class DashboardScreen(Screen[None]):
         return self.keys_panel_open() or len(self.app.screen_stack) > 2
 
     def action_back(self) -> None:
-        if self.close_keys_panel():
-            return
+        # Textual's keys panel (the palette's "Keys") first: escape also left the screen,
+        # so closing the panel took the user back a screen.
+        if self.keys_panel_open():
+            self.app.action_hide_help_panel()
+        else:
+            self.back()
+
+    def back(self) -> None:
+        """One step back (escape): screens with more to undo first (a filter, a search)
+        do that, then call this."""
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 
     def keys_panel_open(self) -> bool:
         """Whether Textual's keys panel (the palette's "Keys") is shown on this screen."""
         return bool(self.query("HelpPanel"))
-
-    def close_keys_panel(self) -> bool:
-        """Escape closes the keys panel first: it also left the screen, so closing the
-        panel took the user back a screen."""
-        if not self.keys_panel_open():
-            return False
-        self.app.action_hide_help_panel()
-        return True
 
     def action_refresh(self) -> None:
         self.services.poller.refresh()
@@ -375,11 +375,9 @@ class FilterableScreen(DashboardScreen):
     def can_go_back(self) -> bool:
         return bool(self.filter_text) or self.query_one(FilterBar).display or super().can_go_back()
 
-    def action_back(self) -> None:
-        if self.close_keys_panel():
-            return
+    def back(self) -> None:
         bar = self.query_one(FilterBar)
         if self.filter_text or bar.display:
             bar.action_clear_filter()
             return
-        super().action_back()
+        super().back()

@@ -404,11 +404,9 @@ class DefinitionScreen(DashboardScreen):
     def can_go_back(self) -> bool:
         return bool(self.needle) or self.query_one("#definition-search", Input).display or super().can_go_back()
 
-    def action_back(self) -> None:
+    def back(self) -> None:
         """`escape` closes the search first (and clears it), then goes back."""
-        if self.close_keys_panel():
-            return
         if self.needle or self.query_one("#definition-search", Input).display:
             self._close_search(clear=True)
             return
-        super().action_back()
+        super().back()

@@ -190,13 +190,11 @@ class ExecutionDetailScreen(DashboardScreen):
         event.stop()
         self.action_show_task_logs()
 
-    def action_back(self) -> None:
-        if self.close_keys_panel():
-            return
+    def back(self) -> None:
         if self.log_source is not None and self.log_source.task_id is not None:
             self._back_to_execution_logs()
             return
-        super().action_back()
+        super().back()
 
     def selection(self) -> Selection:
         """The task under the cursor while the task tree has focus, else the execution."""

@@ -127,7 +127,8 @@ class ActionOutcome:
     severity: str = "information"  # information | warning | error
 
 
-PAST = {"approve": "approved", "reject": "rejected", "cancel": "cancelled", "start": "started"}
+#: A decision, as done.
+PAST = {"approve": "approved", "reject": "rejected"}
 
 
 class ActionRunner:

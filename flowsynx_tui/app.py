@@ -191,10 +191,12 @@ class FlowSynxApp(App[None]):
         self._event_loop: asyncio.AbstractEventLoop | None = None
         #: What is wrong with the config file's [keys]: said on stderr now, in a toast at start.
         self.keymap_problems: list[str] = []
+        self._remapped: dict[str, str] = {}
         if settings.keymap:
             from flowsynx_tui.keymap import checked_keymap
 
             usable, self.keymap_problems = checked_keymap(settings.keymap)
+            self._remapped = dict(usable)
             self.set_keymap(usable)
             for problem in self.keymap_problems:
                 print(f"flowsynx-tui: warning: {problem}", file=sys.stderr)
@@ -218,6 +220,13 @@ class FlowSynxApp(App[None]):
             shown.append(below)
         return shown[::-1]
 
+    def key_of(self, binding_id: str) -> str:
+        """The key one of the app's bindings has now, as the footer shows it: what a toast
+        tells the user to press must be the key they remapped it to."""
+        binding = next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id)
+        first = self._remapped.get(binding_id, binding.key).split(",")[0].strip()
+        return self.get_key_display(replace(binding, key=first))
+
     def get_line_filters(self) -> list[LineFilter]:
         return [*self._signal_filter, *super().get_line_filters()]
 
@@ -229,6 +238,7 @@ class FlowSynxApp(App[None]):
 
     def _begin(self) -> None:
         services = self.services
+        services.status.sign_in_key = self.key_of("app.login")
         self.push_screen(WorkflowsScreen(services))
         services.poller.listen(self)
         services.poller.subscribe(services.overview_job, self)
@@ -421,15 +431,16 @@ class FlowSynxApp(App[None]):
         self.approvals_swept = True
         if not fresh:
             return
+        inbox = self.key_of("app.approvals")
         if first_sweep:
             # Approvals that were already waiting at start: one summary, no bell.
-            self.notify(f"{len(fresh)} approval(s) waiting. Press 3 for the inbox.", title="Approvals")
+            self.notify(f"{len(fresh)} approval(s) waiting. Press {inbox} for the inbox.", title="Approvals")
             return
         overview = self.services.overview
         for approval in fresh[:3]:
             name = one_line(overview.workflow_name(approval.workflow_id), 40)
             self.notify(
-                f"{name}: task {one_line(approval.task_name, 40)} waits for approval. Press 3 for the inbox.",
+                f"{name}: task {one_line(approval.task_name, 40)} waits for approval. Press {inbox} for the inbox.",
                 title="New approval",
                 timeout=10,
             )
@@ -496,7 +507,7 @@ class FlowSynxApp(App[None]):
             if credentials is None:
                 # Keep polling with backoff, but do not ask again until asked (L) or it recovers.
                 self._login_declined = True
-                self.notify("Not signed in. Press L to sign in.", severity="warning")
+                self.notify(f"Not signed in. Press {self.key_of('app.login')} to sign in.", severity="warning")
                 return
             services.client.set_credentials(credentials)
             services.status.user = credentials.who

@@ -337,6 +337,38 @@ async def test_keys_can_be_remapped_by_binding_id(emulator_server) -> None:
         await wait_for_screen(pilot, app, ApprovalInbox)
 
 
+async def test_what_the_dashboard_tells_to_press_is_the_key_it_was_remapped_to(emulator_server) -> None:
+    # Toasts and the header said "Press L to sign in" and "Press 3 for the inbox", whatever
+    # the [keys] of the config file made those keys.
+    from textual.widgets import Input
+
+    from flowsynx_tui.screens.login import LoginDialog
+    from flowsynx_tui.widgets.status_header import StatusHeader
+
+    server = emulator_server(auth="basic", frozen=True)
+    app = make_app(server.url, keymap={"app.login": "ctrl+l", "app.approvals": "A"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, app, LoginDialog)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, app, WorkflowsScreen)
+        said = [notice.message for notice in app.notices]
+        assert "Not signed in. Press ^l to sign in." in said, said
+        header = app.screen.query_one(StatusHeader)
+        # Once the dialog is turned down, the header is what says how to get it back.
+        await wait_for(pilot, lambda: "✘ not signed in · ^l signs in" in header.render().plain, what="the header")
+        await pilot.press("ctrl+l")
+        await wait_for_screen(pilot, app, LoginDialog)
+        app.screen.query_one("#username", Input).value = "admin"
+        app.screen.query_one("#password", Input).value = "admin"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5, what="signed in")
+        await wait_for(
+            pilot, lambda: any("Press A for the inbox." in n.message for n in app.notices), what="the approvals toast"
+        )
+        assert not any("Press 3" in n.message or "Press L" in n.message for n in app.notices)
+        assert "not signed in" not in header.render().plain
+
+
 async def test_a_remap_the_dashboard_warns_about_is_left_out_and_its_binding_keeps_its_key(emulator_server) -> None:
     from flowsynx_tui.screens.confirm import ConfirmDialog
 

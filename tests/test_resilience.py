@@ -321,6 +321,25 @@ def test_a_narrow_header_keeps_the_connection_state_and_drops_the_details_first(
     assert wide.endswith("connection refused) · GET /workflows")
 
 
+@pytest.mark.parametrize("width", [40, 60, 78, 120])
+def test_a_narrow_header_shortens_the_counts_before_it_cuts_the_approvals_waiting(width: int) -> None:
+    from flowsynx_tui.api.models import Metrics
+    from flowsynx_tui.services.status import ServerStatus
+    from flowsynx_tui.widgets.status_header import render_header
+
+    status = ServerStatus(url="http://127.0.0.1:6262", user="admin", version="1.3.0")
+    status.metrics = Metrics(active_workflows=15, running_tasks=8, completed_today=234, failed_workflows=16)
+    status.approvals_waiting = 12
+    second = render_header(status, now=0.0, width=width).plain.split("\n")[1]
+    # Textual cuts the line at the terminal's width: what is past it is not seen.
+    assert "⚑ 12 approvals waiting" in second[:width], second
+    if width >= 78:
+        assert "failed 16" in second[:width] and second.startswith("active 15"), second
+    status.approvals_waiting = 0
+    alone = render_header(status, now=0.0, width=width).plain.split("\n")[1]
+    assert alone.endswith("16") and len(alone) <= width, alone  # every count, none cut
+
+
 async def test_failed_lookups_of_runs_workflows_do_not_say_the_server_is_down(emulator_server) -> None:
     # v1.3.0 lists every run under any workflow (Q1): each run's workflow is found by
     # reading its details under one workflow after another. Those reads fail here, and are

@@ -47,6 +47,8 @@ class ServerStatus:
     #: it is polling, when it is ("" while connecting).
     updates: str = "polling"
     updates_reason: str = ""
+    #: The key that asks for credentials, as the header names it after a 401.
+    sign_in_key: str = "L"
 
     @property
     def matching_text(self) -> str:

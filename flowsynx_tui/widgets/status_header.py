@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from flowsynx_tui.services.clock import Clock
@@ -46,21 +47,43 @@ def render_header(info: ServerStatus, now: float, width: int | None = None) -> T
             break
     line.append_text(_first_line(info, now, left_out))
     line.append("\n")
-    metrics = info.metrics
-    if metrics is not None:
-        line.append(
-            f"active {metrics.active_workflows} · running {metrics.running_tasks} · "
-            f"completed today {metrics.completed_today} · failed {metrics.failed_workflows}",
-            style="dim",
-        )
-    elif info.metrics_missing:
-        line.append("metrics unavailable", style="dim")
-    else:
-        line.append("metrics –", style="dim")
+    line.append_text(_second_line(info, width))
+    return line
+
+
+def _second_line(info: ServerStatus, width: int | None) -> Text:
+    """The server's counts and what waits for a decision. The approvals waiting are what an
+    operator opens the dashboard for: a narrow terminal shortens the counts' words, then
+    puts the approvals first, as the line is cut at its end."""
+    waiting = ""
     if info.approvals_waiting:
         plural = "approval" if info.approvals_waiting == 1 else "approvals"
+        waiting = f"⚑ {info.approvals_waiting} {plural} waiting"
+    metrics = info.metrics
+    if metrics is not None:
+        counts = (metrics.active_workflows, metrics.running_tasks, metrics.completed_today, metrics.failed_workflows)
+        variants = [
+            "active {} · running {} · completed today {} · failed {}".format(*counts),
+            "active {} · running {} · today {} · failed {}".format(*counts),
+            "act {} · run {} · today {} · fail {}".format(*counts),
+        ]
+    elif info.metrics_missing:
+        variants = ["metrics unavailable", "metrics –"]
+    else:
+        variants = ["metrics –"]
+    shown, waiting_first = variants[0], False
+    if width is not None:
+        room = width - 3 - cell_len(waiting) if waiting else width
+        fitting = [variant for variant in variants if cell_len(variant) <= room]
+        shown, waiting_first = (fitting[0], False) if fitting else (variants[-1], bool(waiting))
+    line = Text(no_wrap=True, overflow="ellipsis")
+    if waiting_first:
+        line.append(waiting, style="bold magenta")
         line.append("   ")
-        line.append(f"⚑ {info.approvals_waiting} {plural} waiting", style="bold magenta")
+    line.append(shown, style="dim")
+    if waiting and not waiting_first:
+        line.append("   ")
+        line.append(waiting, style="bold magenta")
     if info.matching_text:
         line.append(f"   {info.matching_text}", style="dim")
     return line
@@ -83,7 +106,7 @@ def _first_line(info: ServerStatus, now: float, left_out: frozenset[str], *, bri
         if "version" not in left_out and info.version:
             line.append(f" · v{one_line(info.version, 20)}")
         line.append("  ")
-    line.append_text(connection_text(info.connection, now, info.url, brief=brief))
+    line.append_text(connection_text(info.connection, now, info.url, brief=brief, sign_in_key=info.sign_in_key))
     if info.connection.state == "ok":
         # How news arrives; without colour the words say it.
         line.append(" · live" if info.updates == "live" else " · polling", style="bold" if info.updates == "live" else "dim")
@@ -93,7 +116,9 @@ def _first_line(info: ServerStatus, now: float, left_out: frozenset[str], *, bri
     return line
 
 
-def connection_text(connection: ConnectionState, now: float, url: str = "", *, brief: bool = False) -> Text:
+def connection_text(
+    connection: ConnectionState, now: float, url: str = "", *, brief: bool = False, sign_in_key: str = "L"
+) -> Text:
     state = connection.state
     if state == "ok":
         return Text("● connected", style="green")
@@ -103,6 +128,9 @@ def connection_text(connection: ConnectionState, now: float, url: str = "", *, b
     # is, how old the data on screen is, why, and last which request failed.
     retry = connection.retry_in(now)
     parts = [("↻ reconnecting" if state == "retrying" else "✘ error")]
+    if connection.auth_failed:
+        # Once the sign-in dialog was turned down, only this line says how to get it back.
+        parts = [f"✘ not signed in · {sign_in_key} signs in"]
     if retry is not None:
         parts.append(f"retrying in {retry}s")
     if connection.last_ok is not None:

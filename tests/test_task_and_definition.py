@@ -108,9 +108,10 @@ async def test_i_on_a_failed_task_shows_its_status_and_whole_message(emulator_se
         assert "Help" in shown.splitlines()[-1] and "Quit" in shown.splitlines()[-1]
 
 
-async def test_a_failed_task_without_a_message_points_to_its_log(emulator_server) -> None:
+@pytest.mark.parametrize(("keymap", "key"), [(None, "l"), ({"task.logs": "ctrl+o"}, "^o")])
+async def test_a_failed_task_without_a_message_points_to_its_log(emulator_server, keymap, key) -> None:
     server = emulator_server(frozen=True)
-    app = make_app(server.url)
+    app = make_app(server.url, keymap=keymap)
     async with app.run_test(size=(120, 30)) as pilot:
         app.navigate(TaskView(NIGHTLY, NIGHTLY_FAILED, "SaveLocal"))  # found by name
         await wait_for_screen(pilot, app, TaskDetailsScreen)
@@ -118,7 +119,9 @@ async def test_a_failed_task_without_a_message_points_to_its_log(emulator_server
         await wait_for(pilot, lambda: screen.snapshot.final, what="the task's details")
         await wait_for(pilot, lambda: "✘ Failed" in screen_text(app), what="the details drawn")
         shown = " ".join(screen_text(app).split())
-        assert "never writes a task's message); the reason is in its log: press l" in shown
+        assert f"never writes a task's message); the reason is in its log: press {key}" in shown
+        await pilot.press(key.replace("^", "ctrl+"))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)  # the key named opens its log
 
 
 async def test_task_screen_polls_while_the_task_runs_and_stops_when_it_finished(emulator_server) -> None:
@@ -477,6 +480,17 @@ async def test_new_keys_are_in_help_with_their_ids(emulator_server) -> None:
         await wait_for_screen(pilot, app, HelpScreen)
         ids = {row[2] for row in app.screen.rows}
         assert {"definition.search", "definition.next_match", "definition.prev_match"} <= ids
+
+
+async def test_n_before_any_search_names_the_search_key_as_remapped(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, keymap={"definition.search": "ctrl+f"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.navigate(DefinitionView(NIGHTLY))
+        await open_definition(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: any(n.message == "No matches: press ^f to search." for n in app.notices),
+                       what="the toast")
 
 
 async def test_a_long_task_name_leaves_the_status_and_timeline_in_view(emulator_server) -> None:

@@ -198,6 +198,14 @@ class DashboardScreen(Screen[None]):
     def connection_changed(self) -> None:
         """The header shows the connection's state; a screen may say more."""
 
+    def key_of(self, binding_id: str, default: str) -> str:
+        """The key a binding working here has now (``[keys]`` may have remapped it), for
+        text that tells the user what to press."""
+        for active in self.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.app.get_key_display(active.binding)
+        return default
+
     @on(PollFailed)
     def _poll_failed(self) -> None:
         """The connection indicator already says it; the data on screen stays."""

@@ -370,7 +370,8 @@ class DefinitionScreen(DashboardScreen):
 
     def _step(self, forward: bool) -> None:
         if not self.matches:
-            self.notify("No matches: press / to search." if not self.needle else "No matches.", timeout=2)
+            search = self.key_of("definition.search", "/")
+            self.notify(f"No matches: press {search} to search." if not self.needle else "No matches.", timeout=2)
             return
         self.current = (self.current + (1 if forward else -1)) % len(self.matches)
         self._show_current()

@@ -147,7 +147,7 @@ class TaskDetailsScreen(DashboardScreen):
                 # The reference (5, task execution): v1.3.0's engine never writes it.
                 message.append(
                     " the server recorded none (FlowSynx v1.3.0 never writes a task's message);"
-                    " the reason is in its log: press l",
+                    f" the reason is in its log: press {self.key_of('task.logs', 'l')}",
                     style="dim",
                 )
         grid.add_row("Message", message)

@@ -32,6 +32,7 @@ from flowsynx_tui.api import (
     Credentials,
     FlowSynxError,
     as_guid,
+    as_guid_prefix,
 )
 from flowsynx_tui.config import ConfigError, Settings, resolve_settings
 from flowsynx_tui.messages import (
@@ -185,6 +186,9 @@ class FlowSynxApp(App[None]):
         self.approvals_swept = False
         self._login_open = False
         self._login_declined = False
+        #: The start of an id given to open (``--execution 3f2a9c1d``), until it can be told.
+        self._wanted_prefix: str | None = None
+        self._prefix_told = False
         #: The question asked when q comes while an action waits for its answer.
         self._quit_dialog: Screen[bool] | None = None
         self._reported_problems: set[str] = set()
@@ -345,6 +349,7 @@ class FlowSynxApp(App[None]):
         update = message.update
         if not update.complete:
             return
+        self._open_by_prefix()
         self._report_problems(update.problems)
         self._announce_approvals(list(update.fresh_approvals))
         for earlier in self.services.actions.settled():
@@ -387,12 +392,45 @@ class FlowSynxApp(App[None]):
         self.open_execution_by_id(message.execution_id)
 
     def open_execution_by_id(self, execution_id: str) -> None:
-        """Open any execution by its full id, also one no list shows yet."""
+        """Open any execution by its full id, also one no list shows yet; or by the start of
+        its id, once the lists are read and only one run's id starts so."""
         guid = as_guid(execution_id)
         if guid is None:
-            self.notify("That is not an execution id (a GUID).", severity="warning")
+            prefix = as_guid_prefix(execution_id)
+            if prefix is None:
+                self.notify("That is not an execution id (a GUID).", severity="warning")
+                return
+            self._wanted_prefix = prefix
+            self._open_by_prefix()
             return
         self.run_worker(partial(self._find_and_open, guid), group=f"find:{guid}", exclusive=True, exit_on_error=False)
+
+    def _open_by_prefix(self) -> None:
+        """The execution ``_wanted_prefix`` names, opened when it names one; said when it
+        names none or several. Until every list is read another run may start the same."""
+        prefix = self._wanted_prefix
+        if prefix is None:
+            return
+        index = self.services.overview.index
+        found = [execution_id for execution_id in index.by_id if execution_id.startswith(prefix)]
+        if not index.loaded and len(found) < 2:
+            if not self._prefix_told:
+                self._prefix_told = True
+                self.notify(f"Looking for the execution {prefix}… once the executions are read.", timeout=5)
+            return
+        self._wanted_prefix, self._prefix_told = None, False
+        if len(found) == 1:
+            self.open_execution_by_id(found[0])
+        elif found:
+            self.notify(
+                f"{len(found):,} executions' ids start with {prefix}: give more of the id.", severity="warning"
+            )
+        else:
+            self.notify(
+                f"No execution listed on this server has an id starting with {prefix} "
+                f"({len(index.by_id):,} listed).",
+                severity="warning",
+            )
 
     async def _find_and_open(self, execution_id: str) -> None:
         label = execution_id[:8]

@@ -80,11 +80,13 @@ def _port(text: str) -> int:
 
 
 def _execution_id(text: str) -> str:
-    from flowsynx_tui.api.models import as_guid
+    from flowsynx_tui.api.values import as_guid, as_guid_prefix
 
-    guid = as_guid(text)
+    guid = as_guid(text) or as_guid_prefix(text)
     if guid is None:
-        raise argparse.ArgumentTypeError(f"{text[:60]!r} is not an execution id (a GUID)")
+        raise argparse.ArgumentTypeError(
+            f"{text[:60]!r} is not an execution id (a GUID, or its first digits as the tables show them)"
+        )
     return guid
 
 
@@ -138,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--execution",
         metavar="ID",
         type=_execution_id,
-        help="open this execution at start (its full id; found through the details route if no list shows it)",
+        help="open this execution at start: its full id (found through the details route if no list "
+        "shows it), or its first digits (at least 4) as the tables show them",
     )
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

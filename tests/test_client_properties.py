@@ -285,3 +285,19 @@ def test_a_page_of_unreadable_items_does_not_end_paging() -> None:
     p1_0, p1_1, p3_0, p3_1 = (str(uuid.UUID(int=n)) for n in (16, 17, 48, 49))
     assert oldest == [p1_0, p1_1, p3_0, p3_1]
     assert newest == [p3_1, p3_0, p1_1, p1_0]
+
+
+@given(st.uuids(), st.integers(min_value=4, max_value=36), st.booleans())
+def test_the_start_of_an_id_is_taken_as_one_and_a_whole_id_is_not(guid: uuid.UUID, length: int, upper: bool) -> None:
+    from flowsynx_tui.api import as_guid, as_guid_prefix
+
+    text = str(guid)[:length]
+    given_text = text.upper() if upper else text
+    if length == 36:
+        assert as_guid_prefix(given_text) is None and as_guid(given_text) == text
+    else:
+        assert as_guid_prefix(given_text) == text
+        # Digits out of place, or anything around them, is not the start of an id.
+        assert as_guid_prefix(f" {text}") is None
+        if length > 9:
+            assert as_guid_prefix(text.replace("-", "")) is None

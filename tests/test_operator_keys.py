@@ -139,6 +139,33 @@ async def test_an_unknown_execution_id_is_said_not_opened(emulator_server) -> No
         assert not isinstance(app.screen, ExecutionDetailScreen)
 
 
+async def test_an_execution_opens_by_the_start_of_its_id_once_the_lists_tell_it_apart(emulator_server) -> None:
+    # ``--execution 3f2a9c1d``: the id as the tables show it, read off a screen or a message.
+    from collections import Counter
+
+    from flowsynx_tui.emulator.bulk import populate
+
+    server = emulator_server(frozen=True, seed=False)
+    ids = populate(server.emulator, workflows=3, finished=1_500, paused=0).execution_ids
+    starts = Counter(execution_id[:4] for execution_id in ids)
+    shared = next(start for start, count in starts.items() if count > 1)
+    wanted = next(execution_id for execution_id in reversed(ids) if starts[execution_id[:4]] == 1)
+    unused = next(f"{n:04x}" for n in range(65_536) if f"{n:04x}" not in starts)
+    app = make_app(server.url, refresh=60.0)
+    app.open_execution = wanted[:8].upper()  # what ``--execution`` sets; case does not matter
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for_screen(pilot, app, ExecutionDetailScreen, timeout=20)
+        assert app.screen.execution_id == wanted
+        await pilot.press("escape")
+        app.open_execution_by_id(shared)
+        await wait_for(pilot, lambda: any(f"ids start with {shared}: give more" in n.message for n in app.notices))
+        app.open_execution_by_id(unused)
+        await wait_for(pilot, lambda: any(f"an id starting with {unused} (1,500 listed)" in n.message
+                                          for n in app.notices))
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, ExecutionDetailScreen)
+
+
 async def approve_from_the_inbox(pilot, app) -> None:  # noqa: ANN001
     """The inbox's one approval approved (a, y), its answer still on its way."""
     from flowsynx_tui.screens.confirm import ConfirmDialog

@@ -47,7 +47,7 @@ _MODULES = {
         "ServerError",
     ),
     "logtail": ("LogTail",),
-    "values": ("ApprovalStatus", "ExecutionStatus", "LogLevel", "TaskStatus", "as_guid"),
+    "values": ("ApprovalStatus", "ExecutionStatus", "LogLevel", "TaskStatus", "as_guid", "as_guid_prefix"),
     "models": (
         "ActionResult",
         "Approval",
@@ -122,4 +122,4 @@ if TYPE_CHECKING:
         WorkflowDetails,
         WorkflowSummary,
     )
-    from flowsynx_tui.api.values import ApprovalStatus, ExecutionStatus, LogLevel, TaskStatus, as_guid
+    from flowsynx_tui.api.values import ApprovalStatus, ExecutionStatus, LogLevel, TaskStatus, as_guid, as_guid_prefix

@@ -42,6 +42,22 @@ def as_guid(value: object) -> str | None:
     return None
 
 
+#: The start of a GUID as the tables show it (``3f2a9c1d``), at least four digits: what an
+#: operator reads off a screen or a colleague's message.
+_GUID_PREFIX = re.compile(r"[0-9a-fA-F]{4}[0-9a-fA-F-]{0,31}")
+
+
+def as_guid_prefix(value: object) -> str | None:
+    """``value`` as the lowercase start of a GUID (not a whole one), or None."""
+    if isinstance(value, str) and _GUID_PREFIX.fullmatch(value) and as_guid(value) is None:
+        lowered = value.lower()
+        # Where dashes go, as in the canonical form: "3f2a9c1d-" yes, "3f2a-9c1d" no.
+        canonical = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+        if all((char == "-") == (canonical[place] == "-") for place, char in enumerate(lowered)):
+            return lowered
+    return None
+
+
 class _OpenEnum(StrEnum):
     """A string enum that keeps values it does not know instead of rejecting them.
 

@@ -14,7 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.theme import ThemeProvider
 
-from flowsynx_tui.api import as_guid
+from flowsynx_tui.api import as_guid, as_guid_prefix
 from flowsynx_tui.messages import (
     ApprovalsView,
     Destination,
@@ -116,13 +116,21 @@ class JumpProvider(Provider):
             # A full id opens that execution, listed or not (its workflow is looked up).
             yield Hit(1.0, Content(f"open execution {guid}"), partial(self.screen.post_message, FindExecution(guid)),
                       help="looks up its workflow, then opens it")
+        found = False
         for title, help_text, callback in self._entries():
             # An id prefix matches the full id shown in the help text.
             score = matcher.match(title)
             if needle and needle in help_text.lower():
                 score = max(score, 0.9)
+                found = True
             if score > 0:
                 yield Hit(score, _highlighted(matcher, title), callback, help=help_text)
+        prefix = as_guid_prefix(needle)
+        if prefix is not None and not found:
+            # A run older than the newest listed here.
+            yield Hit(0.9, Content(f"open the execution whose id starts with {prefix}"),
+                      partial(self.screen.post_message, FindExecution(prefix)),
+                      help="among every execution read; says so if none or several")
 
 
 class ThemePicker(ThemeProvider):

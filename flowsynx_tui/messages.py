@@ -159,7 +159,8 @@ Destination = WorkflowsView | ExecutionsView | ExecutionView | ApprovalsView | T
 
 
 class FindExecution(Message):
-    """Open an execution known only by its full id (its workflow is looked up first)."""
+    """Open an execution known only by its full id (its workflow is looked up first), or by
+    the start of its id (found among the executions read)."""
 
     def __init__(self, execution_id: str) -> None:
         super().__init__()

@@ -166,6 +166,24 @@ async def test_an_execution_opens_by_the_start_of_its_id_once_the_lists_tell_it_
         assert not isinstance(app.screen, ExecutionDetailScreen)
 
 
+async def test_the_palette_opens_a_run_older_than_those_it_lists_by_the_start_of_its_id(emulator_server) -> None:
+    from flowsynx_tui.commands import MAX_EXECUTIONS
+    from flowsynx_tui.emulator.bulk import populate
+
+    server = emulator_server(frozen=True, seed=False)
+    oldest = populate(server.emulator, workflows=3, finished=MAX_EXECUTIONS + 100, paused=0).execution_ids[0]
+    app = make_app(server.url, refresh=60.0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.services.overview.index.loaded, timeout=20, what="every run read")
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*oldest[:8])
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, app, ExecutionDetailScreen, timeout=10)
+        assert app.screen.execution_id == oldest
+
+
 async def approve_from_the_inbox(pilot, app) -> None:  # noqa: ANN001
     """The inbox's one approval approved (a, y), its answer still on its way."""
     from flowsynx_tui.screens.confirm import ConfirmDialog

@@ -47,6 +47,9 @@ async def test_curl_for_a_bearer_session_takes_the_token_from_the_environment(em
             f"{server.url}/workflows/{INVOICE}/executions/{PAUSED}/approvals"
         )
         assert token not in app.clipboard
+        # Whose token it is, from its claims; the token itself is nowhere on screen.
+        header = app.screen.query_one("StatusHeader").render().plain
+        assert " · token (admin) · " in header and token.split(".")[2] not in header
         await pilot.press("y")
         assert app.clipboard == inbox.selected_key  # the approval's own id
 

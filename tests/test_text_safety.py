@@ -458,6 +458,24 @@ def test_every_version_string_reads_literally_in_the_header(raw: str) -> None:
     assert present(header.plain, " · v", Cut(raw), "  ")
 
 
+@pytest.mark.parametrize("raw", [raw for _, raw in HOSTILE], ids=[label for label, _ in HOSTILE])
+def test_every_user_a_token_names_reads_literally_in_the_header(raw: str) -> None:
+    """A JWT's claims are whatever its issuer wrote: the header says whose token it is."""
+    import base64
+    import json as json_module
+
+    from flowsynx_tui.api import BearerCredentials
+
+    claims = base64.urlsafe_b64encode(json_module.dumps({"name": raw}).encode()).decode().rstrip("=")
+    who = BearerCredentials(f"e30.{claims}.c2ln").who
+    header = render_header(ServerStatus(url="http://x", user=who, version="1.3.0"), now=0.0)
+    assert not FORBIDDEN.search(header.plain.replace("\n", ""))
+    if len(claims) > 8192:  # not read: a label is not worth decoding 100 KB for
+        assert present(header.plain, " · token · v1.3.0")
+    elif raw.strip():
+        assert present(header.plain, " · token (", Cut(raw.strip()), ") · v1.3.0")
+
+
 # ------------------------------------------------------------------ reading the screen
 
 #: Wide enough for every column of the inbox, and for the task tree's status column beside a cut 100 KB name.

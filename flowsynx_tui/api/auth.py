@@ -8,6 +8,7 @@ that it cannot reach a log, a traceback or the screen by accident.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Generator
 from dataclasses import dataclass, field
 
@@ -64,12 +65,36 @@ class BearerCredentials(httpx.Auth):
 
     @property
     def who(self) -> str:
-        return "token"
+        """"token", and whose it says it is when it is a JWT (the claims are readable by
+        anyone holding it; the signature, the secret part, is never shown): an operator
+        with tokens for several users sees which one this session acts as."""
+        name = _jwt_user(self.token)
+        return f"token ({name})" if name else "token"
 
     def __repr__(self) -> str:
         return f"BearerCredentials(token={MASK!r})"
 
     __str__ = __repr__
+
+
+def _jwt_user(token: str) -> str | None:
+    """The user a JWT names (``preferred_username``, ``name``, ``email`` or ``sub``), or None
+    for a token that is not one. Nothing is verified: it is a label, not a check."""
+    parts = token.split(".")
+    if len(parts) != 3 or len(parts[1]) > 8192:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    for claim in ("preferred_username", "name", "email", "sub"):
+        value = claims.get(claim)
+        if isinstance(value, str) and value.strip():
+            name = value.strip()
+            return name if len(name) <= 40 else name[:40] + "…"
+    return None
 
 
 Credentials = BasicCredentials | BearerCredentials

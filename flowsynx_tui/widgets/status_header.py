@@ -102,7 +102,7 @@ def _first_line(info: ServerStatus, now: float, left_out: frozenset[str], *, bri
         url = info.url.split("://", 1)[-1] if "scheme" in left_out else info.url
         line.append(one_line(url, 80), style="underline")
         if "user" not in left_out:
-            line.append(f" · {one_line(info.user, 40)}")
+            line.append(f" · {one_line(info.user, 60)}")
         if "version" not in left_out and info.version:
             line.append(f" · v{one_line(info.version, 20)}")
         line.append("  ")

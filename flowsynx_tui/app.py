@@ -12,13 +12,13 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.events import DeliveryComplete, DeliveryFailed
@@ -51,6 +51,7 @@ from flowsynx_tui.messages import (
     TaskView,
     WorkflowsView,
 )
+from flowsynx_tui.screens.base import DashboardScreen
 from flowsynx_tui.screens.workflows import WorkflowsScreen
 from flowsynx_tui.services import Clock, Services
 from flowsynx_tui.text import lines, one_line
@@ -484,6 +485,26 @@ class FlowSynxApp(App[None]):
             )
         if self.settings.bell:
             self.bell()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's, and what the keys of the screen under the palette do there (approve,
+        cancel run, follow…): each can be searched for by name, its key beside it, as in
+        posting's palette. Those the footer shows are listed before anything is typed."""
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, DashboardScreen):
+            return
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.id or binding.id.startswith("app.") or binding.id in seen or not active.enabled:
+                continue  # the app's own are the palette's jumps, or Textual's commands
+            seen.add(binding.id)
+            yield SystemCommand(
+                binding.description or binding.action,
+                f"key {self.get_key_display(binding)} · here",
+                partial(self.run_action, binding.action, active.node),
+                discover=binding.show,
+            )
 
     # ------------------------------------------------------------- look
     def search_themes(self) -> None:

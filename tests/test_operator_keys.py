@@ -241,6 +241,38 @@ async def test_the_quit_question_names_the_action_and_goes_with_its_answer(emula
         await wait_for(pilot, lambda: not app.is_running, what="quit at once")
 
 
+async def test_the_palette_runs_what_the_screens_keys_do_and_names_the_keys(emulator_server) -> None:
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, keymap={"approvals.reject": "D"})
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_inbox(pilot, app)
+        inbox = app.screen
+        commands = {command.title: command.help for command in app.get_system_commands(inbox)}
+        assert commands["Approve"] == "key a · here" and commands["Reject"] == "key D · here"
+        assert commands["Copy id"] == "key y · here"  # not in the footer, found by its name
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"reject")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        assert "Reject task PublishInvoices?" in " ".join(str(s.render()) for s in app.screen.query("Static"))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is inbox, what="back in the inbox")
+        await pilot.press("slash", *"no-such-row", "enter")
+        await wait_for(pilot, lambda: inbox.query_one(KeyedTable).row_count == 0 or
+                       not inbox.query_one(KeyedTable).visible_keys, what="nothing shown")
+        titles = {command.title for command in app.get_system_commands(inbox)}
+        assert "Approve" not in titles and "Reject" not in titles, "offered with nothing to decide"
+    read_only = make_app(server.url, read_only=True)
+    async with read_only.run_test(size=(160, 48)) as pilot:
+        await open_inbox(pilot, read_only)
+        titles = {command.title for command in read_only.get_system_commands(read_only.screen)}
+        assert "Refresh" in titles and not titles & {"Approve", "Reject"}
+
+
 async def test_the_palette_switches_servers_like_contexts(emulator_server, tmp_path) -> None:
     from flowsynx_tui.app import FlowSynxApp
     from flowsynx_tui.config import resolve_settings

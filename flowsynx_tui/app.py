@@ -490,7 +490,10 @@ class FlowSynxApp(App[None]):
         """Textual's, and what the keys of the screen under the palette do there (approve,
         cancel run, follow…): each can be searched for by name, its key beside it, as in
         posting's palette. Those the footer shows are listed before anything is typed."""
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Quit":  # its action is ours: it asks while an answer is awaited
+                command = command._replace(help="Quit (asks first while a decision waits for its answer)")
+            yield command
         if not isinstance(screen, DashboardScreen):
             return
         seen: set[str] = set()

@@ -252,6 +252,7 @@ async def test_the_palette_runs_what_the_screens_keys_do_and_names_the_keys(emul
         commands = {command.title: command.help for command in app.get_system_commands(inbox)}
         assert commands["Approve"] == "key a · here" and commands["Reject"] == "key D · here"
         assert commands["Copy id"] == "key y · here"  # not in the footer, found by its name
+        assert commands["Quit"] == "Quit (asks first while a decision waits for its answer)"
         await pilot.press("ctrl+p")
         await pilot.pause(0.3)
         await pilot.press(*"reject")

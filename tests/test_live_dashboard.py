@@ -334,3 +334,24 @@ def test_live_from_profile_and_flag(tmp_path, capsys) -> None:  # noqa: ANN001
     assert main(["--config", str(config)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and 'profiles.prod.live: expected true or false, got "no"' in lines[0], lines
+
+
+async def test_one_failed_read_while_live_is_read_again_soon_and_the_header_stays_connected(emulator_server, caplog) -> None:  # noqa: ANN001
+    # The hub slows polling down thirty times: a list whose read failed once waited for the
+    # slow pace (a minute at the default), the header saying "↻ reconnecting · retrying in
+    # 58s" all that time while the server answered everything else.
+    server = emulator_server(seed=True, time_scale=0.3)
+    app = make_app(server.url, refresh=1.0, live=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await live_and_loaded(pilot, app)
+        server.emulator.faults = Faults(only=r"/executions$", error_rate=1.0)
+        app.services.poller.refresh("overview")
+        header = app.services.status
+        await wait_for(pilot, lambda: header.connection.state != "ok", what="the failed read")
+        shown = screen_text(app).splitlines()[0]
+        assert "● connected · ⚠ a read failed · again in" in shown and "reconnecting" not in shown, shown
+        # The debug log (--log) has it too: it had only reads that failed whole.
+        assert any("request(s) failed, the rest read: GET /workflows/" in record.getMessage() for record in caplog.records)
+        server.emulator.faults = Faults()
+        await wait_for(pilot, lambda: header.connection.state == "ok", 5, "the list read again")
+        await wait_for(pilot, lambda: "● connected · live" in screen_text(app), 2, "the header")

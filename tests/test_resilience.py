@@ -525,7 +525,8 @@ async def test_a_failing_workflow_list_does_not_hide_a_new_approval(emulator_ser
         await wait_for(pilot, lambda: len(approvals.all()) == waiting + 1, timeout=20, what="the new approval")
         await wait_for(pilot, lambda: "New approval" in notifications(app), what="its toast")
         assert table.row_count == SEED_WORKFLOWS, "the last good workflow list left the screen"
-        assert "reconnecting" in header_text(app) and "· GET /workflows\n" in header_text(app)
+        # The server answers the rest: connected, with what fails named (not "reconnecting").
+        assert "● connected · ⚠ a read failed" in header_text(app) and "· GET /workflows\n" in header_text(app)
         heal(emulator)
         await wait_for(pilot, lambda: "connected" in header_text(app), timeout=20, what="recovered")
 

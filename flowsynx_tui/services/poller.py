@@ -71,6 +71,9 @@ class PollJob(Generic[T]):
     #: Failures in a row, and the wait chosen after the last one (backoff with jitter).
     failures: int = 0
     backoff: float = 0.0
+    #: Runs in a row where a part failed (the rest was read): the part is tried again
+    #: soon, also while the hub slows the job down, with the same backoff.
+    partial_failures: int = 0
     #: What went wrong in the last run (all of it, or a part), and when; None after a clean run.
     error: FlowSynxError | None = None
     failed_at: float = 0.0
@@ -243,10 +246,18 @@ class Poller:
         job.backoff = 0.0
         slowdown = job.live_slowdown() if callable(job.live_slowdown) else job.live_slowdown
         pace = (job.interval or self.interval) * (slowdown if self.live else 1.0)
-        job.next_due = now + (0.0 if job.behind() else pace)
-        # Part of the run may have failed: the rest is fresh and the job keeps its pace,
-        # but the header says what failed until a clean run.
+        # Part of the run may have failed: the rest is fresh, and the header says what
+        # failed until a clean run. That part is read again at the polling pace (backing
+        # off), not the hub's slow one: one dropped request left a list a minute old and
+        # the header saying so for that minute.
         failures: tuple[FlowSynxError, ...] = getattr(payload, "failures", ())
+        if failures:
+            job.partial_failures += 1
+            pace = min(pace, self._backoff(job, job.partial_failures))
+            log.warning("poll %s: %d request(s) failed, the rest read: %s", job.key, len(failures), failures[0])
+        else:
+            job.partial_failures = 0
+        job.next_due = now + (0.0 if job.behind() else pace)
         job.error = failures[0] if failures else None
         job.failed_at = now if failures else job.failed_at
         if not failures:
@@ -258,14 +269,18 @@ class Poller:
     def _failed(self, job: PollJob[Any], error: FlowSynxError) -> None:
         now = self.clock.monotonic()
         job.failures += 1
-        base = job.interval or self.interval
-        delay = min(MAX_BACKOFF, base * (2 ** min(job.failures - 1, 6)))
-        job.backoff = self._random.uniform(delay * 0.8, delay * 1.2)
+        job.backoff = self._backoff(job, job.failures)
         job.next_due = now + job.backoff
         job.error, job.failed_at = error, now
         for target in list(job.targets):
             target.post_message(PollFailed(job.key, error))
         self._update_connection()
+
+    def _backoff(self, job: PollJob[Any], failures: int) -> float:
+        """The wait after ``failures`` failures in a row: doubling from the job's pace
+        without the hub, up to ``MAX_BACKOFF``, with jitter."""
+        delay = min(MAX_BACKOFF, (job.interval or self.interval) * (2 ** min(failures - 1, 6)))
+        return self._random.uniform(delay * 0.8, delay * 1.2)
 
     def _update_connection(self) -> None:
         """One indicator for every job: the latest failure while any job is failing, else ok."""
@@ -275,8 +290,11 @@ class Poller:
             latest = max(failing, key=lambda job: job.failed_at)
             error = latest.error
             assert error is not None
+            # Every failing job read the rest of what it reads: the server answers, and
+            # the header says "connected" with what failed, not "reconnecting".
+            partial = all(job.failures == 0 for job in failing) and not isinstance(error, AuthenticationRequired)
             connection = ConnectionState(
-                state="retrying" if error.is_transient else "error",
+                state="partial" if partial else "retrying" if error.is_transient else "error",
                 reason=error.message,
                 route=error.route,
                 retry_at=latest.next_due,

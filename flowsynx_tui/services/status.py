@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 class ConnectionState:
     """The header's connection indicator."""
 
-    state: str = "connecting"  # connecting | ok | retrying | error
+    #: connecting | ok | partial (the server answers, a part of what is read fails) |
+    #: retrying | error
+    state: str = "connecting"
     reason: str = ""
     #: The request that failed (``GET /workflows``).
     route: str = ""

@@ -127,12 +127,16 @@ def connection_text(
     # What matters first, as the line is cut at the terminal's width: when the next try
     # is, how old the data on screen is, why, and last which request failed.
     retry = connection.retry_in(now)
-    parts = [("↻ reconnecting" if state == "retrying" else "✘ error")]
-    if connection.auth_failed:
+    if state == "partial":
+        # The server answers; one part of a read failed, and the age is that of its data.
+        parts = ["● connected · ⚠ a read failed"]
+    elif connection.auth_failed:
         # Once the sign-in dialog was turned down, only this line says how to get it back.
         parts = [f"✘ not signed in · {sign_in_key} signs in"]
+    else:
+        parts = [("↻ reconnecting" if state == "retrying" else "✘ error")]
     if retry is not None:
-        parts.append(f"retrying in {retry}s")
+        parts.append(f"{'again' if state == 'partial' else 'retrying'} in {retry}s")
     if connection.last_ok is not None:
         parts.append(f"data {int(now - connection.last_ok)}s old")
     if connection.reason and not brief:
@@ -141,4 +145,5 @@ def connection_text(
         parts.append(with_short_ids(reason, 90))
     if connection.route and not brief:
         parts.append(with_short_ids(connection.route, 60))
-    return Text(" · ".join(parts), style="bold yellow" if state == "retrying" else "bold red")
+    style = "yellow" if state == "partial" else "bold yellow" if state == "retrying" else "bold red"
+    return Text(" · ".join(parts), style=style)

@@ -355,3 +355,39 @@ async def test_one_failed_read_while_live_is_read_again_soon_and_the_header_stay
         server.emulator.faults = Faults()
         await wait_for(pilot, lambda: header.connection.state == "ok", 5, "the list read again")
         await wait_for(pilot, lambda: "● connected · live" in screen_text(app), 2, "the header")
+
+
+async def test_what_the_hub_said_during_a_read_that_fails_is_not_put_back(emulator_server) -> None:
+    # A run's details read failed while the hub's "Completed" arrived: the failed read put
+    # back the status it had started from, and the run read "▶ Running" until a read got
+    # through (a minute while live).
+    import asyncio
+
+    from flowsynx_tui.api import ExecutionStatus, TaskStatus
+    from flowsynx_tui.api.hub import ExecutionEvent, TaskEvent
+    from flowsynx_tui.emulator import seed
+    from flowsynx_tui.services.watches import ExecutionWatch
+
+    server = emulator_server(frozen=True)
+    workflow, running = workflow_id("warehouse-load"), seed.execution_id("warehouse-load", 4)
+    client = FlowSynxClient(server.url, retry_backoff=0.01)
+    try:
+        watch = ExecutionWatch(client, workflow, running)
+        await watch.refresh()
+        assert watch.snapshot.details.status is ExecutionStatus.RUNNING
+        task = next(t for t in watch.snapshot.tasks if t.status is TaskStatus.RUNNING)
+        server.emulator.faults = Faults(only=f"/executions/{running}$", latency=0.5, error_rate=1.0)
+        read = asyncio.create_task(watch.refresh())
+        await asyncio.sleep(0.1)
+        watch.apply_event(ExecutionEvent(workflow, running, ExecutionStatus.COMPLETED, None, None, False))
+        snapshot = await read
+        assert snapshot.failures and snapshot.details.status is ExecutionStatus.COMPLETED
+        # The same for a task's status, when the task list is what fails.
+        server.emulator.faults = Faults(only=f"/executions/{running}/tasks$", latency=0.5, error_rate=1.0)
+        read = asyncio.create_task(watch.refresh())
+        await asyncio.sleep(0.1)
+        watch.apply_event(TaskEvent(workflow, running, task.id, task.name, TaskStatus.COMPLETED))
+        snapshot = await read
+        assert snapshot.failures and {t.name: t.status for t in snapshot.tasks}[task.name] is TaskStatus.COMPLETED
+    finally:
+        await client.aclose()

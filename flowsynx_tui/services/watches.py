@@ -142,7 +142,9 @@ class ExecutionWatch:
             if previous.details is None:
                 raise
             failures.append(error)
-            details = previous.details
+            # What shows now: a hub event may have changed it while this read was on its
+            # way (the run Completed); the failed read must not put back what it replaced.
+            details = self.snapshot.details or previous.details
             gone = error.server_words if isinstance(error, NotFound) else previous.gone
         else:
             gone = None
@@ -157,7 +159,7 @@ class ExecutionWatch:
             if failures or previous.details is None:
                 raise  # nothing of this refresh got through, or nothing to keep showing
             failures.append(error)
-            tasks = previous.tasks
+            tasks = self.snapshot.tasks  # with the task statuses events brought meanwhile
         approvals: tuple[Approval, ...] = ()
         if details.status is ExecutionStatus.PAUSED:
             try:

@@ -513,3 +513,36 @@ async def test_a_long_task_name_leaves_the_status_and_timeline_in_view(emulator_
         assert "Status" in text and "Timeline" in text and "✔ Completed" in text, text
         assert "ExtractXXXX" in text and "…" in text
         assert tree.gantt_width >= 20
+
+
+async def test_a_finished_task_whose_end_is_not_read_yet_has_no_duration() -> None:
+    # The hub's task event says "Completed" without times: until the read brings the end,
+    # the row read "✔ Completed 0.0s".
+    from datetime import UTC, datetime, timedelta
+
+    from textual.app import App
+
+    from flowsynx_tui.api.models import TaskExecution, TaskStatus, WorkflowDefinition
+    from flowsynx_tui.widgets.task_tree import TaskTree
+
+    tree = TaskTree()
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    started = now - timedelta(seconds=30)
+    tasks = [
+        TaskExecution(id="0b4c8ed0-0000-4000-8000-000000000001", name="Told", status=TaskStatus.COMPLETED,
+                      start_time=started),
+        TaskExecution(id="0b4c8ed0-0000-4000-8000-000000000002", name="Read", status=TaskStatus.COMPLETED,
+                      start_time=started, end_time=started + timedelta(seconds=5)),
+        TaskExecution(id="0b4c8ed0-0000-4000-8000-000000000003", name="Going", status=TaskStatus.RUNNING,
+                      start_time=started),
+    ]
+
+    class Host(App[None]):
+        def compose(self):  # noqa: ANN202
+            yield tree
+
+    async with Host().run_test(size=(120, 10)) as pilot:
+        tree.show(WorkflowDefinition(), tasks, (), started, now)
+        await pilot.pause()
+        durations = {name: tree.get_cell(name, "duration").plain for name in ("Told", "Read", "Going")}
+        assert durations == {"Told": "–", "Read": "5.0s", "Going": "30s"}, durations

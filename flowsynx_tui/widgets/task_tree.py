@@ -226,9 +226,11 @@ class TaskTree(KeyedTable):
             # Quirk Q7: a task whose plugin could not be loaded stays Running in a finished run.
             status.append(" stale", style="bold yellow")
         duration = "–"
-        if execution is not None and execution.start_time is not None:
-            end = execution.end_time or (None if not execution.status.is_finished else execution.start_time)
-            duration = format_duration(duration_between(execution.start_time, end, now))
+        finished_unread = execution is not None and execution.status.is_finished and execution.end_time is None
+        if execution is not None and execution.start_time is not None and not finished_unread:
+            # A finished task's end not read yet (the hub says a status, never times) is
+            # "–" until it is: its start as its end read "✔ Completed 0.0s".
+            duration = format_duration(duration_between(execution.start_time, execution.end_time, now))
         return name, status, Text(duration), gantt_bar(execution, start, axis_end, self.gantt_width)
 
     def selected_task(self) -> TaskRow | None:

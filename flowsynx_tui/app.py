@@ -353,12 +353,23 @@ class FlowSynxApp(App[None]):
         self._open_by_prefix()
         self._report_problems(update.problems)
         self._announce_approvals(list(update.fresh_approvals))
-        for earlier in self.services.actions.settled():
+        actions = self.services.actions
+        for earlier in actions.settled():
             # Its "may or may not have been applied" gets its answer.
             self.notify(
-                f"{earlier.action.subject} no longer waits for a decision: the {earlier.action.verb} sent at "
-                f"{earlier.sent_at} (no answer then) was taken, unless someone else decided first.",
+                f"{earlier.action.subject} no longer waits for a decision: {earlier.what} and was taken, "
+                "unless someone else decided first.",
                 title=f"{earlier.action.verb.capitalize()} taken",
+            )
+        for earlier in actions.not_applied():
+            # An operator who read "approved?" and walked away left the run paused for good.
+            self.notify(
+                f"{earlier.action.subject} still waits for a decision: {earlier.what}, and the approvals read "
+                f"since list it pending, so it was not applied. {earlier.action.verb.capitalize()} again if you "
+                "still want to.",
+                title=f"{earlier.action.verb.capitalize()} not applied",
+                severity="warning",
+                timeout=20,
             )
 
     def on_problems_found(self, message: ProblemsFound) -> None:

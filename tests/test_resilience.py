@@ -1017,7 +1017,7 @@ async def test_dropped_approve_is_reported_reread_and_not_resent(emulator_server
         await wait_for(pilot, lambda: any(n.title == "Approve taken" for n in app.notices), what="the outcome told")
         assert re.search(
             r"PublishInvoices of run \w+ of invoice-approval no longer waits for a decision: the approve sent at "
-            r"\d\d:\d\d:\d\d \(no answer then\) was taken", notifications(app)
+            r"\d\d:\d\d:\d\d got no answer and was taken", notifications(app)
         ), notifications(app)
         await pilot.press("a", "y")  # nothing left to approve: no second request
         await pilot.pause(1.0)
@@ -1066,6 +1066,37 @@ async def test_a_start_to_a_server_that_went_away_is_said_not_sent(emulator_serv
 
 
 @fault_class(FAILED_ACTION)
+async def test_a_decision_answered_with_an_error_and_still_pending_after_is_told_not_applied(emulator_server) -> None:
+    # The server answered the approve with a 503 and the approval stayed pending: the row
+    # read "approved?" and the title "it may have been taken" for as long as the dashboard
+    # ran, so an operator walked away from a run left paused.
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = await inbox_with_one_approval(pilot, app)
+        (approval_id,) = table.keys
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        emulator.faults.only, emulator.faults.error_rate = "/approve$", 1.0
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "may or may not have been applied" in notifications(app), what="the warning")
+        heal(emulator)
+        await wait_for(pilot, lambda: any(n.title == "Approve not applied" for n in app.notices), timeout=20,
+                       what="the outcome told")
+        assert re.search(r"the approve sent at \d\d:\d\d:\d\d failed \(HTTP 50[03]", notifications(app)), notifications(app)
+        assert cell(table, approval_id, "state") == "⚑", "still waiting, and shown so"
+        assert "outcome unknown" not in str(app.screen.query_one("#title").render())
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        dialog = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "⚠" not in dialog, "nothing to warn of: it was not applied"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: table.row_count == 0, timeout=20, what="approved this time")
+    assert len([r for r in emulator.requests if r.method == "POST"]) == 2
+
+
+@fault_class(FAILED_ACTION)
 async def test_a_decision_without_an_answer_is_marked_and_deciding_again_is_warned_and_explained(emulator_server) -> None:
     server = emulator_server(time_scale=0.05)
     emulator = server.emulator
@@ -1083,14 +1114,14 @@ async def test_a_decision_without_an_answer_is_marked_and_deciding_again_is_warn
         # Still pending on the server (the request is on its way): marked, not plain.
         await wait_for(pilot, lambda: cell(table, approval_id, "state") == "rejected?", what="the row marked")
         title = str(app.screen.query_one("#title").render())
-        assert "1 decision sent got no answer: it may have been taken" in title, title
+        assert "1 decision sent, outcome unknown: it may have been taken" in title, title
         app.services.client.timeout = 10.0
         await pilot.press("d")
         await wait_for_screen(pilot, app, ConfirmDialog)
         dialog = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert re.search(r"The reject sent at \d\d:\d\d:\d\d got no answer \(no answer from .* within 0\.4 s\): it may have been applied", dialog), dialog
         await pilot.press("y")  # sent by hand, after the warning: a second request
-        await wait_for(pilot, lambda: "(no answer then) was taken" in notifications(app), timeout=20, what="the second explained")
+        await wait_for(pilot, lambda: "got no answer and was taken" in notifications(app), timeout=20, what="the second explained")
         assert "Someone else decided first" not in notifications(app)
         await wait_for(pilot, lambda: table.row_count == 0, timeout=20, what="the inbox empty")
     assert len([r for r in emulator.requests if r.method == "POST"]) == 2

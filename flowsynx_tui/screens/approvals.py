@@ -73,7 +73,7 @@ class ApprovalInbox(FilterableScreen):
             workflow = overview.workflow_of(approval.execution_id)  # "workflow unknown (deleted?)" once it is gone
             busy = self.services.actions.execution_busy(approval.execution_id)
             if busy is None and (earlier := self.services.actions.unanswered(f"execution:{approval.execution_id}")):
-                # Sent, no answer: it may have been taken.
+                # Sent, its outcome unknown: it may have been taken.
                 busy = {"approve": "approved?", "reject": "rejected?", "cancel": "cancelled?"}.get(earlier.action.verb, "?")
             if busy is None:
                 # Answered, and listed still: read before the answer (the reads failing since).
@@ -103,7 +103,7 @@ class ApprovalInbox(FilterableScreen):
             1 for approval in overview.approvals.all() if self.services.actions.unanswered(f"execution:{approval.execution_id}")
         )
         if unanswered:
-            title += f" · {unanswered} decision{'s' if unanswered > 1 else ''} sent got no answer: it may have been taken"
+            title += f" · {unanswered} decision{'s' if unanswered > 1 else ''} sent, outcome unknown: it may have been taken"
         if overview.approvals_hidden:
             title += f" · {one_line(overview.approvals_hidden, 120)}"
         elif not overview.index.loaded:

@@ -289,7 +289,7 @@ class ExecutionDetailScreen(DashboardScreen):
         end = details.effective_end
         busy = self.services.actions.execution_busy(self.execution_id)
         if busy is None and (earlier := self.services.actions.unanswered(f"execution:{self.execution_id}")):
-            busy = f"the {earlier.action.verb} sent at {earlier.sent_at} got no answer: it may have been applied"
+            busy = f"{earlier.what}: it may have been applied"
         info = Text(no_wrap=True, overflow="ellipsis")
         workflow_name = snapshot.definition.name or self.services.overview.workflow_name(self.workflow_id)
         info.append(one_line(workflow_name, 60), style="bold")

@@ -99,11 +99,22 @@ class Unanswered:
     #: When it was sent, local time (``13:43:10``), and why no answer came.
     sent_at: str
     reason: str
+    #: The server answered, with an error (a 5xx, an unreadable body): it was done with the
+    #: request when it answered, so a later read settles the outcome either way.
+    answered: bool = False
+    #: When the request ended (``time.monotonic``).
+    ended_at: float = 0.0
+
+    @property
+    def what(self) -> str:
+        """``the approve sent at 13:43:10 got no answer`` (or ``failed (HTTP 503 …)``)."""
+        happened = f"failed ({self.reason})" if self.answered else "got no answer"
+        return f"the {self.action.verb} sent at {self.sent_at} {happened}"
 
     def warning(self) -> Text:
+        reason = "" if self.answered else f" ({self.reason})"
         return Text(
-            f"⚠ The {self.action.verb} sent at {self.sent_at} got no answer ({self.reason}): it may have been "
-            "applied. This sends another request.",
+            f"⚠ {self.what[0].upper()}{self.what[1:]}{reason}: it may have been applied. This sends another request.",
             style="bold yellow",
         )
 
@@ -328,7 +339,7 @@ class ActionRunner:
             if earlier is not None and earlier.action.approval is not None and earlier.action.approval.id == approval.id:
                 # "Already decided": by this session's own request whose answer never came.
                 return (
-                    f"The {earlier.action.verb} sent at {earlier.sent_at} (no answer then) was taken: the approval "
+                    f"{earlier.what[0].upper()}{earlier.what[1:]} and was taken: the approval "
                     f"is decided already, and this {verb} was refused. {one_line(' '.join(error.server_messages), 200)}"
                 )
             try:
@@ -412,6 +423,25 @@ class ActionRunner:
             del self._unanswered[earlier.action.target]
         return done
 
+    def not_applied(self) -> list[Unanswered]:
+        """Decisions the server answered with an error whose approval a list asked for after
+        that answer still holds: not applied, as approve and reject mark the approval before
+        anything else (reference 9.3). Forgotten here; the caller tells the user. One that
+        got no answer at all may still be on its way: it stays unknown."""
+        tracker = self.overview.approvals
+        pending = {approval.id for approval in tracker.all()}
+        done = [
+            earlier
+            for earlier in self._unanswered.values()
+            if earlier.answered
+            and earlier.action.approval is not None
+            and earlier.action.approval.id in pending
+            and tracker.read_at.get(earlier.action.approval.execution_id, float("-inf")) > earlier.ended_at
+        ]
+        for earlier in done:
+            del self._unanswered[earlier.action.target]
+        return done
+
     def _decided(self, earlier: Unanswered) -> bool:
         approval = earlier.action.approval
         return approval is not None and approval.id not in {a.id for a in self.overview.approvals.all()}
@@ -440,7 +470,13 @@ class ActionRunner:
             log.warning("action %s %s failed: %s", action.verb, action.target, error)
             text = await action.explain(error) if action.explain else explain_failure(action.verb, error)
             if outcome_unknown(error):
-                self._unanswered[action.target] = Unanswered(action, sent_at, one_line(error.message, 80).rstrip("."))
+                self._unanswered[action.target] = Unanswered(
+                    action,
+                    sent_at,
+                    one_line(error.message, 80).rstrip("."),
+                    answered=isinstance(error, (ServerError, MalformedResponse)),
+                    ended_at=time.monotonic(),
+                )
             else:
                 self._unanswered.pop(action.target, None)
             if action.subject:

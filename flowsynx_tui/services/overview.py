@@ -496,6 +496,9 @@ class ApprovalTracker:
         self.problems: tuple[str, ...] = ()
         #: Why approvals cannot be shown (a missing role), or None.
         self.hidden: str | None = None
+        #: When (``time.monotonic``) the list that is held of each execution was asked for:
+        #: a decision answered with an error before that, still listed, was not applied.
+        self.read_at: dict[str, float] = {}
 
     def all(self) -> list[Approval]:
         items = [a for approvals in self.pending.values() for a in approvals]
@@ -513,10 +516,12 @@ class ApprovalTracker:
         paused = [i for i in index.paused() if i in index.workflow_of]
         for gone in set(self.pending) - set(paused):
             del self.pending[gone]
+            self.read_at.pop(gone, None)
         fresh: list[Approval] = []
         problems: list[str] = []
         self.asked = set(paused)
         for execution_id in paused:
+            asked_at = time.monotonic()
             try:
                 page = await client.list_approvals(index.workflow_of[execution_id], execution_id)
             except NotFound:
@@ -533,6 +538,7 @@ class ApprovalTracker:
             self.requests += 1
             problems.extend(page.problems)
             self.pending[execution_id] = page.items
+            self.read_at[execution_id] = asked_at
             for approval in page.items:
                 if approval.id not in self.seen:
                     self.seen.add(approval.id)

@@ -985,7 +985,11 @@ async def test_viewer_sees_executions_and_is_told_which_role_the_rest_needs(emul
         await pilot.press("3")
         await wait_for_screen(pilot, app, ApprovalInbox)
         title = str(app.screen.query_one("#title").render())
-        assert "nothing waits" not in title and "approvals unknown" in title, title
+        assert "nothing waits" not in title, title
+        # Not "(0)", which read as nothing to decide; and what it would take, in words.
+        assert title.startswith("Approvals waiting (unknown) · approvals of 1 paused run unknown: finding their "
+                                "workflows needs the role admin or workflows"), title
+        assert "⚑ approvals unknown" in header_text(app)
         assert app.is_running
 
 

@@ -95,7 +95,9 @@ class ApprovalInbox(FilterableScreen):
         if bool(table.row_count) != offered:
             self.refresh_bindings()  # approve and reject come or go with the rows
         total = len(self.services.overview.approvals.all())
-        title = f"Approvals waiting ({total})"
+        # Not "(0)" when some cannot be read: that read as nothing to decide.
+        count = (f"{total} known" if total else "unknown") if overview.approvals_hidden else f"{total}"
+        title = f"Approvals waiting ({count})"
         sending = len(self.services.actions.decisions_in_flight())
         if sending:
             title += f" · {sending} decision{'s' if sending > 1 else ''} sent, waiting for the server's answer"

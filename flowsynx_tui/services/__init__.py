@@ -220,6 +220,8 @@ class Services:
                 first_rows.set()  # shown by now, or there are none to show
             update = with_held(update)
             status.approvals_waiting = len(overview.approvals.all())
+            # Without the approvals role there is nothing to decide: no mark for that.
+            status.approvals_unknown = overview.approvals_hidden is not None and not overview.approvals.hidden
             status.matching = overview.matching_progress()
             workflow_cache.save_soon(overview.index.workflow_of)
             if workflow_cache.problem:

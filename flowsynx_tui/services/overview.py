@@ -632,9 +632,18 @@ class Overview:
         if self.executions_hidden:
             # Approvals are read per paused execution, and those cannot be listed.
             return f"approvals unknown: {self.executions_hidden}"
-        if self.workflows_hidden and self.index.paused():
+        unmatched = [i for i in self.index.paused() if i not in self.index.workflow_of]
+        if self.workflows_hidden and unmatched:
             # Approvals are read per execution under its workflow, which is unknown here.
-            return f"approvals unknown: {self.workflows_hidden}"
+            runs = f"{len(unmatched)} paused run{'s' if len(unmatched) > 1 else ''}"
+            reason = self.workflows_hidden.removeprefix("workflows hidden: ")
+            refused = "permission denied: this route needs"
+            why = (
+                f"finding their workflows needs{reason.removeprefix(refused)}"
+                if reason.startswith(refused)
+                else f"their workflows cannot be read ({reason})"
+            )
+            return f"approvals of {runs} unknown: {why}"
         return None
 
     def workflow_name(self, workflow_id: str | None) -> str:

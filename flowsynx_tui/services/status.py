@@ -41,6 +41,8 @@ class ServerStatus:
     metrics_missing: str | None = None
     connection: ConnectionState = field(default_factory=ConnectionState)
     approvals_waiting: int = 0
+    #: Some approvals cannot be read (a missing role): the count is a floor, or nothing.
+    approvals_unknown: bool = False
     badges: tuple[str, ...] = ()
     #: (matched, listed) executions while their workflows are still being looked up in
     #: the background (FlowSynx v1.3.0, quirk Q1); None when every one is matched.

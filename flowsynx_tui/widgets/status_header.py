@@ -58,7 +58,9 @@ def _second_line(info: ServerStatus, width: int | None) -> Text:
     waiting = ""
     if info.approvals_waiting:
         plural = "approval" if info.approvals_waiting == 1 else "approvals"
-        waiting = f"⚑ {info.approvals_waiting} {plural} waiting"
+        waiting = f"⚑ {info.approvals_waiting}{'+' if info.approvals_unknown else ''} {plural} waiting"
+    elif info.approvals_unknown:
+        waiting = "⚑ approvals unknown"
     metrics = info.metrics
     if metrics is not None:
         counts = (metrics.active_workflows, metrics.running_tasks, metrics.completed_today, metrics.failed_workflows)

@@ -304,6 +304,35 @@ async def test_a_header_click_sorts_by_that_column_and_again_reverses(emulator_s
         assert "Started ▲" not in screen_text(app) and "Status ▲" in header_line(app, "Execution")
 
 
+async def test_a_sort_or_filter_keeps_the_cursors_row_before_the_cursor_ever_moved(emulator_server) -> None:
+    # Until a key moved the cursor, a new order put it back on its row number: on another
+    # run, the one c, x or R then acted on.
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await SCENES["workflows"](pilot, app)
+        table = app.screen.query_one(KeyedTable)
+        chosen = table.selected_key
+        await pilot.press("S", "S")
+        assert table.sort_column == "id" and table.keys[0] != chosen  # its row number is another's
+        assert table.selected_key == chosen and table.keys[table.cursor_row] == chosen
+
+        table = await demo_executions(pilot, app)
+        chosen = table.selected_key
+        workflow = cell(table, chosen, "workflow")
+        started = server.emulator.start_execution(NIGHTLY if workflow != "nightly-csv-export" else WAREHOUSE)
+        await wait_for(pilot, lambda: table.keys[:1] == [started], what="the new run on top")
+        assert table.selected_key == chosen and table.cursor_row == 1  # moved down with its row
+        await type_filter(pilot, workflow)
+        assert started not in table.keys and table.keys[table.cursor_row] == chosen
+        assert table.selected_key == chosen
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table.row_count == 28, what="every run again")
+        await pilot.press("S")
+        assert table.sort_column == "id" and table.selected_key == chosen
+        assert table.keys[table.cursor_row] == chosen
+
+
 async def test_the_sort_survives_refreshes_and_new_rows(emulator_server) -> None:
     server = emulator_server(time_scale=0.05)
     app = make_app(server.url)

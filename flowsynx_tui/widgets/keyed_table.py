@@ -1443,8 +1443,10 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             return
         row = -1
         for key in (self._wanted_key, self._cursor_key):
+            if key is None:  # nothing wanted yet (the cursor never moved): its key decides, not its row number
+                continue
             try:
-                row = self._shown.index(key) if key is not None else -1
+                row = self._shown.index(key)
             except ValueError:
                 continue
             self._cursor_key = key

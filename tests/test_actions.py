@@ -360,21 +360,26 @@ async def test_read_only_sends_no_post(emulator_server) -> None:
 
 async def test_someone_else_decided_first_is_explained(emulator_server) -> None:
     server = emulator_server(frozen=True)
-    app = make_app(server.url)
+    # No read between the other decision and "y": one would withdraw the question (a test
+    # of its own), and the server's refusal is what is explained here.
+    app = make_app(server.url, refresh=60.0)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_inbox(pilot, app)
-        # Another operator approves first, outside this dashboard.
+        # Another operator rejects it first, outside this dashboard.
         approval = app.services.overview.approvals.all()[0]
-        httpx.post(f"{server.url}/workflows/{INVOICE}/executions/{PAUSED}/approvals/{approval.id}/approve")
+        httpx.post(f"{server.url}/workflows/{INVOICE}/executions/{PAUSED}/approvals/{approval.id}/reject")
         await pilot.press("a", "y")
         await wait_for(pilot, lambda: "Someone else decided first" in notifications(app), what="the explanation")
         assert "[FSX2441]" in notifications(app)
+        assert "The run is now Failed." in notifications(app), notifications(app)  # what their reject did
         assert app.is_running
 
 
 async def test_missing_role_is_explained(emulator_server) -> None:
     server = emulator_server(frozen=True, auth="basic")
-    app = make_app(server.url, credentials=BasicCredentials("admin", "admin"))
+    # No read with the new credentials before "y": the approvals hidden from them would
+    # withdraw the question, and the server's 403 is what is explained here.
+    app = make_app(server.url, credentials=BasicCredentials("admin", "admin"), refresh=60.0)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_inbox(pilot, app)
         # The operator's roles were narrowed mid-session: now a viewer.

@@ -187,6 +187,39 @@ async def test_the_palette_opens_a_run_older_than_those_it_lists_by_the_start_of
         assert app.screen.execution_id == oldest
 
 
+async def test_a_question_about_an_approval_decided_meanwhile_is_withdrawn_not_sent(emulator_server) -> None:
+    # Someone else rejected it while the approve dialog was open: "y" sent the approve, and
+    # the answer was "Someone else decided first".
+    import httpx
+
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await open_inbox(pilot, app)
+        (approval_id,) = table.keys
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        dialog = app.screen
+        async with httpx.AsyncClient() as someone_else:
+            answer = await someone_else.post(
+                f"{server.url}/workflows/{INVOICE}/executions/{PAUSED}/approvals/{approval_id}/reject"
+            )
+            assert answer.status_code == 200, answer.text
+        await wait_for(pilot, lambda: dialog.withdrawn is not None, 10, "the question withdrawn")
+        said = " ".join(str(s.render()) for s in dialog.query("Static"))
+        assert "No longer waiting: it was decided meanwhile" in said, said
+        await pilot.press("y")
+        await pilot.pause(0.3)
+        assert app.screen is dialog, "y answers nothing now"
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is not dialog, what="closed")
+    assert [r.path for r in server.emulator.requests if r.method == "POST"] == [
+        f"/workflows/{INVOICE}/executions/{PAUSED}/approvals/{approval_id}/reject"
+    ], "only the other client's decision"
+
+
 async def approve_from_the_inbox(pilot, app) -> None:  # noqa: ANN001
     """The inbox's one approval approved (a, y), its answer still on its way."""
     from flowsynx_tui.screens.confirm import ConfirmDialog

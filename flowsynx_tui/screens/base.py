@@ -223,11 +223,16 @@ class DashboardScreen(Screen[None]):
             return
 
         def answered(yes: bool | None) -> None:
+            stale = prepared.stale() if yes and prepared.stale is not None else None
+            if stale is not None:
+                # Read in the moment between the last check and the key: not sent.
+                self.notify(stale, severity="warning")
+                return
             if yes and self.services.actions.send(prepared, reply_to=self):
                 self.redraw()
 
         dialog = ConfirmDialog(
-            prepared.title, prepared.lines, yes_label=prepared.button, danger=prepared.danger
+            prepared.title, prepared.lines, yes_label=prepared.button, danger=prepared.danger, stale=prepared.stale
         )
         self.app.push_screen(dialog, answered)
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -26,13 +26,23 @@ class ConfirmDialog(ModalScreen[bool]):
     ]
 
     def __init__(
-        self, title: Text, lines: Sequence[Text], *, yes_label: str = "Yes", danger: bool = False
+        self,
+        title: Text,
+        lines: Sequence[Text],
+        *,
+        yes_label: str = "Yes",
+        danger: bool = False,
+        stale: Callable[[], str | None] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.lines = lines
         self.yes_label = yes_label
         self.danger = danger
+        #: Why the question no longer applies, asked while it is on screen (see ``withdraw``).
+        self.stale = stale
+        #: Set once the question no longer applies: only "no" is left.
+        self.withdrawn: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
@@ -53,10 +63,33 @@ class ConfirmDialog(ModalScreen[bool]):
         self.query_one("#no", Button).focus()
         # In a box too tall for the terminal, show its top: it says what is being confirmed.
         self.call_after_refresh(self.query_one("#confirm-box").scroll_home, animate=False)
+        if self.stale is not None:
+            self.set_interval(0.5, self._check_stale)
+
+    def _check_stale(self) -> None:
+        reason = self.stale() if self.stale is not None and self.withdrawn is None else None
+        if reason is not None:
+            self.withdraw(reason)
+
+    def withdraw(self, reason: str) -> None:
+        """The question no longer applies: say why where the buttons were, and leave only
+        "no". Not closed under the user's fingers: a "y" already on its way would land on the
+        screen below."""
+        self.withdrawn = reason
+        self.query_one("#yes", Button).display = False
+        line = Static(Text(reason, style="bold yellow"), classes="confirm-line", id="confirm-withdrawn")
+        self.query_one("#confirm-box").mount(line, before=self.query_one("#confirm-buttons"))
+        self.query_one("#no", Button).label = "Close (n)"
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answer" and parameters == (True,) and self.withdrawn is not None:
+            return False
+        return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "yes")
+        self.dismiss(event.button.id == "yes" and self.withdrawn is None)
 
     def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+        self.dismiss(yes and self.withdrawn is None)

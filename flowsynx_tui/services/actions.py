@@ -83,6 +83,9 @@ class PendingAction:
     approval: Approval | None = None
     #: What it is done to, in the dashboard's words (``run 0b4c8ed0 of nightly``), for a failure.
     subject: str = ""
+    #: Why it no longer applies (the approval was decided meanwhile, the run ended), or
+    #: None: asked while the question is on screen and when it is answered.
+    stale: Callable[[], str | None] | None = None
 
     @property
     def button(self) -> str:
@@ -228,6 +231,7 @@ class ActionRunner:
                 send=partial(self._cancel, workflow_id, execution_id),
                 danger=True,
                 subject=self._run_words(workflow_id, execution_id),
+                stale=partial(self._run_ended, execution_id),
             )
         )
 
@@ -288,8 +292,22 @@ class ActionRunner:
                 explain=partial(self._explain_decision, approval, verb),
                 approval=approval,
                 subject=f"{one_line(approval.task_name, 40)} of {self._run_words(approval.workflow_id, approval.execution_id)}",
+                stale=partial(self._decided_meanwhile, approval),
             )
         )
+
+    def _run_ended(self, execution_id: str) -> str | None:
+        summary = self.overview.index.by_id.get(execution_id)
+        if summary is None or not summary.status.is_finished:
+            return None
+        return f"The run ended meanwhile ({one_line(summary.status.value, 20)}): there is nothing to cancel."
+
+    def _decided_meanwhile(self, approval: Approval) -> str | None:
+        # Read since the question was asked: no longer pending (someone decided, or the run
+        # moved on). v1.3.0 would refuse it ("already decided", FSX2441).
+        if any(pending.id == approval.id for pending in self.overview.approvals.all()):
+            return None
+        return "No longer waiting: it was decided meanwhile (by someone else?) or the run moved on. Nothing to send."
 
     # ------------------------------------------------------------- requests
     async def _cancel(self, workflow_id: str, execution_id: str) -> Answer:
@@ -354,6 +372,13 @@ class ActionRunner:
                     "execution, and that one is decided already. This gate can be neither approved nor "
                     f"rejected, so the run stays paused. {one_line(' '.join(error.server_messages), 200)}"
                 )
+            status = await self._status_now(approval.workflow_id, approval.execution_id)
+            if status is ExecutionStatus.PAUSED:
+                # Quirk Q5: after an approve the run reads Paused while the rest runs.
+                return f"{explain_failure(verb, error)} The run still reads Paused, as v1.3.0 shows a run resuming after an approve."
+            if status is not None:
+                # What the other decision did to the run, as an answered one says it.
+                return f"{explain_failure(verb, error)} The run is now {one_line(status.value, 20)}."
         return explain_failure(verb, error)
 
     async def _status_now(self, workflow_id: str, execution_id: str) -> ExecutionStatus | None:

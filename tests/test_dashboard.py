@@ -198,6 +198,40 @@ async def test_logs_are_complete_only_once_the_pane_shows_the_last_of_them(emula
         )
 
 
+async def test_lines_read_as_the_run_finishes_count_as_new_while_paused(emulator_server) -> None:
+    # The read that finds the run finished comes after the screen learnt it finished (the
+    # source reads "final" first): its lines arrived while the pane showed a live run, and
+    # "paused · N new" left them out (it froze at 3,316 with 3,419 below the pause).
+    server = emulator_server(frozen=True)
+    emulator = server.emulator
+    running = seed.execution_id("warehouse-load", 4)
+    app = make_app(server.url, refresh=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.navigate(ExecutionView(WAREHOUSE, running))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        pane = screen.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.line_count > 0 and pane.live and pane.follow, what="the live run's lines")
+        await pilot.pause(0.3)
+        pane.focus()
+        await pilot.press("k")
+        assert "paused · 0 new" in pane.status_text, pane.status_text
+        paused_at = pane.line_count
+        # Log reads fail until the screen has seen the run finish: its last lines then come
+        # in the read that finds it finished, as they do when they are written at its end.
+        emulator.faults = Faults.parse("errors=1,only=/logs$")
+        add_log_lines(emulator, running, 300)
+        with emulator.store.lock:
+            record = emulator.store.execution(None, running)
+            record.status, record.end = "Completed", emulator.clock.now()
+        await wait_for(pilot, lambda: screen.snapshot.final and not pane.live, what="the run seen finished")
+        emulator.faults = Faults()
+        await wait_for(pilot, lambda: screen.logs_complete, what="the last lines read")
+        assert pane.line_count >= paused_at + 300
+        assert pane.new_since_pause == pane.line_count - paused_at
+        assert f"paused · {pane.new_since_pause:,} new" in pane.status_text, pane.status_text
+
+
 async def test_task_selection_switches_the_log_source(emulator_server) -> None:
     server = emulator_server(frozen=True)
     running = seed.execution_id("warehouse-load", 4)

@@ -137,6 +137,23 @@ async def test_scrolling_up_pauses_counts_new_lines_and_end_resumes() -> None:
         assert not at_tail(pane)
 
 
+async def test_lines_of_the_read_that_finishes_a_live_source_are_new_those_of_a_finished_one_not() -> None:
+    async with running() as (_, pilot, pane):
+        pane.append_entries([entry(n) for n in range(100)])
+        await pilot.pause()
+        await pilot.press("pageup")
+        pane.append_entries([entry(n) for n in range(100, 110)])
+        # The screen learns the run finished before the read that brings its last lines.
+        pane.set_live(False)
+        pane.append_entries([entry(n) for n in range(110, 115)])
+        await pilot.pause()
+        assert pane.new_since_pause == 15 and "paused · 15 new" in pane.status_text, pane.status_text
+        pane.reset("execution 0b6a9e21", live=False)
+        pane.append_entries([entry(n) for n in range(50)])
+        await pilot.pause()
+        assert pane.new_since_pause == 0 and "follow off" in pane.status_text, pane.status_text
+
+
 async def test_scrollbar_learns_the_new_length_as_lines_arrive() -> None:
     """Growing the log does not lay out the screen; the scrollbar still shows how long it is,
     following or paused."""

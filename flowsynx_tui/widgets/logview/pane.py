@@ -317,6 +317,7 @@ class SetAside:
     model: LogModel
     source_label: str
     live: bool
+    lines_are_news: bool
     follow: bool
     new_since_pause: int
     empty_note: str
@@ -400,6 +401,10 @@ class LogPane(Widget):
         self._last_flush = 0.0
         self._flush_timer: Timer | None = None
         self._clicked: int | None = None
+        # Whether the source was live while shown, not whether it is now: the read that
+        # finds a run finished comes after the screen learnt it (``set_live(False)``), and
+        # its lines arrived all the same.
+        self._lines_are_news = False
 
     def compose(self) -> ComposeResult:
         yield self._view
@@ -465,9 +470,10 @@ class LogPane(Widget):
         outcome = self._model.append(records)
         if not outcome.new_lines and not outcome.dropped_lines and not outcome.reordered:
             return
-        # Only news counts: the lines of a finished source are being read, not arriving
-        # (a finished task's 3 lines said "paused · 3 new").
-        if not self.follow and self.live and outcome.new_lines:
+        # Only news counts: the lines of a source finished when shown are being read, not
+        # arriving (a finished task's 3 lines said "paused · 3 new"). Those of the read that
+        # finishes a live one did arrive ("paused · N new" froze short of the lines below).
+        if not self.follow and self._lines_are_news and outcome.new_lines:
             # Not through the watcher: batches come many times a second, and the paced
             # flush below redraws the status bar (line counts change too).
             self.set_reactive(LogPane.new_since_pause, self.new_since_pause + outcome.new_lines)
@@ -478,6 +484,7 @@ class LogPane(Widget):
         """Forget all lines and show a new source; follow only if it is live."""
         self.source_label = source_label
         self.live = live
+        self._lines_are_news = live
         self.follow = live
         self.new_since_pause = 0
         self._dropped_rows_pending = 0
@@ -498,6 +505,7 @@ class LogPane(Widget):
             self._model,
             self.source_label,
             self.live,
+            self._lines_are_news,
             self.follow,
             self.new_since_pause,
             self.empty_note,
@@ -525,6 +533,7 @@ class LogPane(Widget):
         model.set_width(shown.width)
         self.source_label = kept.source_label
         self.live = kept.live
+        self._lines_are_news = kept.lines_are_news
         self.follow = kept.follow
         self.new_since_pause = kept.new_since_pause
         self.empty_note = kept.empty_note
@@ -564,6 +573,7 @@ class LogPane(Widget):
         if live and not self.live and self._view.is_vertical_scroll_end:
             self.follow = True
         self.live = live
+        self._lines_are_news = self._lines_are_news or live
 
     # -- refresh pacing ------------------------------------------------------------------
 

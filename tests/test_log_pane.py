@@ -190,6 +190,27 @@ async def test_level_filter_cycles_and_counts() -> None:
         assert pane.visible_count == 60 and "showing" not in pane.status_text
 
 
+async def test_cycling_the_level_back_to_all_shows_the_lines_shown_before() -> None:
+    # Through a level that hides every line (nothing to keep the place by), "all levels"
+    # again showed line 1, not where the user was.
+    async with running(live=False) as (_, pilot, pane):
+        pane.append_entries([entry(n, level="Warning" if n % 7 == 0 else "Information") for n in range(300)])
+        await pilot.pause()
+        await pilot.press("g", "ctrl+d", "ctrl+d", "ctrl+d", "ctrl+d")
+        await pilot.pause()
+        before = screen_rows(pane)
+        assert pane.lines_view.scroll_y > 0 and "message 0 " not in before[0]
+        await pilot.press("l", "l")  # debug, info: every line still shown, in place
+        assert screen_rows(pane) == before
+        await pilot.press("l", "l")  # warning, then error: none at error
+        await pilot.pause()
+        assert "No line at level error or above among the 300 lines" in " ".join(screen_rows(pane))
+        await pilot.press("l")
+        await pilot.pause()
+        assert "all levels" in pane.status_text
+        assert screen_rows(pane) == before
+
+
 async def test_search_highlights_jumps_and_steps_through_matches() -> None:
     async with running(live=False) as (_, pilot, pane):
         messages = [f"message {n}" + (" needle here" if n in (40, 90, 150) else "") for n in range(200)]

@@ -405,6 +405,8 @@ class LogPane(Widget):
         # finds a run finished comes after the screen learnt it (``set_live(False)``), and
         # its lines arrived all the same.
         self._lines_are_news = False
+        # The place the last layout change kept at the top, and the scroll it left the view at.
+        self._kept_place: tuple[tuple[int, int], float] | None = None
 
     def compose(self) -> ComposeResult:
         yield self._view
@@ -489,6 +491,7 @@ class LogPane(Widget):
         self.new_since_pause = 0
         self._dropped_rows_pending = 0
         self._clicked = None
+        self._kept_place = None
         self._close_search(clear=True)
         self._model.clear()
         if self.is_mounted:
@@ -554,6 +557,7 @@ class LogPane(Widget):
 
     def _use_model(self, model: LogModel) -> None:
         self._model = model
+        self._kept_place = None
         self._view.show_model(model)
 
     def search(self, needle: str) -> None:
@@ -639,7 +643,7 @@ class LogPane(Widget):
     # -- layout changes keep the top line in place ----------------------------------------------
 
     def _relayout(self, change: Callable[[], object]) -> None:
-        anchor = None if self.follow else self._model.locate(round(self._view.scroll_y))
+        anchor = None if self.follow else self._place()
         change()
         self._sync_virtual_size()
         if self.follow:
@@ -651,8 +655,19 @@ class LogPane(Widget):
             height = self._model.layout.height(line) if line < self._model.visible_count else 1
             offset = min(within, height - 1) if same else 0
             self._view.scroll_to_row(self._model.row_of_key(key) + offset)
+        self._kept_place = None if anchor is None else (anchor, self._view.scroll_y)
         self._view.refresh()
         self._update_status()
+
+    def _place(self) -> tuple[int, int] | None:
+        """The line to keep at the top through a layout change, and the row within it."""
+        kept = self._kept_place
+        if kept is not None and kept[1] == self._view.scroll_y:
+            # Not scrolled since the last change: its line, though a level filter may show
+            # the next one in its place, or none (all levels again showed line 1 after a
+            # level without lines); ``l`` only cycles, and comes back to where it started.
+            return kept[0]
+        return self._model.locate(round(self._view.scroll_y))
 
     def _content_width_changed(self, width: int) -> None:
         if width > 0:

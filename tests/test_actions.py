@@ -375,6 +375,37 @@ async def test_someone_else_decided_first_is_explained(emulator_server) -> None:
         assert app.is_running
 
 
+async def test_a_gate_the_server_refuses_for_good_is_marked_stuck_and_asking_again_warns(emulator_server) -> None:
+    # Quirk Q2: v1.3.0 decides only the first approval of a run; the second gate stayed ⚑
+    # after the refusal, and "a" asked the same question again without a word.
+    server = emulator_server(time_scale=0.05)
+    gate = {"Execution": {"Parameters": {"emulator": {"seconds": 0.2}}}}
+    workflow = server.emulator.add_workflow({"Name": "two-gates", "Tasks": [
+        {"Name": "GateOne", "Type": "Demo:1.0", "ManualApproval": {"Enabled": True, "Comment": "one"}, **gate},
+        {"Name": "GateTwo", "Type": "Demo:1.0", "Dependencies": ["GateOne"],
+         "ManualApproval": {"Enabled": True, "Comment": "two"}, **gate},
+    ]})
+    execution = server.emulator.start_execution(workflow)
+    server.emulator.wait_for_status(execution, "Paused")
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = await open_inbox(pilot, app, approvals=2)
+        first = next(a.id for a in app.services.overview.approvals.all() if a.task_name == "GateOne")
+        table.select_key(first)
+        await pilot.press("a", "y")
+        await wait_for(pilot, lambda: any(a.task_name == "GateTwo" for a in app.services.overview.approvals.all())
+                       and first not in table.keys, timeout=15, what="the second gate")
+        second = next(a.id for a in app.services.overview.approvals.all() if a.task_name == "GateTwo")
+        table.select_key(second)
+        await pilot.press("a", "y")
+        await wait_for(pilot, lambda: "decides only the first approval" in notifications(app), what="the refusal")
+        await wait_for(pilot, lambda: table.get_cell(second, "state").plain == "✘ stuck", what="the row marked")
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        said = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "⚠ The server refused to decide this gate at" in said and "It will refuse again." in said, said
+
+
 async def test_missing_role_is_explained(emulator_server) -> None:
     server = emulator_server(frozen=True, auth="basic")
     # No read with the new credentials before "y": the approvals hidden from them would

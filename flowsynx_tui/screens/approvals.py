@@ -78,6 +78,8 @@ class ApprovalInbox(FilterableScreen):
             if busy is None:
                 # Answered, and listed still: read before the answer (the reads failing since).
                 busy = self.services.actions.decided(approval.id)
+            if busy is None and self.services.actions.stuck(approval.id):
+                busy = "✘ stuck"  # refused for good (quirk Q2): it waits for ever
             cells = (
                 Text(busy or "⚑", style="bold yellow" if busy else "magenta"),
                 safe(workflow, 40, style="bold"),

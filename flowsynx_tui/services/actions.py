@@ -160,6 +160,9 @@ class ActionRunner:
         #: Approvals this session decided and the server answered for: (verb, sent at) by
         #: approval id. Until a read of the approvals drops one, it is still listed.
         self._answered_decisions: dict[str, tuple[str, str]] = {}
+        #: Gates the server refused to decide because another gate of the run was decided
+        #: before (quirk Q2): approval id -> when (local time). They can never be decided.
+        self._stuck: dict[str, str] = {}
 
     # ------------------------------------------------------------ builders
     def start(self, workflow_id: str, *, again: str | None = None) -> PendingAction | Refusal:
@@ -250,6 +253,10 @@ class ActionRunner:
         decided = self._answered_decisions.get(approval_id)
         return None if decided is None else PAST[decided[0]]
 
+    def stuck(self, approval_id: str) -> bool:
+        """The server refused to decide this gate: v1.3.0 decides only a run's first one."""
+        return approval_id in self._stuck
+
     def decide(self, approval: Approval, *, approve: bool) -> PendingAction | Refusal:
         earlier = self._answered_decisions.get(approval.id)
         if earlier is not None:
@@ -279,6 +286,15 @@ class ActionRunner:
             )
         )
 
+        refused_at = self._stuck.get(approval.id)
+        if refused_at is not None:
+            lines.append(
+                Text(
+                    f"⚠ The server refused to decide this gate at {refused_at}: FlowSynx v1.3.0 decides only the "
+                    "first approval of an execution, and that one is decided already. It will refuse again.",
+                    style="bold yellow",
+                )
+            )
         title = Text(f"{verb.capitalize()} task {one_line(approval.task_name, 40)}?", style="bold")
         return self._check(
             PendingAction(
@@ -367,6 +383,7 @@ class ActionRunner:
             if pending:
                 # Quirk Q2: approve and reject look up the first approval row of the
                 # execution, whatever approval id the request names.
+                self._stuck[approval.id] = time.strftime("%H:%M:%S")
                 return (
                     f"The server would not {verb} it: FlowSynx v1.3.0 decides only the first approval of an "
                     "execution, and that one is decided already. This gate can be neither approved nor "

@@ -135,6 +135,7 @@ class FlowSynxApp(App[None]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {_jump_provider}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (150, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (36, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit_app", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),

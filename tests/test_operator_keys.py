@@ -440,3 +440,32 @@ async def test_keys_typed_in_one_burst_after_slash_go_into_the_filter_not_to_the
         await pilot.pause(0.3)
         assert pane.query_one("Input").value == "send"
         assert isinstance(app.screen, ExecutionDetailScreen)
+
+
+async def test_at_80x24_toasts_leave_a_confirmation_readable(emulator_server) -> None:
+    # Toasts came up over the dialog's text and buttons ("Start sent" after x y, then c).
+    from rich.text import Text
+
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5, what="the workflows")
+        lines = [Text("Workflow: warehouse-load"), Text("Execution: 4ef6c664-f1c5-456f-8c72-0123456789ab"),
+                 Text("It is Paused: FlowSynx v1.3.0 answers that it cancelled a paused run but leaves it paused.")]
+        app.push_screen(ConfirmDialog(Text("Cancel this execution?"), lines, yes_label="Cancel run", danger=True))
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        app.notify("warehouse-load: The server did not cancel it: only running executions can be cancelled.",
+                   title="Cancel failed", severity="error")
+        app.notify("Started run 4ef6c664 of warehouse-load.", title="Start sent")
+        dialog = app.screen
+
+        def toasts() -> list:  # noqa: ANN202 - Textual's Toast is private
+            return [toast for toast in dialog.query("Toast") if toast.region.area]
+
+        await wait_for(pilot, lambda: len(toasts()) == 2, what="the toasts drawn")
+        read = [dialog.query_one("#confirm-title"), *dialog.query(".confirm-line"), dialog.query_one("#confirm-buttons")]
+        for toast in toasts():
+            for part in read:
+                assert not toast.region.overlaps(part.region), (toast.region, part.region)

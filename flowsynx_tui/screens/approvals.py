@@ -114,8 +114,8 @@ class ApprovalInbox(FilterableScreen):
             title += " · looking for paused executions…"
         elif total == 0 and not sending:
             # Reference 7.1: the approval lookups filter by the execution's owner.
-            # Short enough for one line at 120 columns: it was cut before it said whose runs.
-            title += " · nothing waits for you (FlowSynx shows each user only their own runs' approvals)"
+            # Short enough for one line at 80 columns: it was cut before it said whose runs.
+            title += " · none (you see only your own runs' approvals)"
         self.query_one("#title", Static).update(Text(title))
 
     def selection(self) -> Selection | None:

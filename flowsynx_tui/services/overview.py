@@ -768,6 +768,9 @@ class Overview:
             if replayed:
                 report(OverviewUpdate(frozenset(replayed), complete=False))
         if not self.workflows and self.workflows_hidden is None:
+            # No workflow, so no list of runs to read: every one there is has been read (a
+            # new server's inbox said "looking for paused executions…" for ever).
+            self.index.loaded = not self.index.lists
             self.problems = tuple(workflow_problems)
             return OverviewUpdate(problems=self.problems, failures=tuple(failures))
         report(OverviewUpdate(complete=False))

@@ -390,6 +390,9 @@ async def test_what_the_dashboard_tells_to_press_is_the_key_it_was_remapped_to(e
         header = app.screen.query_one(StatusHeader)
         # Once the dialog is turned down, the header is what says how to get it back.
         await wait_for(pilot, lambda: "✘ not signed in · ^l signs in" in header.render().plain, what="the header")
+        # The empty list's title too, whole at 80 columns (the start's flags said nothing now).
+        title = str(app.screen.query_one("#title").render())
+        assert title == "Workflows (0) · the server needs credentials: press ^l to sign in", title
         await pilot.press("ctrl+l")
         await wait_for_screen(pilot, app, LoginDialog)
         app.screen.query_one("#username", Input).value = "admin"

@@ -124,7 +124,11 @@ class WorkflowsScreen(FilterableScreen):
         if not total and connection.last_ok is None and connection.state in ("retrying", "error") and connection.reason:
             # Nothing read yet: the header cut the reason at 80 columns ("retrying in 4s ·
             # ca…"), and this line is the only other one with words on an empty screen.
-            title += f" · {one_line(connection.reason, 200)}"
+            if connection.auth_failed:
+                # What to do, in the words of this session: the flags were for the start.
+                title += f" · {one_line(connection.reason, 200).split(' (')[0]}: press {self.key_of('app.login', 'L')} to sign in"
+            else:
+                title += f" · {one_line(connection.reason, 200)}"
         if overview.workflows_hidden:
             title += f" · {one_line(overview.workflows_hidden, 120)}"
         elif unresolved > 0:

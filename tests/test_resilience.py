@@ -1069,6 +1069,15 @@ async def test_a_start_to_a_server_that_went_away_is_said_not_sent(emulator_serv
     assert len(app.services.actions.sent) == 1
 
 
+async def asked_to_decide(pilot: Any, app: FlowSynxApp, key: str) -> tuple[KeyedTable, str]:
+    """The inbox's one approval, and its question asked (``a`` or ``d``): the table and the id."""
+    table = await inbox_with_one_approval(pilot, app)
+    (approval_id,) = table.keys
+    await pilot.press(key)
+    await wait_for_screen(pilot, app, ConfirmDialog)
+    return table, approval_id
+
+
 @fault_class(FAILED_ACTION)
 async def test_a_decision_answered_with_an_error_and_still_pending_after_is_told_not_applied(emulator_server) -> None:
     # The server answered the approve with a 503 and the approval stayed pending: the row
@@ -1078,10 +1087,7 @@ async def test_a_decision_answered_with_an_error_and_still_pending_after_is_told
     emulator = server.emulator
     app = new_app(server.url, Tap())
     async with app.run_test(size=(160, 40)) as pilot:
-        table = await inbox_with_one_approval(pilot, app)
-        (approval_id,) = table.keys
-        await pilot.press("a")
-        await wait_for_screen(pilot, app, ConfirmDialog)
+        table, approval_id = await asked_to_decide(pilot, app, "a")
         emulator.faults.only, emulator.faults.error_rate = "/approve$", 1.0
         await pilot.press("y")
         await wait_for(pilot, lambda: "may or may not have been applied" in notifications(app), what="the warning")
@@ -1106,10 +1112,7 @@ async def test_a_decision_without_an_answer_is_marked_and_deciding_again_is_warn
     emulator = server.emulator
     app = new_app(server.url, Tap())
     async with app.run_test(size=(160, 40)) as pilot:
-        table = await inbox_with_one_approval(pilot, app)
-        (approval_id,) = table.keys
-        await pilot.press("d")
-        await wait_for_screen(pilot, app, ConfirmDialog)
+        table, approval_id = await asked_to_decide(pilot, app, "d")
         # The reject reaches the server 3 s late; the client gives up after 0.4 s.
         app.services.client.timeout = 0.4
         emulator.faults.only, emulator.faults.latency = "/reject$", 3.0

@@ -116,16 +116,22 @@ class JumpProvider(Provider):
             # A full id opens that execution, listed or not (its workflow is looked up).
             yield Hit(1.0, Content(f"open execution {guid}"), partial(self.screen.post_message, FindExecution(guid)),
                       help="looks up its workflow, then opens it")
+        prefix = as_guid_prefix(needle)
         found = False
         for title, help_text, callback in self._entries():
-            # An id prefix matches the full id shown in the help text.
-            score = matcher.match(title)
-            if needle and needle in help_text.lower():
-                score = max(score, 0.9)
-                found = True
+            # An id prefix matches the full id shown in the help text, from its start: "dead"
+            # fuzzily matched other runs' titles, and "7390" the middle of an id, and enter
+            # opened a run whose id did not start so.
+            shown_id = help_text.lower().rsplit("id ", 1)[-1]
+            if prefix is not None and title.startswith("execution "):
+                score = 0.95 if shown_id.startswith(prefix) else 0.0
+            else:
+                score = matcher.match(title)
+                if needle and shown_id.startswith(needle):
+                    score = max(score, 0.9)
+            found = found or (prefix is not None and shown_id.startswith(prefix))
             if score > 0:
                 yield Hit(score, _highlighted(matcher, title), callback, help=help_text)
-        prefix = as_guid_prefix(needle)
         if prefix is not None and not found:
             # A run older than the newest listed here.
             yield Hit(0.9, Content(f"open the execution whose id starts with {prefix}"),

@@ -220,6 +220,24 @@ async def test_a_question_about_an_approval_decided_meanwhile_is_withdrawn_not_s
     ], "only the other client's decision"
 
 
+async def test_the_palette_opens_no_run_whose_id_only_contains_the_digits_typed(emulator_server) -> None:
+    # "7390" matched the middle of a run's id and enter opened that run.
+    server = emulator_server(frozen=True)
+    middle = PAUSED.split("-")[1]
+    app = make_app(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.services.overview.index.loaded, what="every run read")
+        assert not any(i.startswith(middle) for i in app.services.overview.index.by_id)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*middle)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(f"an id starting with {middle}" in n.message for n in app.notices),
+                       what="none starts so")
+        assert not isinstance(app.screen, ExecutionDetailScreen)
+
+
 async def approve_from_the_inbox(pilot, app) -> None:  # noqa: ANN001
     """The inbox's one approval approved (a, y), its answer still on its way."""
     from flowsynx_tui.screens.confirm import ConfirmDialog

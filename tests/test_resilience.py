@@ -377,6 +377,20 @@ async def test_the_data_age_in_the_header_is_that_of_what_fails_not_of_any_answe
         assert len([r for r in server.emulator.requests if r.path == "/workflows"]) > 0
 
 
+async def test_a_run_whose_first_read_fails_while_the_rest_answers_is_not_called_reconnecting(emulator_server) -> None:
+    server = emulator_server(frozen=True)
+    running = seed.execution_id("warehouse-load", 4)
+    app = new_app(server.url, Tap(), refresh=0.2)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await loaded(pilot, app)
+        server.emulator.faults.only, server.emulator.faults.error_rate = f"/executions/{running}$", 1.0
+        app.navigate(ExecutionView(seed.workflow_id("warehouse-load"), running), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        # The lists around it answer five times a second: the server is there.
+        await wait_for(pilot, lambda: "● connected · ⚠ a read failed" in header_text(app), what="the failure named")
+        assert "reconnecting" not in header_text(app)
+
+
 @fault_class(SERVER_DOWN)
 async def test_server_not_running_at_start_then_data_appears_by_itself() -> None:
     port = free_port()

@@ -292,7 +292,13 @@ class Poller:
             assert error is not None
             # Every failing job read the rest of what it reads: the server answers, and
             # the header says "connected" with what failed, not "reconnecting".
-            partial = all(job.failures == 0 for job in failing) and not isinstance(error, AuthenticationRequired)
+            # Also one job failing whole (a run's first read) while other jobs' answers come
+            # in after its failure: the server answers.
+            answering = self._last_answer is not None
+            partial = not isinstance(error, AuthenticationRequired) and all(
+                job.failures == 0 or (answering and self._last_answer > job.failed_at)  # type: ignore[operator]
+                for job in failing
+            )
             connection = ConnectionState(
                 state="partial" if partial else "retrying" if error.is_transient else "error",
                 reason=error.message,

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 from textual.keys import KEY_ALIASES, Keys
+from textual.screen import Screen
 
 _MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 _NAMED_KEYS = frozenset(key.value for key in Keys) | frozenset(KEY_ALIASES) | frozenset(
@@ -144,3 +145,12 @@ def _clashes(
                         owner = next(c.__name__ for c, b in by_class.items() if named[other] in b)
                         found.setdefault(name, (key, {}))[1].setdefault(other, owner)
     return found
+
+
+def key_shown(screen: Screen[object], binding_id: str, default: str) -> str:
+    """The key a binding working on ``screen`` has now (``[keys]`` may have remapped it), as
+    the footer shows it: for text that tells the user what to press."""
+    for active in screen.active_bindings.values():
+        if active.binding.id == binding_id:
+            return screen.app.get_key_display(active.binding)
+    return default

@@ -406,6 +406,24 @@ async def test_what_the_dashboard_tells_to_press_is_the_key_it_was_remapped_to(e
         assert "not signed in" not in header.render().plain
 
 
+async def test_a_confirmations_buttons_name_the_keys_as_remapped(emulator_server) -> None:
+    # They said "No (n)" and "Start (y)" while [keys] made y mean No.
+    from textual.widgets import Button
+
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, keymap={"confirm.yes": "s", "confirm.no": "k"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5)
+        await pilot.press("x")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        labels = [str(button.label) for button in app.screen.query(Button)]
+        assert labels == ["No (k)", "Start (s)"], labels
+        await pilot.press("k")
+        await wait_for_screen(pilot, app, WorkflowsScreen)
+
+
 async def test_a_remap_the_dashboard_warns_about_is_left_out_and_its_binding_keeps_its_key(emulator_server) -> None:
     from flowsynx_tui.screens.confirm import ConfirmDialog
 

@@ -21,6 +21,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input
 
+from flowsynx_tui.keymap import key_shown
 from flowsynx_tui.api import BasicCredentials, BearerCredentials, Credentials
 from flowsynx_tui.messages import ActionFinished, ConnectionChanged, OverviewChanged, PollFailed, ServerInfoChanged
 from flowsynx_tui.screens.confirm import ConfirmDialog
@@ -199,12 +200,8 @@ class DashboardScreen(Screen[None]):
         """The header shows the connection's state; a screen may say more."""
 
     def key_of(self, binding_id: str, default: str) -> str:
-        """The key a binding working here has now (``[keys]`` may have remapped it), for
-        text that tells the user what to press."""
-        for active in self.active_bindings.values():
-            if active.binding.id == binding_id:
-                return self.app.get_key_display(active.binding)
-        return default
+        """The key a binding working here has now (``[keys]`` may have remapped it)."""
+        return key_shown(self, binding_id, default)
 
     @on(PollFailed)
     def _poll_failed(self) -> None:

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from flowsynx_tui.keymap import key_shown
 from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.widgets.operator_footer import OperatorFooter
 
@@ -61,6 +62,11 @@ class ConfirmDialog(ModalScreen[bool]):
         if not built(self):
             return
         self.query_one("#no", Button).focus()
+        # The keys as [keys] made them: a button saying "Start (y)" while y meant No started
+        # nothing, or the other way round.
+        self._no_key = key_shown(self, "confirm.no", "n")
+        self.query_one("#no", Button).label = f"No ({self._no_key})"
+        self.query_one("#yes", Button).label = f"{self.yes_label} ({key_shown(self, 'confirm.yes', 'y')})"
         # In a box too tall for the terminal, show its top: it says what is being confirmed.
         self.call_after_refresh(self.query_one("#confirm-box").scroll_home, animate=False)
         if self.stale is not None:
@@ -79,7 +85,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.query_one("#yes", Button).display = False
         line = Static(Text(reason, style="bold yellow"), classes="confirm-line", id="confirm-withdrawn")
         self.query_one("#confirm-box").mount(line, before=self.query_one("#confirm-buttons"))
-        self.query_one("#no", Button).label = "Close (n)"
+        self.query_one("#no", Button).label = f"Close ({self._no_key})"
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual import events
 from textual.events import DeliveryComplete, DeliveryFailed
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
@@ -188,6 +189,8 @@ class FlowSynxApp(App[None]):
         self.approvals_swept = False
         self._login_open = False
         self._login_declined = False
+        #: When the last key came (``time.monotonic``).
+        self._last_key_at = 0.0
         #: The start of an id given to open (``--execution 3f2a9c1d``), until it can be told.
         self._wanted_prefix: str | None = None
         self._prefix_told = False
@@ -232,6 +235,11 @@ class FlowSynxApp(App[None]):
         binding = next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id)
         first = self._remapped.get(binding_id, binding.key).split(",")[0].strip()
         return self.get_key_display(replace(binding, key=first))
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key_at = time.monotonic()
+        await super().on_event(event)
 
     def get_line_filters(self) -> list[LineFilter]:
         return [*self._signal_filter, *super().get_line_filters()]
@@ -394,8 +402,10 @@ class FlowSynxApp(App[None]):
         started = outcome.started
         if started is not None and outcome.verb == "rerun":
             self.navigate(ExecutionView(started.workflow_id, started.execution_id))
-        elif started is not None and not _is_executions_screen(self.screen):
-            # The new run on top of its workflow's executions, with the cursor on it.
+        elif started is not None and not _is_executions_screen(self.screen) and self._last_key_at < outcome.sent_at:
+            # The new run on top of its workflow's executions, with the cursor on it; not when
+            # keys came since the start was sent: "x y j x" took the user to that list, where
+            # j x asked to start the same workflow again.
             self.navigate(ExecutionsView(started.workflow_id, select_execution=started.execution_id), top_level=True)
 
     def on_navigate(self, message: Navigate) -> None:

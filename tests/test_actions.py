@@ -534,3 +534,22 @@ async def test_the_approve_dialog_shows_the_whole_comment(emulator_server) -> No
         assert f"Comment: {comment}" in shown
         await pilot.press("n")
     assert posts(emulator, "/approve") == []
+
+
+async def test_keys_pressed_while_a_start_is_on_its_way_keep_the_user_where_they_are(emulator_server) -> None:
+    # "x y j x": the answer took the user to the started workflow's runs, where j x asked
+    # to start that workflow again. Without keys since, the new run is shown as before.
+    from flowsynx_tui.screens.workflows import WorkflowsScreen
+
+    server = emulator_server(frozen=True)
+    server.emulator.faults = Faults.parse("latency=0.5,only=/executions$")
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5, timeout=10, what="the workflows")
+        await pilot.press("x", "y", "j")
+        await wait_for(pilot, lambda: any(n.title == "Start sent" for n in app.notices), timeout=10, what="the answer")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, WorkflowsScreen) and table.cursor_row == 1
+        await pilot.press("x", "y")
+        await wait_for_screen(pilot, app, ExecutionsScreen, timeout=10)

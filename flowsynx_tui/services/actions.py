@@ -139,6 +139,8 @@ class ActionOutcome:
     text: str
     started: Started | None = None
     severity: str = "information"  # information | warning | error
+    #: When the request was sent (``time.monotonic``).
+    sent_at: float = 0.0
 
 
 #: A decision, as done.
@@ -505,6 +507,7 @@ class ActionRunner:
     async def _send(self, action: PendingAction, reply_to: MessagePump) -> None:
         self.sent.append((action.verb, action.target))
         sent_at = time.strftime("%H:%M:%S")
+        sent_monotonic = time.monotonic()
         log.info("action %s %s: sent", action.verb, action.target)
         try:
             answer = await action.send()
@@ -524,7 +527,8 @@ class ActionRunner:
             if action.subject:
                 text = f"{action.subject}: {text}"
             outcome = ActionOutcome(
-                action.verb, action.target, ok=False, title=f"{action.verb.capitalize()} failed", text=text, severity="error"
+                action.verb, action.target, ok=False, title=f"{action.verb.capitalize()} failed", text=text, severity="error",
+                sent_at=sent_monotonic,
             )
         else:
             self._unanswered.pop(action.target, None)
@@ -540,6 +544,7 @@ class ActionRunner:
                 text=text,
                 started=answer.started,
                 severity="warning" if answer.warning else "information",
+                sent_at=sent_monotonic,
             )
         finally:
             self._sending.pop(action.target, None)

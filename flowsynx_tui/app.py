@@ -192,7 +192,7 @@ class FlowSynxApp(App[None]):
         #: When the last key came (``time.monotonic``).
         self._last_key_at = 0.0
         #: The start of an id given to open (``--execution 3f2a9c1d``), until it can be told.
-        self._wanted_prefix: str | None = None
+        self.wanted_prefix: str | None = None
         self._prefix_told = False
         #: The question asked when q comes while an action waits for its answer.
         self._quit_dialog: Screen[bool] | None = None
@@ -385,6 +385,12 @@ class FlowSynxApp(App[None]):
         self._report_problems(message.problems)
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
+        connection = message.connection
+        if self.wanted_prefix is not None and connection.state in ("retrying", "error") and connection.last_ok is None:
+            # Nothing read, so nothing to look in: said now, as a full id's lookup says it,
+            # not done minutes later over whatever the user is doing then.
+            prefix, self.wanted_prefix, self._prefix_told = self.wanted_prefix, None, False
+            self.notify(f"Cannot look for the execution {prefix}: {one_line(connection.reason, 200)}", severity="error")
         if message.connection.state == "ok":
             self._login_declined = False
         elif message.connection.auth_failed and not self._login_declined:
@@ -423,7 +429,7 @@ class FlowSynxApp(App[None]):
             if prefix is None:
                 self.notify("That is not an execution id (a GUID).", severity="warning")
                 return
-            self._wanted_prefix = prefix
+            self.wanted_prefix = prefix
             self._open_by_prefix()
             return
         self.run_worker(partial(self._find_and_open, guid), group=f"find:{guid}", exclusive=True, exit_on_error=False)
@@ -431,7 +437,7 @@ class FlowSynxApp(App[None]):
     def _open_by_prefix(self) -> None:
         """The execution ``_wanted_prefix`` names, opened when it names one; said when it
         names none or several. Until every list is read another run may start the same."""
-        prefix = self._wanted_prefix
+        prefix = self.wanted_prefix
         if prefix is None:
             return
         index = self.services.overview.index
@@ -441,7 +447,7 @@ class FlowSynxApp(App[None]):
                 self._prefix_told = True
                 self.notify(f"Looking for the execution {prefix}… once the executions are read.", timeout=5)
             return
-        self._wanted_prefix, self._prefix_told = None, False
+        self.wanted_prefix, self._prefix_told = None, False
         if len(found) == 1:
             self.open_execution_by_id(found[0])
         elif found:

@@ -487,3 +487,19 @@ async def test_at_80x24_toasts_leave_a_confirmation_readable(emulator_server) ->
         for toast in toasts():
             for part in read:
                 assert not toast.region.overlaps(part.region), (toast.region, part.region)
+
+
+async def test_the_start_of_an_id_given_while_nothing_can_be_read_is_said_not_opened_later(emulator_server) -> None:
+    # It waited, said nothing more, and opened the run minutes later over whatever the user
+    # was doing once the server answered.
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = make_app(nowhere)
+    app.open_execution = PAUSED[:8]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: any(n.message.startswith(f"Cannot look for the execution {PAUSED[:8]}: cannot reach")
+                                          for n in app.notices), timeout=10, what="why not")
+        assert app.wanted_prefix is None  # nothing left waiting to take over the screen later

@@ -131,6 +131,12 @@ class Notice:
     severity: str
 
 
+#: The app's bindings the palette has as its jumps (1, 2, 3) or as Textual's commands.
+_IN_THE_PALETTE_ALREADY = frozenset(
+    {"app.workflows", "app.executions", "app.approvals", "app.quit", "app.quit_anywhere", "app.palette", "app.screenshot"}
+)
+
+
 class FlowSynxApp(App[None]):
     TITLE = "flowsynx-tui"
     CSS_PATH = "app.tcss"
@@ -527,8 +533,8 @@ class FlowSynxApp(App[None]):
         seen: set[str] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not binding.id or binding.id.startswith("app.") or binding.id in seen or not active.enabled:
-                continue  # the app's own are the palette's jumps, or Textual's commands
+            if not binding.id or binding.id in _IN_THE_PALETTE_ALREADY or binding.id in seen or not active.enabled:
+                continue
             seen.add(binding.id)
             yield SystemCommand(
                 binding.description or binding.action,

@@ -304,6 +304,7 @@ async def test_the_palette_runs_what_the_screens_keys_do_and_names_the_keys(emul
         assert commands["Approve"] == "key a · here" and commands["Reject"] == "key D · here"
         assert commands["Copy id"] == "key y · here"  # not in the footer, found by its name
         assert commands["Quit"] == "Quit (asks first while a decision waits for its answer)"
+        assert commands["Sign in"] == "key L · here" and commands["Help"] == "key ? · here"
         await pilot.press("ctrl+p")
         await pilot.pause(0.3)
         await pilot.press(*"reject")

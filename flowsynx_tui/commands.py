@@ -46,14 +46,20 @@ class JumpProvider(Provider):
     def _go(self, destination: Destination, *, top_level: bool = False) -> None:
         self.screen.post_message(Navigate(destination, top_level=top_level))
 
-    def _entries(self) -> list[Entry]:
+    def entries(self) -> list[Entry]:
         go = self._go
-        entries: list[Entry] = [
-            ("Workflows", "start screen (1)", partial(go, WorkflowsView(), top_level=True)),
-            ("All executions", "across every workflow (2)", partial(go, ExecutionsView(), top_level=True)),
-            ("Approvals inbox", "pending approvals (3)", partial(go, ApprovalsView(), top_level=True)),
-        ]
         screen = self.screen
+
+        def key(binding_id: str, default: str) -> str:  # as [keys] made it
+            return screen.key_of(binding_id, default) if isinstance(screen, DashboardScreen) else default
+
+        entries: list[Entry] = [
+            ("Workflows", f"start screen ({key('app.workflows', '1')})", partial(go, WorkflowsView(), top_level=True)),
+            ("All executions", f"across every workflow ({key('app.executions', '2')})",
+             partial(go, ExecutionsView(), top_level=True)),
+            ("Approvals inbox", f"pending approvals ({key('app.approvals', '3')})",
+             partial(go, ApprovalsView(), top_level=True)),
+        ]
         if not isinstance(screen, DashboardScreen):
             return entries
         settings = screen.services.settings
@@ -105,7 +111,7 @@ class JumpProvider(Provider):
         return entries
 
     async def discover(self) -> Hits:
-        for title, help_text, callback in self._entries()[:3]:
+        for title, help_text, callback in self.entries()[:3]:
             yield DiscoveryHit(Content(title), callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
@@ -118,7 +124,7 @@ class JumpProvider(Provider):
                       help="looks up its workflow, then opens it")
         prefix = as_guid_prefix(needle)
         found = False
-        for title, help_text, callback in self._entries():
+        for title, help_text, callback in self.entries():
             # An id prefix matches the full id shown in the help text, from its start: "dead"
             # fuzzily matched other runs' titles, and "7390" the middle of an id, and enter
             # opened a run whose id did not start so.

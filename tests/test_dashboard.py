@@ -403,6 +403,10 @@ async def test_what_the_dashboard_tells_to_press_is_the_key_it_was_remapped_to(e
             pilot, lambda: any("Press A for the inbox." in n.message for n in app.notices), what="the approvals toast"
         )
         assert not any("Press 3" in n.message or "Press L" in n.message for n in app.notices)
+        from flowsynx_tui.commands import JumpProvider
+
+        jumps = {title: help_text for title, help_text, _ in JumpProvider(app.screen).entries()}
+        assert jumps["Approvals inbox"] == "pending approvals (A)", jumps
         assert "not signed in" not in header.render().plain
 
 

@@ -213,7 +213,7 @@ def test_an_approver_approves_in_a_browser(emulator_server, serve_process, brows
     # The header says "connected" and the version once the version is read, after the rows.
     screen = wait_for_screen(browser, "invoice-approval", "nightly-csv-export", "Workflows (5)", "connected", "v1.3.0")
     # The emulator answers nobody without the token: the session got it, through its environment.
-    assert "· token ·" in screen.splitlines()[0]
+    assert "· token (admin) ·" in screen.splitlines()[0]  # whose token, from its claims
 
     if Path("/proc").is_dir():
         sessions = [line for line in _command_lines(_descendants(served.process.pid)) if "flowsynx_tui" in line]

@@ -507,6 +507,31 @@ async def test_500_503_bursts_and_dropped_connections_keep_data_and_never_pile_u
     assert not tap.piled_up(), tap.piled_up()
 
 
+@fault_class(ERROR_BURSTS)
+async def test_a_server_failing_every_read_is_not_called_connected_because_of_its_optional_routes(
+    emulator_server,
+) -> None:
+    server = emulator_server(frozen=True)
+    emulator = server.emulator
+    app = new_app(server.url, Tap(), refresh=0.2)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await loaded(pilot, app)
+        poller = app.services.poller
+        await wait_for(pilot, lambda: app.services.status.version is not None, what="the server's version read")
+        emulator.faults.error_rate = 1.0
+        await wait_for(pilot, lambda: "HTTP 50" in header_text(app), what="the failure in the header")
+        # /metrics is read after the lists failed, and fails as they do (a 500 is no answer).
+        server_job = poller.jobs["server"]
+        runs = server_job.runs
+        poller.refresh("server")
+        await wait_for(pilot, lambda: server_job.runs > runs, what="the optional routes read again")
+        await pilot.pause(0.1)
+        text = header_text(app)
+        assert "reconnecting" in text and "connected ·" not in text, text
+        emulator.faults.error_rate = 0.0
+        await wait_for(pilot, lambda: "● connected" in header_text(app), timeout=20, what="recovered")
+
+
 # ------------------------------------------------------------------ one kind of request failing
 
 
@@ -1109,8 +1134,11 @@ async def test_a_decision_answered_with_an_error_and_still_pending_after_is_told
         await wait_for(pilot, lambda: any(n.title == "Approve not applied" for n in app.notices), timeout=20,
                        what="the outcome told")
         assert re.search(r"the approve sent at \d\d:\d\d:\d\d failed \(HTTP 50[03]", notifications(app)), notifications(app)
-        assert cell(table, approval_id, "state") == "⚑", "still waiting, and shown so"
-        assert "outcome unknown" not in str(app.screen.query_one("#title").render())
+        # The row is redrawn from the read that told it, a moment after the toast.
+        await wait_for(pilot, lambda: cell(table, approval_id, "state") == "⚑", timeout=2,
+                       what="the row still waiting, and shown so")
+        await wait_for(pilot, lambda: "outcome unknown" not in str(app.screen.query_one("#title").render()),
+                       timeout=2, what="the title no longer unsure")
         await pilot.press("a")
         await wait_for_screen(pilot, app, ConfirmDialog)
         dialog = " ".join(str(s.render()) for s in app.screen.query("Static"))

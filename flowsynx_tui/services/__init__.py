@@ -30,7 +30,7 @@ from flowsynx_tui.services.clock import Clock
 from flowsynx_tui.services.live import LiveUpdates
 from flowsynx_tui.services.matching import BackgroundMatcher
 from flowsynx_tui.services.overview import Overview, OverviewUpdate
-from flowsynx_tui.services.poller import LIVE_SLOWDOWN, Host, PollJob, Poller
+from flowsynx_tui.services.poller import LIVE_SLOWDOWN, Host, NothingAnswered, PollJob, Poller
 from flowsynx_tui.services.status import ConnectionState, ServerStatus
 from flowsynx_tui.services.workflow_cache import WorkflowCache, cache_file, default_cache_dir
 
@@ -228,7 +228,7 @@ class Services:
                 update = replace(update, problems=update.problems + (workflow_cache.problem,))
             return update
 
-        async def server_info() -> None:
+        async def server_info() -> NothingAnswered | None:
             # The first rows come first: the header's version and counters (and the hub)
             # wait for them (``first_rows``).
             await after_first_rows()
@@ -237,18 +237,23 @@ class Services:
             # connection's state; no answer at all still is.
             # A 401 is not one of those: the credentials stopped working (a token expired),
             # and the sign-in must be asked for now, not at the next list read a minute later.
+            answered = False
             if status.version is None:
                 try:
                     status.version = (await client.version()).version
+                    answered = True
                 except AuthenticationRequired:
                     raise
-                except ApiError:
+                except ApiError as error:
+                    answered = not error.is_transient
                     status.version = None
             try:
                 status.metrics = await client.metrics()
+                answered = True
             except AuthenticationRequired:
                 raise
             except ApiError as error:
+                answered = answered or not error.is_transient
                 if status.metrics is not None and isinstance(error, NotFound) and client.credentials is not None:
                     # It answered before, 404 now: v1.3.0 answers so when the request has no
                     # identity (Q14), as once a token expired. The lists' 401 says so for sure;
@@ -258,6 +263,7 @@ class Services:
                 status.metrics_missing = error.message
             else:
                 status.metrics_missing = None
+            return None if answered else NothingAnswered()
 
         return cls(
             settings=settings,

@@ -95,6 +95,12 @@ class PollJob(Generic[T]):
     one_thing: bool = False
 
 
+@dataclass(frozen=True)
+class NothingAnswered:
+    """What a run returns that ended well though nothing it asked got through (an optional
+    route the server failed): no error to show, and no sign that the server answers."""
+
+
 class Poller:
     def __init__(self, host: Host, interval: float, clock: Clock, status: ServerStatus) -> None:
         self.host = host
@@ -260,9 +266,13 @@ class Poller:
         job.next_due = now + (0.0 if job.behind() else pace)
         job.error = failures[0] if failures else None
         job.failed_at = now if failures else job.failed_at
-        if not failures:
+        # A run with nothing read is no answer: a /metrics read failing like everything else
+        # had the header say "connected · a read failed" of a server failing every read.
+        answered = not isinstance(payload, NothingAnswered)
+        if not failures and answered:
             job.last_ok = now
-        self._last_answer = now
+        if answered:
+            self._last_answer = now
         self._post(job, payload)
         self._update_connection()
 

@@ -519,7 +519,9 @@ async def test_a_server_failing_every_read_is_not_called_connected_because_of_it
         poller = app.services.poller
         await wait_for(pilot, lambda: app.services.status.version is not None, what="the server's version read")
         emulator.faults.error_rate = 1.0
-        await wait_for(pilot, lambda: "HTTP 50" in header_text(app), what="the failure in the header")
+        # A cycle under way at the switch reads a part before it: wait for one failing whole.
+        await wait_for(pilot, lambda: poller.jobs["overview"].failures > 0, timeout=20, what="a read failing whole")
+        await wait_for(pilot, lambda: "reconnecting" in header_text(app), what="the failure in the header")
         # /metrics is read after the lists failed, and fails as they do (a 500 is no answer).
         server_job = poller.jobs["server"]
         runs = server_job.runs

@@ -27,6 +27,7 @@ from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
+from textual.widgets import Input
 
 from flowsynx_tui.api import (
     BasicCredentials,
@@ -56,6 +57,7 @@ from flowsynx_tui.screens.base import DashboardScreen
 from flowsynx_tui.screens.workflows import WorkflowsScreen
 from flowsynx_tui.services import Clock, Services
 from flowsynx_tui.text import lines, one_line
+from flowsynx_tui.widgets.focus import FIELD_OPENERS
 from flowsynx_tui.widgets.scrollbar import CompactScrollBarRender
 
 if TYPE_CHECKING:
@@ -132,6 +134,9 @@ class Notice:
 
 
 #: The app's bindings the palette has as its jumps (1, 2, 3) or as Textual's commands.
+#: How long the keys typed after a key that opens a field wait for it at most (seconds).
+ORDERED_KEY_WAIT = 1.0
+
 _IN_THE_PALETTE_ALREADY = frozenset(
     {"app.workflows", "app.executions", "app.approvals", "app.quit", "app.quit_anywhere", "app.palette", "app.screenshot"}
 )
@@ -197,6 +202,12 @@ class FlowSynxApp(App[None]):
         self._login_declined = False
         #: When the last key came (``time.monotonic``).
         self._last_key_at = 0.0
+        #: A key that opens a field, on its way behind the keys typed before it, and the keys
+        #: typed after it, held until it has opened its field (``on_event``).
+        self._ordered_key: events.Key | None = None
+        self._holding = False
+        self._held_keys: list[events.Key] = []
+        self._ordered_timer: Any = None
         #: The start of an id given to open (``--execution 3f2a9c1d``), until it can be told.
         self.wanted_prefix: str | None = None
         self._prefix_told = False
@@ -215,6 +226,11 @@ class FlowSynxApp(App[None]):
             self.set_keymap(usable)
             for problem in self.keymap_problems:
                 print(f"flowsynx-tui: warning: {problem}", file=sys.stderr)
+        self._field_keys = frozenset(
+            key.strip()
+            for binding_id, default in FIELD_OPENERS.items()
+            for key in self._remapped.get(binding_id, default).split(",")
+        )
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -245,7 +261,68 @@ class FlowSynxApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self._last_key_at = time.monotonic()
+            if event is self._ordered_key:
+                # Back from where the keys before it went: they have been handled.
+                self._ordered_key_back(event)
+                return
+            if not event.is_forwarded:
+                if self._holding:
+                    self._held_keys.append(event)
+                    return
+                if self._opens_a_field(event):
+                    self._send_behind_earlier_keys(event)
+                    return
         await super().on_event(event)
+
+    # ------------------------------------------------------------ keys in the order typed
+    # The keys that open a field (/) are priority bindings, so that the keys typed after
+    # them go into the field: the others are handed to the focused widget and handled when
+    # it gets to them, and "/pay" in one burst reached the table (a approved, y confirmed).
+    # Handled at once, though, such a key went ahead of the keys typed before it: "2 /" in
+    # one burst opened the filter of the workflows list and lost the 2. So it is sent where
+    # those went, behind them, and taken as just typed when it comes back; the keys after it
+    # wait meanwhile, then go where it put the focus.
+
+    def _opens_a_field(self, event: events.Key) -> bool:
+        if event.key not in self._field_keys and event.character not in self._field_keys:
+            return False
+        return not isinstance(self.focused, Input)  # typed into a field it is text
+
+    def _send_behind_earlier_keys(self, event: events.Key) -> None:
+        self._ordered_key = event
+        self._holding = True
+        (self.focused or self.screen).post_message(event)
+        # Lost with a screen that closed on its way: after a while it is taken as typed then,
+        # and the keys after it go on.
+        self._ordered_timer = self.set_timer(ORDERED_KEY_WAIT, self._ordered_key_lost)
+
+    def _ordered_key_back(self, event: events.Key) -> None:
+        self._ordered_key = None
+        if self._ordered_timer is not None:
+            self._ordered_timer.stop()
+            self._ordered_timer = None
+        # A screen the keys before it opened ("2") is composed before its bindings are
+        # asked: the screen's queue gets to this after its compose and mount.
+        self.screen.call_later(self.call_later, self._take_ordered_key, event)
+
+    async def _take_ordered_key(self, event: events.Key) -> None:
+        await super().on_event(event)  # as if just typed, with the bindings of the screen shown now
+        await self._release_held_keys()
+
+    async def _ordered_key_lost(self) -> None:
+        self._ordered_timer = None
+        event, self._ordered_key = self._ordered_key, None
+        if event is not None:
+            await self._take_ordered_key(event)
+
+    async def _release_held_keys(self) -> None:
+        self._holding = False
+        held, self._held_keys = self._held_keys, []
+        for at, key in enumerate(held):
+            if self._holding:  # one of them opens a field too: the rest wait for it
+                self._held_keys = held[at:] + self._held_keys
+                return
+            await self.on_event(key)
 
     def get_line_filters(self) -> list[LineFilter]:
         return [*self._signal_filter, *super().get_line_filters()]

@@ -461,6 +461,34 @@ async def test_keys_typed_in_one_burst_after_slash_go_into_the_filter_not_to_the
         assert isinstance(app.screen, ExecutionDetailScreen)
 
 
+async def test_keys_typed_in_one_burst_before_slash_are_taken_before_it(emulator_server) -> None:
+    # "2 /" in one burst opened the workflows list's filter and lost the 2: the slash, taken
+    # at once so that the keys after it go into the field, went ahead of the 2 queued before it.
+    from flowsynx_tui.screens.base import FilterableScreen
+    from flowsynx_tui.screens.executions import ExecutionsScreen
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5, what="the workflows")
+        workflows = app.screen
+        burst(app, ("2", "2"), ("slash", "/"), ("n", "n"), ("i", "i"), ("g", "g"))
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        executions = app.screen
+        await wait_for(pilot, lambda: executions.filter_text == "nig", what="the executions filtered")
+        assert isinstance(workflows, FilterableScreen) and workflows.filter_text == ""
+        # j moves in the list before the filter opens; the keys after / are text, a second /
+        # and a screen key (3) too. "-q/3j" keeps every row, so the cursor shows the move.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: executions.filter_text == "" and isinstance(app.focused, KeyedTable),
+                       what="the filter cleared")
+        table = executions.query_one(KeyedTable)
+        row = table.cursor_row
+        burst(app, ("j", "j"), ("slash", "/"), ("minus", "-"), ("q", "q"), ("slash", "/"), ("3", "3"), ("j", "j"))
+        await wait_for(pilot, lambda: executions.filter_text == "-q/3j", what="the keys after the first / typed")
+        assert table.cursor_row == row + 1 and app.screen is executions
+
+
 async def test_at_80x24_toasts_leave_a_confirmation_readable(emulator_server) -> None:
     # Toasts came up over the dialog's text and buttons ("Start sent" after x y, then c).
     from rich.text import Text

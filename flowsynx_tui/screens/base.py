@@ -29,6 +29,7 @@ from flowsynx_tui.services import PollJob, Services
 from flowsynx_tui.services.actions import PendingAction, Refusal
 from flowsynx_tui.text import one_line
 from flowsynx_tui.widgets.filter_bar import FilterBar, RowFilter
+from flowsynx_tui.widgets.focus import FIELD_OPENERS
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.operator_footer import OperatorFooter
 from flowsynx_tui.widgets.status_header import StatusHeader
@@ -352,7 +353,7 @@ class FilterableScreen(DashboardScreen):
         # Priority: handled as it comes, before the keys after it are handed on. Typed in
         # one burst (a paste, a laggy SSH link), "/pay" reached the table's bindings as
         # it bubbled up: a approved, y confirmed.
-        Binding("slash", "open_filter", "Filter", id="screen.filter", priority=True),
+        Binding(FIELD_OPENERS["screen.filter"], "open_filter", "Filter", id="screen.filter", priority=True),
     ]
     filter_text = ""
     #: The parsed ``filter_text``, against the headers of the screen's table.

@@ -27,7 +27,7 @@ from flowsynx_tui.screens.base import DashboardScreen, Selection
 from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import DefinitionText, PollJob, Services
 from flowsynx_tui.text import cut, log_line, one_line
-from flowsynx_tui.widgets.focus import focus_now
+from flowsynx_tui.widgets.focus import FIELD_OPENERS, focus_now
 from flowsynx_tui.widgets.pager import Pager
 from flowsynx_tui.widgets.steady import SteadyStatic
 
@@ -177,7 +177,7 @@ class DefinitionScreen(DashboardScreen):
     CSS_PATH = "definition.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority, as the lists' filter: the keys typed right after it are the needle.
-        Binding("slash", "search", "Search", id="definition.search", priority=True),
+        Binding(FIELD_OPENERS["definition.search"], "search", "Search", id="definition.search", priority=True),
         Binding("n", "next_match", "Next match", show=False, id="definition.next_match"),
         Binding("N", "prev_match", "Prev match", show=False, id="definition.prev_match"),
     ]

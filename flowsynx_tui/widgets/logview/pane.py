@@ -41,7 +41,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from flowsynx_tui.text import cut, one_line
-from flowsynx_tui.widgets.focus import focus_now
+from flowsynx_tui.widgets.focus import FIELD_OPENERS, focus_now
 from flowsynx_tui.widgets.logview.model import LineStyles, LogModel, SearchJob
 from flowsynx_tui.widgets.logview.store import Record
 from flowsynx_tui.widgets.logview.text import sanitize, slug
@@ -339,7 +339,7 @@ class LogPane(Widget):
         Binding("w", "toggle_wrap", "Wrap", id="log.wrap"),
         Binding("l", "cycle_level", "Level", id="log.level"),
         # Priority, as the lists' filter: the keys typed right after it are the needle.
-        Binding("slash", "search", "Search", id="log.search", priority=True),
+        Binding(FIELD_OPENERS["log.search"], "search", "Search", id="log.search", priority=True),
         Binding("n", "next_match", "Next match", show=False, id="log.next_match"),
         Binding("N", "prev_match", "Prev match", show=False, id="log.prev_match"),
         Binding("s", "save", "Save", id="log.save"),

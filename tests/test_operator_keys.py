@@ -210,6 +210,8 @@ async def test_a_question_about_an_approval_decided_meanwhile_is_withdrawn_not_s
         await wait_for(pilot, lambda: dialog.withdrawn is not None, 10, "the question withdrawn")
         said = " ".join(str(s.render()) for s in dialog.query("Static"))
         assert "No longer waiting: it was decided meanwhile" in said, said
+        title = str(dialog.query_one("#confirm-title").render())
+        assert title.startswith("No longer asked: Approve"), title  # it still asked "Approve …?"
         await pilot.press("y")
         await pilot.pause(0.3)
         assert app.screen is dialog, "y answers nothing now"

@@ -82,6 +82,11 @@ class ConfirmDialog(ModalScreen[bool]):
         "no". Not closed under the user's fingers: a "y" already on its way would land on the
         screen below."""
         self.withdrawn = reason
+        # The title asked "Approve task …?" above "Close": say it is no longer asked, and
+        # what it was (Text: it quotes server text).
+        was = self.title_text.copy()
+        was.stylize("dim")
+        self.query_one("#confirm-title", Static).update(Text.assemble(("No longer asked: ", "bold yellow"), was))
         self.query_one("#yes", Button).display = False
         line = Static(Text(reason, style="bold yellow"), classes="confirm-line", id="confirm-withdrawn")
         self.query_one("#confirm-box").mount(line, before=self.query_one("#confirm-buttons"))

@@ -400,6 +400,9 @@ async def test_a_gate_the_server_refuses_for_good_is_marked_stuck_and_asking_aga
         await pilot.press("a", "y")
         await wait_for(pilot, lambda: "decides only the first approval" in notifications(app), what="the refusal")
         await wait_for(pilot, lambda: table.get_cell(second, "state").plain == "✘ stuck", what="the row marked")
+        # The header counts it apart: it waits for ever.
+        await wait_for(pilot, lambda: re.search(r"⚑ \d+ approvals? waiting \(1 stuck\)", screen_text(app)),
+                       timeout=15, what="the header's count")
         await pilot.press("a")
         await wait_for_screen(pilot, app, ConfirmDialog)
         said = " ".join(str(s.render()) for s in app.screen.query("Static"))

@@ -219,7 +219,11 @@ class Services:
             finally:
                 first_rows.set()  # shown by now, or there are none to show
             update = with_held(update)
-            status.approvals_waiting = len(overview.approvals.all())
+            waiting = overview.approvals.all()
+            status.approvals_waiting = len(waiting)
+            # Gates the server refused to decide (Q2) wait for ever: counted apart, an operator
+            # read "2 approvals waiting" and looked for one that could be decided.
+            status.approvals_stuck = sum(1 for approval in waiting if actions.stuck(approval.id))
             # Without the approvals role there is nothing to decide: no mark for that.
             status.approvals_unknown = overview.approvals_hidden is not None and not overview.approvals.hidden
             status.matching = overview.matching_progress()

@@ -41,6 +41,8 @@ class ServerStatus:
     metrics_missing: str | None = None
     connection: ConnectionState = field(default_factory=ConnectionState)
     approvals_waiting: int = 0
+    #: Of those, gates the server refused to decide (quirk Q2): they wait for ever.
+    approvals_stuck: int = 0
     #: Some approvals cannot be read (a missing role): the count is a floor, or nothing.
     approvals_unknown: bool = False
     badges: tuple[str, ...] = ()

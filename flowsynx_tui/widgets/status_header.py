@@ -59,6 +59,8 @@ def _second_line(info: ServerStatus, width: int | None) -> Text:
     if info.approvals_waiting:
         plural = "approval" if info.approvals_waiting == 1 else "approvals"
         waiting = f"⚑ {info.approvals_waiting}{'+' if info.approvals_unknown else ''} {plural} waiting"
+        if info.approvals_stuck:
+            waiting += f" ({info.approvals_stuck} stuck)"
     elif info.approvals_unknown:
         waiting = "⚑ approvals unknown"
     metrics = info.metrics

@@ -16,7 +16,7 @@ from flowsynx_tui.messages import ExecutionView
 from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
-from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
+from flowsynx_tui.testing import footer_now, make_app, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.text import PrefixLabels, unique_prefixes
 from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.status_header import StatusHeader
@@ -85,6 +85,10 @@ async def test_a_user_without_the_workflows_role_gets_one_stable_explanation(emu
         await wait_for(pilot, lambda: "workflows hidden" in str(title.render()), what="the missing role named")
         assert "admin or workflows" in str(title.render())
         assert await watch_header(pilot, app, 2.0) == {"connected"}
+        # No workflow to start: x is not offered over the empty list, and says why.
+        assert "Start" not in await footer_now(pilot, app)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: any("nothing to start" in n.message for n in app.notices), what="why not")
         await pilot.press("2")
         await wait_for_screen(pilot, app, ExecutionsScreen)
         # v1.3.0 lists executions without a workflow id: the viewer still sees them.

@@ -98,7 +98,10 @@ class WorkflowsScreen(FilterableScreen):
         self._drawn = drawn
         rows = self._rows_at(now)
         table = self.query_one(KeyedTable)
+        offered = bool(table.row_count)
         table.sync(rows)
+        if bool(table.row_count) != offered:
+            self.refresh_bindings()  # start comes or goes with the rows
         if rows and not self.services.first_rows.is_set():
             self.call_after_refresh(self.services.first_rows_shown)
         self._update_title(table.row_count, len(overview.workflows))
@@ -157,12 +160,21 @@ class WorkflowsScreen(FilterableScreen):
         if workflow_id:
             self.post_message(Navigate(ExecutionsView(workflow_id)))
 
+    def unavailable(self, binding: ServerActionBinding) -> str | None:
+        refused = super().unavailable(binding)
+        if refused is not None or binding.action != "start_execution" or not built(self):
+            return refused
+        if self.query_one(KeyedTable).row_count == 0:
+            # x stayed in the footer over an empty list (a new server, a user without the
+            # workflows role) and only a toast said there was nothing to start.
+            hidden = " (the filter hides them)" if self.filter_text else ""
+            return f"No workflow is listed here{hidden}: nothing to start."
+        return None
+
     def action_start_execution(self) -> None:
         workflow_id = self.selected_workflow_id()
         if workflow_id:
             self.ask(self.services.actions.start(workflow_id))
-        else:
-            self.notify("No workflow is listed here: nothing to start.", severity="warning")
 
     def action_show_definition(self) -> None:
         workflow_id = self.selected_workflow_id()

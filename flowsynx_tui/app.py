@@ -306,7 +306,11 @@ class FlowSynxApp(App[None]):
         self.screen.call_later(self.call_later, self._take_ordered_key, event)
 
     async def _take_ordered_key(self, event: events.Key) -> None:
-        await super().on_event(event)  # as if just typed, with the bindings of the screen shown now
+        # As if just typed, with the bindings of the screen shown now. A new event: the one
+        # that came back was stopped where it would have reached the app, and handed on
+        # again it reached no binding that is not a priority one (a remapped filter key
+        # that is also the log pane's follow toggled nothing).
+        await super().on_event(events.Key(event.key, event.character))
         await self._release_held_keys()
 
     async def _ordered_key_lost(self) -> None:

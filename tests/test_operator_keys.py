@@ -491,6 +491,31 @@ async def test_keys_typed_in_one_burst_before_slash_are_taken_before_it(emulator
         assert table.cursor_row == row + 1 and app.screen is executions
 
 
+async def test_a_filter_key_remapped_onto_a_log_pane_key_still_does_both(emulator_server) -> None:
+    # [keys] screen.filter = "f": on a list f opens the filter (after the keys typed before
+    # it), and in a log pane, which has no filter, f still toggles following (it did nothing).
+    from flowsynx_tui.screens.executions import ExecutionsScreen
+    from flowsynx_tui.widgets.logview import LogPane
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, keymap={"screen.filter": "f"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5, what="the workflows")
+        burst(app, ("2", "2"), ("f", "f"), ("n", "n"), ("i", "i"), ("g", "g"))
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        executions = app.screen
+        await wait_for(pilot, lambda: executions.filter_text == "nig", what="the executions filtered")
+        app.navigate(ExecutionView(INVOICE, PAUSED))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        pane = app.screen.query_one(LogPane)
+        pane.focus()
+        await wait_for(pilot, lambda: pane.follow, what="following")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: not pane.follow, timeout=3, what="following paused by f")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: pane.follow, timeout=3, what="following again")
+
+
 async def test_at_80x24_toasts_leave_a_confirmation_readable(emulator_server) -> None:
     # Toasts came up over the dialog's text and buttons ("Start sent" after x y, then c).
     from rich.text import Text

@@ -729,10 +729,14 @@ class FlowSynxApp(App[None]):
                 "Quitting now, you will not see what became of it: the server may still apply it. "
                 "It is not sent again either way."
             ),
+            Text(f"{self.key_of('app.quit')} again quits too."),
         ]
         from flowsynx_tui.screens.confirm import ConfirmDialog
 
-        dialog = ConfirmDialog(Text("Quit with an action in flight?", style="bold"), lines, yes_label="Quit", danger=True)
+        quit_keys = frozenset(key.strip() for key in self._remapped.get("app.quit", "q").split(","))
+        dialog = ConfirmDialog(
+            Text("Quit with an action in flight?", style="bold"), lines, yes_label="Quit", danger=True, also_yes=quit_keys
+        )
 
         def answered(yes: bool | None) -> None:
             self._quit_dialog = None

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -34,8 +35,11 @@ class ConfirmDialog(ModalScreen[bool]):
         yes_label: str = "Yes",
         danger: bool = False,
         stale: Callable[[], str | None] | None = None,
+        also_yes: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__()
+        #: Keys that answer yes besides the yes binding's (the quit key, asked on quit).
+        self.also_yes = also_yes
         self.title_text = title
         self.lines = lines
         self.yes_label = yes_label
@@ -97,6 +101,12 @@ class ConfirmDialog(ModalScreen[bool]):
         if action == "answer" and parameters == (True,) and self.withdrawn is not None:
             return False
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        # The app's own keys do not reach a modal screen: "q again quits" did nothing.
+        if (event.key in self.also_yes or event.character in self.also_yes) and self.withdrawn is None:
+            event.stop()
+            self.dismiss(True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

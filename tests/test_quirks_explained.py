@@ -100,8 +100,8 @@ async def test_a_user_without_the_workflows_role_gets_one_stable_explanation(emu
         await pilot.press("3")
         await wait_for_screen(pilot, app, ApprovalInbox)
         inbox_title = app.screen.query_one("#title")
-        await wait_for(pilot, lambda: "Approvals waiting (unknown) · approvals of 1 paused run unknown: finding their "
-                       "workflows needs the role admin or workflows" in str(inbox_title.render()), what="why")
+        await wait_for(pilot, lambda: "Approvals waiting (unknown) · needs the role admin or workflows to find the "
+                       "approvals of 1 paused run" in str(inbox_title.render()), what="why")
         assert "looking for paused executions" not in str(inbox_title.render())
     notices = [n.title for n in app.notices]
     assert notices.count("Missing role") <= 2, notices  # named once each, not every cycle

@@ -598,6 +598,36 @@ async def test_one_unreadable_approval_list_does_not_hide_the_others(emulator_se
 
 
 @fault_class(PARTIAL)
+async def test_approvals_never_read_are_unknown_not_none(emulator_server) -> None:
+    # Every approvals read failing from the start: the inbox said "Approvals waiting (0) ·
+    # none" for as long as it lasted, the header no approvals at all, and a on the paused
+    # run "No pending approval is known" - an operator read that nothing waited.
+    server = emulator_server(frozen=True)
+    emulator = server.emulator
+    fail_only(emulator, "/approvals$")
+    app = new_app(server.url, Tap(), refresh=0.3)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("3")
+        await wait_for_screen(pilot, app, ApprovalInbox)
+        title = app.screen.query_one("#title")
+        await wait_for(pilot, lambda: "Approvals waiting (unknown) · approvals of 1 paused run unknown: their read "
+                       "failed (HTTP 50" in str(title.render()), what="the inbox unsure")
+        assert "none" not in str(title.render())
+        assert "⚑ approvals unknown" in header_text(app)
+        paused = seed.execution_id("invoice-approval", 5)
+        app.navigate(ExecutionView(INVOICE, paused))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.snapshot.details is not None and screen.snapshot.failures, what="read")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "Its approvals could not be read (HTTP 50" in notifications(app),
+                       what="why there is nothing to approve")
+        heal(emulator)
+        await wait_for(pilot, lambda: "⚑ 1 approval waiting" in header_text(app), timeout=20, what="read at last")
+
+
+@fault_class(PARTIAL)
 async def test_failing_task_list_keeps_the_tree_while_the_status_moves_on(emulator_server) -> None:
     server = emulator_server(time_scale=0.05, seed=False)
     emulator = server.emulator
@@ -1028,8 +1058,9 @@ async def test_viewer_sees_executions_and_is_told_which_role_the_rest_needs(emul
         title = str(app.screen.query_one("#title").render())
         assert "nothing waits" not in title, title
         # Not "(0)", which read as nothing to decide; and what it would take, in words.
-        assert title.startswith("Approvals waiting (unknown) · approvals of 1 paused run unknown: finding their "
-                                "workflows needs the role admin or workflows"), title
+        assert title.startswith("Approvals waiting (unknown) · needs the role admin or workflows to find the "
+                                "approvals of 1 paused run"), title
+        assert "admin or workflows" in title[:80], "the role within 80 columns"
         assert "⚑ approvals unknown" in header_text(app)
         assert app.is_running
 

@@ -344,6 +344,10 @@ class ExecutionDetailScreen(DashboardScreen):
         if deciding and details.status is not ExecutionStatus.PAUSED:
             return f"Nothing to {binding.action}: this run is {one_line(details.status.value, 20)}, not waiting for a decision."
         if deciding and not self.snapshot.approvals:
+            failed = next((e for e in self.snapshot.failures if e.route and e.route.endswith("/approvals")), None)
+            if failed is not None:
+                # "not known yet" read as none waiting, while every read of them failed.
+                return f"Its approvals could not be read ({one_line(failed.message, 100)}): nothing known to {binding.action} yet."
             return "No pending approval is known for this execution yet."
         if binding.action == "cancel_execution":
             refusal = self.services.actions.cannot_cancel(self.workflow_id, self.execution_id, details.status)

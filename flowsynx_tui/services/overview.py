@@ -30,7 +30,7 @@ from flowsynx_tui.api import (
     NotFound,
     PermissionDenied,
 )
-from flowsynx_tui.text import PrefixLabels, short_id
+from flowsynx_tui.text import PrefixLabels, one_line, short_id
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -499,6 +499,9 @@ class ApprovalTracker:
         #: When (``time.monotonic``) the list that is held of each execution was asked for:
         #: a decision answered with an error before that, still listed, was not applied.
         self.read_at: dict[str, float] = {}
+        #: Paused executions whose approvals have never been read, by the error of the
+        #: last try: with every approvals read failing, the inbox said "none" for ever.
+        self.unread: dict[str, FlowSynxError] = {}
 
     def all(self) -> list[Approval]:
         items = [a for approvals in self.pending.values() for a in approvals]
@@ -517,6 +520,7 @@ class ApprovalTracker:
         for gone in set(self.pending) - set(paused):
             del self.pending[gone]
             self.read_at.pop(gone, None)
+        self.unread = {i: error for i, error in self.unread.items() if i in paused}
         fresh: list[Approval] = []
         problems: list[str] = []
         self.asked = set(paused)
@@ -531,10 +535,14 @@ class ApprovalTracker:
                 self.hidden = f"approvals hidden: {error.message}"
                 self.problems = (self.hidden,)
                 self.pending.clear()
+                self.unread.clear()
                 return []
             except FlowSynxError as error:
                 failures.append(error)
+                if execution_id not in self.pending:
+                    self.unread[execution_id] = error
                 continue
+            self.unread.pop(execution_id, None)
             self.requests += 1
             problems.extend(page.problems)
             self.pending[execution_id] = page.items
@@ -638,12 +646,15 @@ class Overview:
             runs = f"{len(unmatched)} paused run{'s' if len(unmatched) > 1 else ''}"
             reason = self.workflows_hidden.removeprefix("workflows hidden: ")
             refused = "permission denied: this route needs"
-            why = (
-                f"finding their workflows needs{reason.removeprefix(refused)}"
-                if reason.startswith(refused)
-                else f"their workflows cannot be read ({reason})"
-            )
-            return f"approvals of {runs} unknown: {why}"
+            if reason.startswith(refused):
+                # The role first: at 80 columns the title was cut before it named it.
+                return f"needs{reason.removeprefix(refused)} to find the approvals of {runs}"
+            return f"approvals of {runs} unknown: their workflows cannot be read ({reason})"
+        unread = self.approvals.unread
+        if unread:
+            runs = f"{len(unread)} paused run{'s' if len(unread) > 1 else ''}"
+            error = next(iter(unread.values()))
+            return f"approvals of {runs} unknown: their read failed ({one_line(error.message, 80)})"
         return None
 
     def workflow_name(self, workflow_id: str | None) -> str:

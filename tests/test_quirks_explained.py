@@ -94,6 +94,10 @@ async def test_a_user_without_the_workflows_role_gets_one_stable_explanation(emu
         # v1.3.0 lists executions without a workflow id: the viewer still sees them.
         runs = app.screen.query_one("KeyedTable")
         await wait_for(pilot, lambda: runs.row_count > 0, what="the executions")
+        # x on a run: its workflow is what is unknown, not the selection ("Select an execution").
+        await pilot.press("x")
+        await wait_for(pilot, lambda: any(n.message.startswith("Cannot start: the run's workflow is unknown: workflows "
+                                                               "hidden") for n in app.notices), what="why not")
         # Their workflows cannot be known: said in the title, not "…" (still looking) for ever.
         await wait_for(pilot, lambda: "workflows hidden" in str(app.screen.query_one("#title").render()), what="why")
         assert {runs.get_cell(key, "workflow").plain for key in runs.keys} == {"–"}
@@ -217,7 +221,7 @@ async def test_cancel_of_a_paused_run_says_it_is_still_paused(emulator_server) -
         assert "leaves it paused" in asked and "Rejecting its approval (d)" in asked
         await pilot.press("y")
         await wait_for(pilot, lambda: "still Paused" in toasts(app), what="the outcome")
-        assert "Reject its approval (d)" in toasts(app)
+        assert "Reject its approval (on the run's screen or in the inbox)" in toasts(app)
         assert emulator.execution_status(execution_id) == "Paused"
     cancels = [r for r in emulator.requests if r.method == "POST" and r.path.endswith("/cancel")]
     assert len(cancels) == 1 and cancels[0].status == 200

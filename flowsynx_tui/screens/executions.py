@@ -368,7 +368,12 @@ class ExecutionsScreen(FilterableScreen):
             selected = self.selected_execution_id()
             workflow_id = self.services.overview.index.workflow_of.get(selected) if selected else None
         if workflow_id is None:
-            self.notify("Select an execution of the workflow to start, or open the workflow first.")
+            hidden = self.services.overview.workflows_hidden
+            if hidden:
+                # It blamed the selection while a run was selected: its workflow is unknown.
+                self.notify(f"Cannot start: the run's workflow is unknown: {one_line(hidden, 200)}.", severity="warning")
+            else:
+                self.notify("Select an execution of the workflow to start, or open the workflow first.")
             return
         self.ask(self.services.actions.start(workflow_id))
 

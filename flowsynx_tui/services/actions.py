@@ -338,7 +338,8 @@ class ActionRunner:
                 result.messages,
                 note=(
                     "The server answered that it cancelled the execution, but it is still Paused: "
-                    "FlowSynx v1.3.0 does not cancel a paused run. Reject its approval (d) to end it."
+                    "FlowSynx v1.3.0 does not cancel a paused run. Reject its approval (on the run's screen or in "
+                    "the inbox) to end it."
                 ),
                 warning=True,
             )

@@ -468,6 +468,7 @@ async def test_keys_typed_in_one_burst_after_slash_go_into_the_filter_not_to_the
         await pilot.pause(0.3)
         assert app.screen is inbox
         assert isinstance(inbox, FilterableScreen) and inbox.filter_text == "pay"
+        assert str(inbox.query_one("#title").render()).startswith("Approvals waiting (0 of 1, filter: pay)")
         assert not [r for r in server.emulator.requests.snapshot() if r.method == "POST"]
         # The same in a log pane's search: n, e and s are its keys (next match, exceptions, save).
         app.navigate(ExecutionView(INVOICE, PAUSED))

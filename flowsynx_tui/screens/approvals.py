@@ -99,6 +99,9 @@ class ApprovalInbox(FilterableScreen):
         total = len(self.services.overview.approvals.all())
         # Not "(0)" when some cannot be read: that read as nothing to decide.
         count = (f"{total} known" if total else "unknown") if overview.approvals_hidden else f"{total}"
+        if self.filter_text:
+            # "(1)" over no row: the filter hid it, as the other lists' titles say.
+            count = f"{table.row_count} of {count}, filter: {one_line(self.filter_text, 30)}"
         title = f"Approvals waiting ({count})"
         sending = len(self.services.actions.decisions_in_flight())
         if sending:

@@ -68,6 +68,11 @@ def key_problem(key: str) -> str | None:
     return None
 
 
+#: A dialog's answers, and the keys its focused button takes before any binding of the dialog.
+_DIALOG_ANSWERS = frozenset({"confirm.yes", "confirm.no"})
+_BUTTON_KEYS = frozenset({"enter", "space"})
+
+
 def _normal(key: str) -> str:
     from textual.keys import _character_to_key
 
@@ -95,6 +100,11 @@ def checked_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]
         bad = next((problem for part in parts if (problem := key_problem(part))), None)
         if bad:
             problems.append(f"{where}: {bad}; the binding keeps its key")
+            continue
+        pressed = next((part for part in parts if binding_id in _DIALOG_ANSWERS and _normal(part) in _BUTTON_KEYS), None)
+        if pressed:
+            # Accepted, it never answered: the focused button (No, at first) takes the key.
+            problems.append(f"{where}: {pressed} presses the focused button in a dialog; the binding keeps its key")
             continue
         usable[binding_id] = [_normal(part) for part in parts]
     # A remap left out gives its binding its own key back, which may be another remap's:

@@ -230,16 +230,20 @@ def test_help_and_version_import_no_http_models_or_ui(flag: str) -> None:
 
 def test_config_check_reports_key_mistakes(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text("[keys]\n'app.qiut' = 'q'\n'log.follow' = 'ctrl+flw'\n'app.executions' = '1'\n'app.quit' = 'q,ctrl+q'\n")
+    config.write_text("[keys]\n'app.qiut' = 'q'\n'log.follow' = 'ctrl+flw'\n'app.executions' = '1'\n'app.quit' = 'q,ctrl+q'\n"
+                      "'confirm.yes' = 'enter'\n")
     result = run_cli("config", "check", "--config", str(config))
     assert result.returncode == 0
-    assert result.stdout.splitlines()[0] == f"{config}: ok, with 3 warnings (on stderr)"
+    assert result.stdout.splitlines()[0] == f"{config}: ok, with 4 warnings (on stderr)"
     assert "  keys: app.qiut = q (not applied: see the warning)" in result.stdout
     assert "  keys: app.quit = q,ctrl+q\n" in result.stdout
     warnings = result.stderr.strip().splitlines()
     assert warnings == [
         "flowsynx-tui: warning: [keys] app.qiut: no binding has this id (did you mean app.quit?); ignored",
         "flowsynx-tui: warning: [keys] log.follow: 'ctrl+flw' is not a key name; the binding keeps its key",
+        # Accepted, Enter pressed the focused No button: a yes key that cancels.
+        "flowsynx-tui: warning: [keys] confirm.yes: enter presses the focused button in a dialog; the binding keeps "
+        "its key",
         "flowsynx-tui: warning: [keys] app.executions: 1 is also the key of app.workflows (FlowSynxApp); "
         "ignored, the binding keeps its key (give app.workflows another key too to swap them)",
     ]

@@ -444,6 +444,9 @@ class FlowSynxApp(App[None]):
     # ---------------------------------------------------------- messages up
     def on_overview_changed(self, message: OverviewChanged) -> None:
         update = message.update
+        # The header's "matched N of M" from the same moment as the titles' counts: set at
+        # the end of a cycle only, it said "matched 20 of 27" beside "matching 5".
+        self.services.status.matching = self.services.overview.matching_progress()
         if not update.complete:
             return
         self._open_by_prefix()

@@ -321,6 +321,17 @@ def test_a_narrow_header_keeps_the_connection_state_and_drops_the_details_first(
     assert wide.endswith("connection refused) · GET /workflows")
 
 
+def test_matching_that_waits_for_the_server_says_it_stopped() -> None:
+    # After a token expired the header said "matched 10 of 27" for minutes, nothing moving.
+    from flowsynx_tui.services.status import ConnectionState, ServerStatus
+    from flowsynx_tui.widgets.status_header import render_header
+
+    status = ServerStatus(url="http://127.0.0.1:6262", user="admin", version="1.3.0", matching=(10, 27))
+    assert render_header(status, now=3.0, width=200).plain.endswith("matched 10 of 27")
+    status.connection = ConnectionState("error", reason="the server refused the credentials", auth_failed=True)
+    assert render_header(status, now=3.0, width=200).plain.endswith("matched 10 of 27, stopped")
+
+
 @pytest.mark.parametrize("width", [40, 60, 78, 120])
 def test_a_narrow_header_shortens_the_counts_before_it_cuts_the_approvals_waiting(width: int) -> None:
     from flowsynx_tui.api.models import Metrics

@@ -134,6 +134,8 @@ class WorkflowsScreen(FilterableScreen):
                 title += f" · {one_line(connection.reason, 200)}"
         if overview.workflows_hidden:
             title += f" · {one_line(overview.workflows_hidden, 120)}"
+        elif unresolved > 0 and connection.state in ("retrying", "error"):
+            title += f" · {unresolved} executions not matched to workflows yet"
         elif unresolved > 0:
             title += f" · matching {unresolved} executions to workflows…"
         self.query_one("#title", Static).update(Text(title))

@@ -62,4 +62,7 @@ class ServerStatus:
         if self.matching is None:
             return ""
         matched, listed = self.matching
+        if self.connection.state in ("retrying", "error"):
+            # Nothing is matched while nothing is read (a token expired): not "matching".
+            return f"matched {matched:,} of {listed:,}, stopped"
         return f"matched {matched:,} of {listed:,}"

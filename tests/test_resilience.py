@@ -321,6 +321,18 @@ def test_a_narrow_header_keeps_the_connection_state_and_drops_the_details_first(
     assert wide.endswith("connection refused) · GET /workflows")
 
 
+def test_a_part_that_keeps_failing_is_said_failing_not_all_the_data_old() -> None:
+    # Only the approvals read failing: "data 434s old" beside lists read on time.
+    from flowsynx_tui.services.status import ConnectionState, ServerStatus
+    from flowsynx_tui.widgets.status_header import render_header
+
+    status = ServerStatus(url="http://127.0.0.1:6262", user="admin", version="1.3.0")
+    status.connection = ConnectionState("partial", reason="HTTP 500", route="GET /workflows/x/executions/y/approvals",
+                                        retry_at=454.0, last_ok=0.0)
+    first = render_header(status, now=434.0, width=200).plain.split("\n")[0]
+    assert "● connected · ⚠ a read failed · again in 20s · failing for 434s · HTTP 500" in first and "old" not in first, first
+
+
 def test_matching_that_waits_for_the_server_says_it_stopped() -> None:
     # After a token expired the header said "matched 10 of 27" for minutes, nothing moving.
     from flowsynx_tui.services.status import ConnectionState, ServerStatus
@@ -383,7 +395,8 @@ async def test_the_data_age_in_the_header_is_that_of_what_fails_not_of_any_answe
         server.emulator.faults.only, server.emulator.faults.error_rate = f"/executions/{running}$", 1.0
         await wait_for(pilot, lambda: "HTTP 500" in header_text(app), what="the failure in the header")
         await wait_for(
-            pilot, lambda: int(re.search(r"data (\d+)s old", header_text(app))[1]) >= 2, what="the run's data aging"
+            # The rest is read: the part that fails is said failing, for how long.
+            pilot, lambda: int(re.search(r"failing for (\d+)s", header_text(app))[1]) >= 2, what="the run's data aging"
         )
         assert len([r for r in server.emulator.requests if r.path == "/workflows"]) > 0
 

@@ -132,7 +132,7 @@ def connection_text(
     # is, how old the data on screen is, why, and last which request failed.
     retry = connection.retry_in(now)
     if state == "partial":
-        # The server answers; one part of a read failed, and the age is that of its data.
+        # The server answers; one part of a read failed.
         parts = ["● connected · ⚠ a read failed"]
     elif connection.auth_failed:
         # Once the sign-in dialog was turned down, only this line says how to get it back.
@@ -141,7 +141,11 @@ def connection_text(
         parts = [("↻ reconnecting" if state == "retrying" else "✘ error")]
     if retry is not None:
         parts.append(f"{'again' if state == 'partial' else 'retrying'} in {retry}s")
-    if connection.last_ok is not None:
+    if connection.last_ok is not None and state == "partial":
+        # The rest is read on time: "data 434s old" beside lists that were fresh read as all
+        # of it. It is the part named at the end that has failed since.
+        parts.append(f"failing for {int(now - connection.last_ok)}s")
+    elif connection.last_ok is not None:
         parts.append(f"data {int(now - connection.last_ok)}s old")
     if connection.reason and not brief:
         # The server's address is at the start of the line already.

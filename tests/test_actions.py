@@ -240,7 +240,8 @@ async def test_a_paused_run_whose_approval_cannot_be_read_offers_no_decision(emu
         assert "Approve" not in footer_keys(app) and "Reject" not in footer_keys(app)
         await pilot.press("a")
         await pilot.pause(0.2)
-        assert "No pending approval is known for this execution yet." in notifications(app)
+        # Why: "No pending approval is known" read as none waiting, while every read of them failed.
+        assert "Its approvals could not be read (HTTP 50" in notifications(app), notifications(app)
         server.emulator.faults.error_rate = 0.0
         await wait_for(pilot, lambda: "Approve" in footer_keys(app), what="approve offered once it is read")
     assert posts(server.emulator) == []

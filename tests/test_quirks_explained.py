@@ -217,14 +217,23 @@ async def test_cancel_of_a_paused_run_says_it_is_still_paused(emulator_server) -
         await wait_for(pilot, lambda: screen.snapshot.details and screen.snapshot.details.status.value == "Paused")
         await pilot.press("c")
         await wait_for_screen(pilot, app, ConfirmDialog)
-        asked = " ".join(screen_text(app).split())
-        assert "leaves it paused" in asked and "Rejecting its approval (d)" in asked
+        asked = " ".join(str(line.render()) for line in app.screen.query("Static"))
+        assert "does not cancel a paused run. It answers that it did (the run stays paused), or 404" in asked
+        assert "Rejecting its approval is what ends it" in asked
         await pilot.press("y")
         await wait_for(pilot, lambda: "still Paused" in toasts(app), what="the outcome")
         assert "Reject its approval (on the run's screen or in the inbox)" in toasts(app)
         assert emulator.execution_status(execution_id) == "Paused"
+        # Again: the server's cancel for it is used up, and it answers 404. That was told as
+        # "only running executions can be cancelled", of a run whose cancel it had just taken.
+        await pilot.press("c")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "The server has no cancel for this paused run (one paused before it started, "
+                       "or cancelled once already): it stays Paused." in toasts(app), what="the second outcome")
+        assert "only running executions" not in toasts(app)
     cancels = [r for r in emulator.requests if r.method == "POST" and r.path.endswith("/cancel")]
-    assert len(cancels) == 1 and cancels[0].status == 200
+    assert [c.status for c in cancels] == [200, 404]
 
 
 async def test_a_second_gate_that_cannot_be_decided_is_explained(emulator_server) -> None:

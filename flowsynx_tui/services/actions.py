@@ -213,8 +213,9 @@ class ActionRunner:
         if status is ExecutionStatus.PAUSED:
             lines.append(
                 Text(
-                    "It is Paused: FlowSynx v1.3.0 answers that it cancelled a paused run but leaves it "
-                    "paused. Rejecting its approval (d) is what ends it.",
+                    "It is Paused: FlowSynx v1.3.0 does not cancel a paused run. It answers that it did "
+                    "(the run stays paused), or 404 when it has no cancel for it (a run paused before the "
+                    "server started, or cancelled once already). Rejecting its approval is what ends it.",
                     style="yellow",
                 )
             )
@@ -234,6 +235,7 @@ class ActionRunner:
                 lines=tuple(lines),
                 busy_label="cancelling…",
                 send=partial(self._cancel, workflow_id, execution_id),
+                explain=partial(self._explain_cancel, status),
                 danger=True,
                 subject=self._run_words(workflow_id, execution_id),
                 stale=partial(self._run_ended, execution_id),
@@ -369,6 +371,18 @@ class ActionRunner:
         if approve and status is ExecutionStatus.PAUSED:
             return Answer(result.messages, note=f"{done}; the run is paused again, at its next approval gate.")
         return Answer(result.messages, note=f"{done}; the run is now {one_line(status.value, 20)}.")
+
+    async def _explain_cancel(self, status: ExecutionStatus | None, error: FlowSynxError) -> str:
+        if status is ExecutionStatus.PAUSED and isinstance(error, NotFound) and "[FSX2435]" in _codes(error):
+            # "only running executions can be cancelled" under a dialog that said the server
+            # answers a paused run's cancel as done: it keeps a cancel for a run paused since
+            # it started, once (Q10).
+            return (
+                "The server has no cancel for this paused run (one paused before it started, or cancelled "
+                "once already): it stays Paused. Rejecting its approval is what ends it. "
+                f"{one_line(error.server_words, 200)}"
+            )
+        return explain_failure("cancel", error)
 
     async def _explain_decision(self, approval: Approval, verb: str, error: FlowSynxError) -> str:
         if isinstance(error, NotFound) and "[FSX2441]" in _codes(error):

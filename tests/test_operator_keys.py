@@ -510,6 +510,37 @@ async def test_keys_typed_in_one_burst_before_slash_are_taken_before_it(emulator
         assert table.cursor_row == row + 1 and app.screen is executions
 
 
+async def test_keys_typed_in_one_burst_after_enter_leave_the_field_with_it(emulator_server) -> None:
+    # "/nig⏎j" filtered on "nigj", and "/nig⏎⏎" opened nothing: enter left the field only
+    # once it had come up to the app, and the field took the keys queued behind it as text.
+    from flowsynx_tui.screens.executions import ExecutionsScreen
+    from flowsynx_tui.widgets.logview import LogPane
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5, what="the workflows")
+        await pilot.press("2")
+        await wait_for_screen(pilot, app, ExecutionsScreen)
+        executions = app.screen
+        table = executions.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count > 8, what="the executions")
+        burst(app, ("slash", "/"), ("n", "n"), ("i", "i"), ("g", "g"), ("enter", "\r"), ("j", "j"), ("enter", "\r"))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        assert executions.filter_text == "nig"
+        opened = app.screen
+        assert opened.execution_id == table.keys[1], "j moved to the second nightly run, enter opened it"
+        # The same in a log pane's search: n after enter is the next match, not the needle.
+        pane = opened.query_one(LogPane)
+        pane.focus()
+        await wait_for(pilot, lambda: pane.line_count > 3, what="log lines")
+        burst(app, ("slash", "/"), ("c", "c"), ("s", "s"), ("v", "v"), ("enter", "\r"), ("n", "n"))
+        await pilot.pause(0.5)
+        field = pane.query_one("Input")
+        assert not field.has_focus and field.value == "csv", field.value  # not "csvn"
+        await wait_for(pilot, lambda: '"csv": match' in pane.status_text, what="the search done")
+
+
 async def test_a_filter_key_remapped_onto_a_log_pane_key_still_does_both(emulator_server) -> None:
     # [keys] screen.filter = "f": on a list f opens the filter (after the keys typed before
     # it), and in a log pane, which has no filter, f still toggles following (it did nothing).

@@ -27,7 +27,7 @@ from flowsynx_tui.screens.base import DashboardScreen, Selection
 from flowsynx_tui.screens.lifecycle import built
 from flowsynx_tui.services import DefinitionText, PollJob, Services
 from flowsynx_tui.text import cut, log_line, one_line
-from flowsynx_tui.widgets.focus import FIELD_OPENERS, focus_now
+from flowsynx_tui.widgets.focus import FIELD_OPENERS, FieldInput, focus_now
 from flowsynx_tui.widgets.pager import Pager
 from flowsynx_tui.widgets.steady import SteadyStatic
 
@@ -213,7 +213,7 @@ class DefinitionScreen(DashboardScreen):
         yield SteadyStatic("", id="definition-note")
         with Pager(id="definition-scroll"):
             yield DefinitionBody(Text("loading…", style="dim"), id="definition-body", markup=False)
-        yield Input(placeholder="search (enter: keep, escape: clear)", id="definition-search", compact=True)
+        yield _DefinitionSearch(placeholder="search (enter: keep, escape: clear)", id="definition-search", compact=True)
         yield SteadyStatic("", id="definition-status", markup=False)
 
     def subscriptions(self) -> list[PollJob[object]]:
@@ -356,8 +356,7 @@ class DefinitionScreen(DashboardScreen):
 
     @on(Input.Submitted, "#definition-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._close_search(clear=not event.value)
+        event.stop()  # closed when enter left the field (``_DefinitionSearch.leave``)
 
     def _close_search(self, *, clear: bool) -> None:
         field = self.query_one("#definition-search", Input)
@@ -365,7 +364,7 @@ class DefinitionScreen(DashboardScreen):
         if clear:
             self.needle, self.matches, self.current = "", [], -1
             self.redraw()
-        self.query_one("#definition-scroll", Pager).focus()
+        focus_now(self.query_one("#definition-scroll", Pager))  # before the keys typed behind enter
         self.refresh_bindings()
 
     def _step(self, forward: bool) -> None:
@@ -411,3 +410,10 @@ class DefinitionScreen(DashboardScreen):
             self._close_search(clear=True)
             return
         super().back()
+
+
+class _DefinitionSearch(FieldInput):
+    def leave(self) -> None:
+        screen = self.screen
+        if isinstance(screen, DefinitionScreen):
+            screen._close_search(clear=not self.value)

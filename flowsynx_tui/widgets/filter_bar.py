@@ -32,10 +32,9 @@ from typing import TypeVar
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Input
 
 from flowsynx_tui.text import cut, one_line
-from flowsynx_tui.widgets.focus import focus_now
+from flowsynx_tui.widgets.focus import FieldInput, focus_now
 
 _TOKEN = re.compile(r'[^\s"]*"[^"]*"?|\S+')
 #: Between a row's cells in ``RowFilter.keeps_line``: a control character, which cells
@@ -198,7 +197,7 @@ class RowFilter:
         return True
 
 
-class FilterBar(Input):
+class FilterBar(FieldInput):
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter", id="filter.clear")]
 
     class FilterChanged(Message):
@@ -222,15 +221,17 @@ class FilterBar(Input):
         self.border_subtitle = Text(row_filter.description) if row_filter.description else None
         self.set_class(bool(row_filter.problems), "-problem")
 
-    def on_input_changed(self, event: Input.Changed) -> None:
+    def on_input_changed(self, event: FieldInput.Changed) -> None:
         event.stop()
         self.post_message(self.FilterChanged(event.value))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def leave(self) -> None:
         self.screen.focus_next()
         if not self.value:
             self.display = False
+
+    def on_input_submitted(self, event: FieldInput.Submitted) -> None:
+        event.stop()
 
     def action_clear_filter(self) -> None:
         self.value = ""

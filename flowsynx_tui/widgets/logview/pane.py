@@ -41,7 +41,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from flowsynx_tui.text import cut, one_line
-from flowsynx_tui.widgets.focus import FIELD_OPENERS, focus_now
+from flowsynx_tui.widgets.focus import FIELD_OPENERS, FieldInput, focus_now
 from flowsynx_tui.widgets.logview.model import LineStyles, LogModel, SearchJob
 from flowsynx_tui.widgets.logview.store import Record
 from flowsynx_tui.widgets.logview.text import sanitize, slug
@@ -298,7 +298,7 @@ class LogLines(ScrollView, can_focus=True, inherit_bindings=False):
             pane._toggle_line(found[0])
 
 
-class _SearchInput(Input):
+class _SearchInput(FieldInput):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Close search", id="log.search_cancel"),
     ]
@@ -307,6 +307,11 @@ class _SearchInput(Input):
         pane = self.parent
         if isinstance(pane, LogPane):
             pane._close_search(clear=True)
+
+    def leave(self) -> None:
+        pane = self.parent
+        if isinstance(pane, LogPane):
+            pane._search_for(self.value)
 
 
 @dataclass(frozen=True)
@@ -804,8 +809,9 @@ class LogPane(Widget):
 
     @on(Input.Submitted, "_SearchInput")
     def _search_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        needle = event.value
+        event.stop()  # the search began when enter left the field (``_SearchInput.leave``)
+
+    def _search_for(self, needle: str) -> None:
         self._close_search(clear=not needle)
         if needle:
             self._start_search(needle)
@@ -831,7 +837,7 @@ class LogPane(Widget):
             self._model.clear_search()
             self._view.refresh()
         if had_focus:
-            self._view.focus()
+            focus_now(self._view)  # before the keys typed behind enter
         self._update_status()
 
     def _step_match(self, *, forward: bool) -> None:

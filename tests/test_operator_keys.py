@@ -273,18 +273,24 @@ async def test_q_asks_first_only_while_an_action_waits_for_its_answer(emulator_s
     assert len([r for r in server.emulator.requests if r.path.endswith("/approve")]) == 1
 
 
+async def asked_to_quit_while_approving(pilot, app) -> None:  # noqa: ANN001
+    """q pressed while the inbox's approval is on its way: the quit question on screen."""
+    from flowsynx_tui.screens.confirm import ConfirmDialog
+
+    await approve_from_the_inbox(pilot, app)
+    await pilot.press("q")
+    await wait_for_screen(pilot, app, ConfirmDialog)
+
+
 async def test_q_again_in_the_question_quits(emulator_server) -> None:
     # The dialog is modal: the app's q did not reach it, and "q again" did nothing.
     from flowsynx_tui.emulator import Faults
-    from flowsynx_tui.screens.confirm import ConfirmDialog
 
     server = emulator_server(time_scale=0.05)
     server.emulator.faults = Faults.parse("latency=5,only=/approve$")
     app = make_app(server.url)
     async with app.run_test(size=(160, 48)) as pilot:
-        await approve_from_the_inbox(pilot, app)
-        await pilot.press("q")
-        await wait_for_screen(pilot, app, ConfirmDialog)
+        await asked_to_quit_while_approving(pilot, app)
         said = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "q again quits too" in said, said
         await pilot.press("q")
@@ -293,16 +299,13 @@ async def test_q_again_in_the_question_quits(emulator_server) -> None:
 
 async def test_the_quit_question_names_the_action_and_goes_with_its_answer(emulator_server) -> None:
     from flowsynx_tui.emulator import Faults
-    from flowsynx_tui.screens.confirm import ConfirmDialog
 
     # It stayed open, still "waiting for an answer: approving…", after the answer had come.
     server = emulator_server(time_scale=0.05)
     server.emulator.faults = Faults.parse("latency=2,only=/approve$")
     app = make_app(server.url)
     async with app.run_test(size=(160, 48)) as pilot:
-        await approve_from_the_inbox(pilot, app)
-        await pilot.press("q")
-        await wait_for_screen(pilot, app, ConfirmDialog)
+        await asked_to_quit_while_approving(pilot, app)
         asked = " ".join(str(line.render()) for line in app.screen.query(".confirm-line"))
         assert "approving… PublishInvoices of run c9b12d57 of invoice-approval" in asked, asked
         await wait_for(pilot, lambda: isinstance(app.screen, ApprovalInbox), timeout=20, what="the question gone")

@@ -133,10 +133,10 @@ class Notice:
     severity: str
 
 
-#: The app's bindings the palette has as its jumps (1, 2, 3) or as Textual's commands.
 #: How long the keys typed after a key that opens a field wait for it at most (seconds).
 ORDERED_KEY_WAIT = 1.0
 
+#: The app's bindings the palette has as its jumps (1, 2, 3) or as Textual's commands.
 _IN_THE_PALETTE_ALREADY = frozenset(
     {"app.workflows", "app.executions", "app.approvals", "app.quit", "app.quit_anywhere", "app.palette", "app.screenshot"}
 )
@@ -226,11 +226,11 @@ class FlowSynxApp(App[None]):
             self.set_keymap(usable)
             for problem in self.keymap_problems:
                 print(f"flowsynx-tui: warning: {problem}", file=sys.stderr)
-        self._field_keys = frozenset(
-            key.strip()
-            for binding_id, default in FIELD_OPENERS.items()
-            for key in self._remapped.get(binding_id, default).split(",")
-        )
+        self._field_keys = frozenset().union(*(self._keys_of(binding, key) for binding, key in FIELD_OPENERS.items()))
+
+    def _keys_of(self, binding_id: str, default: str) -> frozenset[str]:
+        """Every key a binding has now, as ``[keys]`` made them."""
+        return frozenset(key.strip() for key in self._remapped.get(binding_id, default).split(","))
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -444,9 +444,6 @@ class FlowSynxApp(App[None]):
     # ---------------------------------------------------------- messages up
     def on_overview_changed(self, message: OverviewChanged) -> None:
         update = message.update
-        # The header's "matched N of M" from the same moment as the titles' counts: set at
-        # the end of a cycle only, it said "matched 20 of 27" beside "matching 5".
-        self.services.status.matching = self.services.overview.matching_progress()
         if not update.complete:
             return
         self._open_by_prefix()
@@ -736,9 +733,12 @@ class FlowSynxApp(App[None]):
         ]
         from flowsynx_tui.screens.confirm import ConfirmDialog
 
-        quit_keys = frozenset(key.strip() for key in self._remapped.get("app.quit", "q").split(","))
         dialog = ConfirmDialog(
-            Text("Quit with an action in flight?", style="bold"), lines, yes_label="Quit", danger=True, also_yes=quit_keys
+            Text("Quit with an action in flight?", style="bold"),
+            lines,
+            yes_label="Quit",
+            danger=True,
+            also_yes=self._keys_of("app.quit", "q"),
         )
 
         def answered(yes: bool | None) -> None:

@@ -166,6 +166,12 @@ class Services:
             not_published.clear()
             return update
 
+        def publish(update: OverviewUpdate) -> None:
+            # The header's "matched N of M" from the same moment as the titles' counts: set
+            # at the end of a cycle only, it said "matched 20 of 27" beside "matching 5".
+            status.matching = overview.matching_progress()
+            poller.publish("overview", update)
+
         def early(update: OverviewUpdate) -> None:
             # A first read of a long history lands page by page: redraw a few times a
             # second at most, not once per page, with what the pages in between changed.
@@ -173,16 +179,15 @@ class Services:
             now = clock.monotonic()
             if now - last_early >= EARLY_UPDATE_EVERY:
                 last_early = now
-                poller.publish("overview", with_held(update))
+                publish(with_held(update))
             else:
                 not_published.update(update.changed)
 
         def matched(execution_ids: set[str]) -> None:
-            status.matching = overview.matching_progress()
             workflow_cache.save_soon(overview.index.workflow_of)
             update = OverviewUpdate(frozenset(execution_ids), complete=False)
-            if status.matching is None:
-                poller.publish("overview", with_held(update))  # the last of them: never held back
+            if overview.matching_progress() is None:
+                publish(with_held(update))  # the last of them: never held back
             else:
                 early(update)
             summaries = (overview.index.by_id.get(i) for i in execution_ids)
@@ -194,9 +199,8 @@ class Services:
         def pushed(execution_ids: set[str]) -> None:
             # Hub events and an open execution's own reads match executions to workflows
             # for free (the workflow id they carry).
-            status.matching = overview.matching_progress()
             workflow_cache.save_soon(overview.index.workflow_of)
-            poller.publish("overview", OverviewUpdate(frozenset(execution_ids), complete=False))
+            publish(OverviewUpdate(frozenset(execution_ids), complete=False))
 
         def workflow_found(execution_id: str, workflow_id: str) -> None:
             if overview.index.learn(execution_id, workflow_id):

@@ -254,23 +254,13 @@ async def approve_from_the_inbox(pilot, app) -> None:  # noqa: ANN001
     await wait_for(pilot, lambda: app.services.actions.in_flight, what="the approve in flight")
 
 
-async def test_q_asks_first_only_while_an_action_waits_for_its_answer(emulator_server) -> None:
+def app_with_a_slow_approve(emulator_server, seconds: int):  # noqa: ANN001, ANN201
+    """The emulator, whose approve answers ``seconds`` late, and the app against it."""
     from flowsynx_tui.emulator import Faults
-    from flowsynx_tui.screens.confirm import ConfirmDialog
 
     server = emulator_server(time_scale=0.05)
-    server.emulator.faults = Faults.parse("latency=3,only=/approve$")
-    app = make_app(server.url)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await approve_from_the_inbox(pilot, app)
-        await pilot.press("q")
-        await wait_for_screen(pilot, app, ConfirmDialog)
-        await pilot.press("n")
-        assert app.is_running
-        await wait_for(pilot, lambda: not app.services.actions.in_flight, timeout=20, what="the answer")
-        await pilot.press("q")
-        await wait_for(pilot, lambda: not app.is_running, what="quit at once")
-    assert len([r for r in server.emulator.requests if r.path.endswith("/approve")]) == 1
+    server.emulator.faults = Faults.parse(f"latency={seconds},only=/approve$")
+    return server, make_app(server.url)
 
 
 async def asked_to_quit_while_approving(pilot, app) -> None:  # noqa: ANN001
@@ -282,13 +272,21 @@ async def asked_to_quit_while_approving(pilot, app) -> None:  # noqa: ANN001
     await wait_for_screen(pilot, app, ConfirmDialog)
 
 
+async def test_q_asks_first_only_while_an_action_waits_for_its_answer(emulator_server) -> None:
+    server, app = app_with_a_slow_approve(emulator_server, 3)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await asked_to_quit_while_approving(pilot, app)
+        await pilot.press("n")
+        assert app.is_running
+        await wait_for(pilot, lambda: not app.services.actions.in_flight, timeout=20, what="the answer")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, what="quit at once")
+    assert len([r for r in server.emulator.requests if r.path.endswith("/approve")]) == 1
+
+
 async def test_q_again_in_the_question_quits(emulator_server) -> None:
     # The dialog is modal: the app's q did not reach it, and "q again" did nothing.
-    from flowsynx_tui.emulator import Faults
-
-    server = emulator_server(time_scale=0.05)
-    server.emulator.faults = Faults.parse("latency=5,only=/approve$")
-    app = make_app(server.url)
+    server, app = app_with_a_slow_approve(emulator_server, 5)
     async with app.run_test(size=(160, 48)) as pilot:
         await asked_to_quit_while_approving(pilot, app)
         said = " ".join(str(s.render()) for s in app.screen.query("Static"))
@@ -298,12 +296,8 @@ async def test_q_again_in_the_question_quits(emulator_server) -> None:
 
 
 async def test_the_quit_question_names_the_action_and_goes_with_its_answer(emulator_server) -> None:
-    from flowsynx_tui.emulator import Faults
-
     # It stayed open, still "waiting for an answer: approving…", after the answer had come.
-    server = emulator_server(time_scale=0.05)
-    server.emulator.faults = Faults.parse("latency=2,only=/approve$")
-    app = make_app(server.url)
+    server, app = app_with_a_slow_approve(emulator_server, 2)
     async with app.run_test(size=(160, 48)) as pilot:
         await asked_to_quit_while_approving(pilot, app)
         asked = " ".join(str(line.render()) for line in app.screen.query(".confirm-line"))
@@ -427,12 +421,9 @@ def replace_refresh(settings):  # noqa: ANN001, ANN201
 
 
 async def test_ctrl_c_says_how_to_quit_in_plain_words_and_ctrl_q_asks_like_q(emulator_server) -> None:
-    from flowsynx_tui.emulator import Faults
     from flowsynx_tui.screens.confirm import ConfirmDialog
 
-    server = emulator_server(time_scale=0.05)
-    server.emulator.faults = Faults.parse("latency=3,only=/approve$")
-    app = make_app(server.url)
+    server, app = app_with_a_slow_approve(emulator_server, 3)
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: any("to quit" in n.message for n in app.notices), what="the toast")

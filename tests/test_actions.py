@@ -557,3 +557,23 @@ async def test_keys_pressed_while_a_start_is_on_its_way_keep_the_user_where_they
         assert isinstance(app.screen, WorkflowsScreen) and table.cursor_row == 1
         await pilot.press("x", "y")
         await wait_for_screen(pilot, app, ExecutionsScreen, timeout=10)
+
+
+async def test_a_decision_shows_what_became_of_the_run_on_its_screen_with_the_toast(emulator_server) -> None:
+    # The run's own screen read its tasks again after the answer, and on a slow server that
+    # took seconds: the toast said "now Failed" over a screen that said Paused.
+    server = emulator_server(time_scale=0.05)
+    app = make_app(server.url, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.navigate(ExecutionView(INVOICE, PAUSED), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        info = app.screen.query_one("#exec-info")
+        await wait_for(pilot, lambda: "Paused" in info.render().plain, what="the run paused")
+        await wait_for(pilot, lambda: "Reject" in footer_keys(app), what="reject offered")
+        server.emulator.faults = Faults.parse("latency=3,only=/tasks$")
+        await pilot.press("d")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "; the run is now Failed" in notifications(app), what="the outcome")
+        shown = info.render().plain
+        assert "Failed" in shown and "Paused" not in shown and "waiting for approval" not in shown, shown

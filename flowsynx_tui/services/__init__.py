@@ -35,6 +35,7 @@ from flowsynx_tui.services.status import ConnectionState, ServerStatus
 from flowsynx_tui.services.workflow_cache import WorkflowCache, cache_file, default_cache_dir
 
 if TYPE_CHECKING:
+    from flowsynx_tui.api import ExecutionDetails
     from flowsynx_tui.services.watches import DefinitionSource, ExecutionWatch, LogSource, TaskWatch
 
 #: Imported when first asked for: only the screens past the first one use them.
@@ -209,6 +210,24 @@ class Services:
         live = LiveUpdates(
             client, overview, poller, status, enabled=settings.live, on_change=pushed, not_before=after_first_rows
         )
+
+        def action_read(details: ExecutionDetails) -> None:
+            # Told as the hub tells a status: the toast saying "now Completed" and the screens
+            # showing it come together, not a slow read apart.
+            from flowsynx_tui.api.hub import ExecutionEvent  # imported with the hub's client
+
+            live.spread(
+                ExecutionEvent(
+                    workflow_id=details.workflow_id,
+                    execution_id=details.execution_id,
+                    status=details.status,
+                    execution_start=details.execution_start,
+                    execution_end=details.execution_end,
+                    created=False,
+                )
+            )
+
+        actions.on_read = action_read
         cache_loaded = False
 
         async def overview_cycle() -> OverviewUpdate:

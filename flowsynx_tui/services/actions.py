@@ -36,7 +36,7 @@ from flowsynx_tui.services.overview import Overview
 from flowsynx_tui.text import one_line
 
 if TYPE_CHECKING:
-    from flowsynx_tui.api import Approval
+    from flowsynx_tui.api import Approval, ExecutionDetails
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,9 @@ class Answer:
     #: (v1.3.0's sentences say "successfully" whatever happened: Q10, Q12).
     note: str | None = None
     warning: bool = False
+    #: The execution as read after the answer: shown at once, with the note (the screens'
+    #: own next read, slow on a slow server, came seconds after a toast "now Completed").
+    read: ExecutionDetails | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,9 @@ class ActionRunner:
         #: Gates the server refused to decide because another gate of the run was decided
         #: before (quirk Q2): approval id -> when (local time). They can never be decided.
         self._stuck: dict[str, str] = {}
+        #: Told an execution as read right after an action's answer (``Answer.read``), on
+        #: the UI's loop, before the screen that asked hears of the answer.
+        self.on_read: Callable[[ExecutionDetails], None] = lambda _details: None
 
     # ------------------------------------------------------------ builders
     def start(self, workflow_id: str, *, again: str | None = None) -> PendingAction | Refusal:
@@ -333,11 +339,13 @@ class ActionRunner:
     async def _cancel(self, workflow_id: str, execution_id: str) -> Answer:
         result = await self.client.cancel_execution(workflow_id, execution_id)
         run = self._run_words(workflow_id, execution_id)
-        status = await self._status_now(workflow_id, execution_id)
+        read = await self._read_now(workflow_id, execution_id)
+        status = read.status if read is not None else None
         if status is ExecutionStatus.PAUSED:
             # Quirk Q10: the run that paused left its cancellation token behind.
             return Answer(
                 result.messages,
+                read=read,
                 note=(
                     "The server answered that it cancelled the execution, but it is still Paused: "
                     "FlowSynx v1.3.0 does not cancel a paused run. Reject its approval (on the run's screen or in "
@@ -346,10 +354,10 @@ class ActionRunner:
                 warning=True,
             )
         if status is ExecutionStatus.RUNNING:
-            return Answer(result.messages, note=f"Cancel sent for {run}: it ends Failed once its running tasks stop.")
+            return Answer(result.messages, read=read, note=f"Cancel sent for {run}: it ends Failed once its running tasks stop.")
         if status is not None:
-            return Answer(result.messages, note=f"Cancelled {run}: it is now {one_line(status.value, 20)}.")
-        return Answer(result.messages, note=f"Cancel sent for {run}.")
+            return Answer(result.messages, read=read, note=f"Cancelled {run}: it is now {one_line(status.value, 20)}.")
+        return Answer(result.messages, read=read, note=f"Cancel sent for {run}.")
 
     def _run_words(self, workflow_id: str, execution_id: str) -> str:
         """``run 0b4c8ed0 of nightly-csv-export``: how the dashboard names an execution."""
@@ -361,16 +369,17 @@ class ActionRunner:
         result = await decide(approval.workflow_id, approval.execution_id, approval.id)
         # The server's sentence is the same whatever became of the run (quirk Q12): say
         # what the run is now instead.
-        status = await self._status_now(approval.workflow_id, approval.execution_id)
+        read = await self._read_now(approval.workflow_id, approval.execution_id)
+        status = read.status if read is not None else None
         run = self._run_words(approval.workflow_id, approval.execution_id)
         done = f"{'Approved' if approve else 'Rejected'} {one_line(approval.task_name, 40)} of {run}"
         if status is None:
-            return Answer(result.messages, note=f"{done}.")
+            return Answer(result.messages, read=read, note=f"{done}.")
         if approve and status is ExecutionStatus.FAILED:
-            return Answer(result.messages, note=f"{done}, but the run then failed: it is Failed.", warning=True)
+            return Answer(result.messages, read=read, note=f"{done}, but the run then failed: it is Failed.", warning=True)
         if approve and status is ExecutionStatus.PAUSED:
-            return Answer(result.messages, note=f"{done}; the run is paused again, at its next approval gate.")
-        return Answer(result.messages, note=f"{done}; the run is now {one_line(status.value, 20)}.")
+            return Answer(result.messages, read=read, note=f"{done}; the run is paused again, at its next approval gate.")
+        return Answer(result.messages, read=read, note=f"{done}; the run is now {one_line(status.value, 20)}.")
 
     async def _explain_cancel(self, status: ExecutionStatus | None, error: FlowSynxError) -> str:
         if status is ExecutionStatus.PAUSED and isinstance(error, NotFound) and "[FSX2435]" in _codes(error):
@@ -416,9 +425,13 @@ class ActionRunner:
         return explain_failure(verb, error)
 
     async def _status_now(self, workflow_id: str, execution_id: str) -> ExecutionStatus | None:
-        """The execution's status read again after an action (a GET: safe to repeat)."""
+        read = await self._read_now(workflow_id, execution_id)
+        return None if read is None else read.status
+
+    async def _read_now(self, workflow_id: str, execution_id: str) -> ExecutionDetails | None:
+        """The execution read again after an action (a GET: safe to repeat)."""
         try:
-            return (await self.client.get_execution(workflow_id, execution_id)).status
+            return await self.client.get_execution(workflow_id, execution_id)
         except FlowSynxError:
             return None
 
@@ -550,6 +563,8 @@ class ActionRunner:
             if action.approval is not None:
                 self._answered_decisions[action.approval.id] = (action.verb, sent_at)
             log.info("action %s %s: done", action.verb, action.target)
+            if answer.read is not None:
+                self.on_read(answer.read)
             text = answer.note or " ".join(one_line(m, 200) for m in answer.messages) or f"{action.verb} done."
             outcome = ActionOutcome(
                 action.verb,

@@ -166,6 +166,11 @@ class LiveUpdates:
     def apply(self, event: HubEvent) -> None:
         """One event, on the UI's loop: the lists and every job that follows its execution."""
         self.events += 1
+        self.spread(event)
+
+    def spread(self, event: HubEvent) -> None:
+        """News of an execution, from the hub or from this client's own read after an
+        action (the same news, also when the hub is not connected), to whatever shows it."""
         poller = self.poller
         if self.overview.names_unread_workflow(event):
             # The hub says nothing of workflows: a run under one not read is the news of it.

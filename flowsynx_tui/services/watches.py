@@ -110,7 +110,14 @@ class ExecutionWatch:
             if details.status == event.status:
                 return None
             end = event.execution_end or details.execution_end
-            self.snapshot = replace(snapshot, details=details.model_copy(update={"status": event.status, "execution_end": end}))
+            # A run that is no longer paused waits for no decision: its screen said "Failed"
+            # over "waiting for approval" until the next read.
+            approvals = snapshot.approvals if event.status is ExecutionStatus.PAUSED else ()
+            self.snapshot = replace(
+                snapshot,
+                details=details.model_copy(update={"status": event.status, "execution_end": end}),
+                approvals=approvals,
+            )
             return self.snapshot
         self._tasks_only = True
         tasks = list(snapshot.tasks)

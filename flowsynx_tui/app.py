@@ -107,6 +107,12 @@ def _is_executions_screen(screen: Screen[Any]) -> bool:
     return isinstance(screen, ExecutionsScreen)
 
 
+def _is_inbox(screen: Screen[Any]) -> bool:
+    from flowsynx_tui.screens.approvals import ApprovalInbox
+
+    return isinstance(screen, ApprovalInbox)
+
+
 def _jump_provider() -> type[Provider]:
     from flowsynx_tui.commands import JumpProvider
 
@@ -585,16 +591,17 @@ class FlowSynxApp(App[None]):
         self.approvals_swept = True
         if not fresh:
             return
-        inbox = self.key_of("app.approvals")
+        # Not "press 3 for the inbox" to someone looking at it.
+        where = " It is in the list." if _is_inbox(self.screen) else f" Press {self.key_of('app.approvals')} for the inbox."
         if first_sweep:
             # Approvals that were already waiting at start: one summary, no bell.
-            self.notify(f"{len(fresh)} approval(s) waiting. Press {inbox} for the inbox.", title="Approvals")
+            self.notify(f"{len(fresh)} approval(s) waiting.{where}", title="Approvals")
             return
         overview = self.services.overview
         for approval in fresh[:3]:
             name = one_line(overview.workflow_name(approval.workflow_id), 40)
             self.notify(
-                f"{name}: task {one_line(approval.task_name, 40)} waits for approval. Press {inbox} for the inbox.",
+                f"{name}: task {one_line(approval.task_name, 40)} waits for approval.{where}",
                 title="New approval",
                 timeout=10,
             )
@@ -682,6 +689,10 @@ class FlowSynxApp(App[None]):
         def done(credentials: Credentials | None) -> None:
             self._login_open = False
             if credentials is None:
+                if not services.poller.connection.auth_failed:
+                    # Turned down on a server that takes these credentials (or none): the
+                    # dashboard still reads it, and "Not signed in" would say otherwise.
+                    return
                 # Keep polling with backoff, but do not ask again until asked (L) or it recovers.
                 self._login_declined = True
                 self.notify(f"Not signed in. Press {self.key_of('app.login')} to sign in.", severity="warning")

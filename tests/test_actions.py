@@ -452,6 +452,21 @@ async def test_a_new_pending_approval_raises_a_notification(emulator_server) -> 
         )
 
 
+async def test_a_new_approval_told_in_the_inbox_points_at_the_list_not_at_its_key(emulator_server) -> None:
+    # "Press 3 for the inbox" to an operator looking at the inbox.
+    server = emulator_server(time_scale=0.05, workers=2)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await open_inbox(pilot, app)
+        await wait_for(pilot, lambda: app.approvals_swept and table.row_count == 1, what="the seeded approval listed")
+        execution_id = server.emulator.start_execution(INVOICE)
+        server.emulator.wait_for_status(execution_id, {"Paused"}, timeout=15)
+        await wait_for(pilot, lambda: "New approval" in " ".join(str(n.title) for n in app.notices), what="the notice")
+        told = next(str(n.message) for n in app.notices if n.title == "New approval")
+        assert told.endswith("waits for approval. It is in the list."), told
+        await wait_for(pilot, lambda: table.row_count == 2, what="its row")
+
+
 async def test_an_approve_waiting_for_its_answer_keeps_its_row_in_the_inbox(emulator_server) -> None:
     # v1.3.0 takes the decision at once (the approval is no longer pending) and answers when
     # the resumed run stops: the row vanished at the next poll, and the operator could not
@@ -469,7 +484,7 @@ async def test_an_approve_waiting_for_its_answer_keeps_its_row_in_the_inbox(emul
         assert table.keys == [approval_id]
         assert "approving" in table.get_cell(approval_id, "state").plain
         title = app.screen.query_one("#title").render().plain
-        assert "1 decision sent, waiting for the server's answer" in title and "nothing waits" not in title
+        assert title.startswith("Approvals waiting (1) · 1 decision sent, waiting for the server's answer"), title
         await wait_for(pilot, lambda: "Approved PublishInvoices" in notifications(app), timeout=30, what="the answer")
         await wait_for(pilot, lambda: table.row_count == 0, what="the row gone with the answer")
     assert len(posts(server.emulator, "/approve")) == 1

@@ -571,3 +571,23 @@ async def test_a_definition_scrolls_with_the_tables_keys(emulator_server) -> Non
         await wait_for(pilot, lambda: view.scroll_y == view.max_scroll_y, what="the end")
         await pilot.press("g")
         await wait_for(pilot, lambda: view.scroll_y == 0, what="the top")
+
+
+async def test_turning_down_sign_in_on_a_server_that_reads_fine_says_nothing_is_wrong(emulator_server) -> None:
+    # The demo needs no sign-in: opening the dialog and closing it toasted "Not signed in"
+    # over a dashboard that kept reading the server.
+    from flowsynx_tui.screens.login import LoginDialog
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services.poller.connection.state == "ok", what="connected")
+        await pilot.press("L")
+        await wait_for_screen(pilot, app, LoginDialog)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, app, WorkflowsScreen)
+        await pilot.pause(0.3)
+        said = [str(notice.message) for notice in app.notices]
+        assert not any("Not signed in" in words for words in said), said
+        await pilot.press("L")
+        await wait_for_screen(pilot, app, LoginDialog)  # asked for, it still opens

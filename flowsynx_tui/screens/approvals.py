@@ -69,7 +69,8 @@ class ApprovalInbox(FilterableScreen):
         overview = self.services.overview
         now = self.services.clock.now()
         rows: list[Row] = []
-        for approval in self.approvals():
+        listed = self.approvals()
+        for approval in listed:
             workflow = overview.workflow_of(approval.execution_id)  # "workflow unknown (deleted?)" once it is gone
             busy = self.services.actions.execution_busy(approval.execution_id)
             if busy is None and (earlier := self.services.actions.unanswered(f"execution:{approval.execution_id}")):
@@ -96,7 +97,8 @@ class ApprovalInbox(FilterableScreen):
         table.sync(rows)
         if bool(table.row_count) != offered:
             self.refresh_bindings()  # approve and reject come or go with the rows
-        total = len(self.services.overview.approvals.all())
+        # Those whose decision is on its way count too: "(0)" over the row being approved.
+        total = len(listed)
         # Not "(0)" when some cannot be read: that read as nothing to decide.
         count = (f"{total} known" if total else "unknown") if overview.approvals_hidden else f"{total}"
         if self.filter_text:

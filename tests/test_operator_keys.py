@@ -8,7 +8,7 @@ from flowsynx_tui.emulator import seed
 from flowsynx_tui.messages import ExecutionView
 from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
-from flowsynx_tui.testing import make_app, open_inbox, wait_for, wait_for_screen
+from flowsynx_tui.testing import footer_keys, make_app, open_inbox, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.task_tree import TaskTree
 
@@ -212,6 +212,9 @@ async def test_a_question_about_an_approval_decided_meanwhile_is_withdrawn_not_s
         assert "No longer waiting: it was decided meanwhile" in said, said
         title = str(dialog.query_one("#confirm-title").render())
         assert title.startswith("No longer asked: Approve"), title  # it still asked "Approve …?"
+        # Its footer said "n No" beside its one button, "Close (n)".
+        await wait_for(pilot, lambda: "n Close" in footer_keys(app), what="the footer's Close")
+        assert "n No" not in footer_keys(app) and "y " not in footer_keys(app), footer_keys(app)
         await pilot.press("y")
         await pilot.pause(0.3)
         assert app.screen is dialog, "y answers nothing now"

@@ -97,6 +97,10 @@ class ConfirmDialog(ModalScreen[bool]):
         self.query_one("#no", Button).label = f"Close ({self._no_key})"
         self.refresh_bindings()
 
+    def footer_words(self) -> dict[str, str]:
+        """The footer's words for a key, by action, where they differ from the binding's."""
+        return {"answer(False)": "Close"} if self.withdrawn is not None else {}
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer" and parameters == (True,) and self.withdrawn is not None:
             return False

@@ -39,6 +39,14 @@ class OperatorFooter(Footer):
             first = self.FIRST.index(action) if action in self.FIRST else len(self.FIRST)
             return first, declared.get(action, len(declared))  # type: ignore[arg-type]
 
+        # A screen may word a key for its state: a withdrawn question's "n No" beside its
+        # only button, "Close".
+        words = getattr(self.screen, "footer_words", None)
+        renamed = words() if callable(words) else {}
+        for key in keys:
+            description = renamed.get(getattr(key, "action", None))  # type: ignore[call-overload]
+            if description is not None:
+                key.description = description  # type: ignore[attr-defined]
         yield from sorted(keys, key=rank)
 
     def _declared_order(self) -> dict[str, int]:

@@ -1,6 +1,11 @@
 """Checks of the config file's ``[keys]``: Textual applies a keymap silently, so an unknown
 binding id, a key it cannot match or a key that takes another binding's place would just
-not work. Imports every screen and widget, hence only when ``[keys]`` is not empty."""
+not work. Imports every screen and widget, hence only when ``[keys]`` is not empty.
+
+A screen and a widget with keys say which of our widgets with keys of their own they hold,
+in ``KEYED_WIDGETS``: while one of those has the focus its keys come before the screen's
+and the app's, so a remap onto one of them is a clash too (``screen.refresh = "j"`` lost
+to the tables' j, and Refresh had no key and left the footer)."""
 
 from __future__ import annotations
 
@@ -42,6 +47,20 @@ def _our_classes() -> list[type[DOMNode]]:
 def _bindings(cls: type[DOMNode]) -> list[Binding]:
     merged: BindingsMap = cls._merge_bindings()
     return [binding for bindings in merged.key_to_bindings.values() for binding in bindings]
+
+
+def has_keys(cls: type[DOMNode]) -> bool:
+    """Whether ``cls`` has bindings ``[keys]`` can remap (Textual's own have no id)."""
+    return any(binding.id for binding in _bindings(cls))
+
+
+def focus_chains(cls: type[DOMNode]) -> list[tuple[type[DOMNode], ...]]:
+    """``cls`` alone, and with each widget with keys it holds (``KEYED_WIDGETS``), down to
+    the one that has the focus: the classes whose bindings one key press meets."""
+    chains: list[tuple[type[DOMNode], ...]] = [(cls,)]
+    for held in getattr(cls, "KEYED_WIDGETS", ()):
+        chains += [(cls, *chain) for chain in focus_chains(held)]
+    return chains
 
 
 def key_problem(key: str) -> str | None:
@@ -109,19 +128,24 @@ def checked_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]
         usable[binding_id] = [_normal(part) for part in parts]
     # A remap left out gives its binding its own key back, which may be another remap's:
     # again until none clashes (each round leaves one out at least).
+    in_file = list(keymap)
+    clashed: dict[str, str] = {}
     while clashes := _clashes(by_class, usable):
         left_out: set[str] = set()
-        for name, (key, others) in clashes.items():
+        # The last listed first, so that of two given one key the first listed keeps it,
+        # whichever of the classes holding them was looked at first.
+        for name, (key, others) in sorted(clashes.items(), key=lambda clash: in_file.index(clash[0]), reverse=True):
             if left_out.intersection(others):
-                continue  # two given one key: the first listed keeps it
+                continue
             del usable[name]
             left_out.add(name)
             holders = ", ".join(f"{other} ({owner})" for other, owner in others.items())
-            swap = next(iter(others))
-            problems.append(
+            swap = f"give {next(iter(others))} another key" if len(others) == 1 else "give those other keys"
+            clashed[name] = (
                 f"[keys] {name}: {key} is also the key of {holders}; ignored, the binding keeps its key "
-                f"(give {swap} another key too to swap them)"
+                f"({swap} too to swap them)"
             )
+    problems += [clashed[name] for name in in_file if name in clashed]
     return {binding_id: keymap[binding_id] for binding_id in usable}, problems
 
 
@@ -129,32 +153,52 @@ def _clashes(
     by_class: Mapping[type[DOMNode], list[Binding]], keymap: Mapping[str, list[str]]
 ) -> dict[str, tuple[str, dict[str, str]]]:
     """Remapped bindings whose key other bindings of one scope have: by the remapped id,
-    the key and the others' ids with the class of their scope."""
+    the key and the others' ids with the class that declares them. A scope is what one key
+    press meets: a class's bindings, with those of the widgets it holds down to the focused
+    one, and for a screen the app's."""
     from textual.app import App
     from textual.screen import Screen
 
     app_bindings = [b for cls, bindings in by_class.items() if issubclass(cls, App) for b in bindings]
+    declared_by = {
+        binding.id: cls.__name__
+        for cls in by_class
+        for binding in cls.__dict__["BINDINGS"]
+        if isinstance(binding, Binding) and binding.id
+    }
+    merged: dict[type[DOMNode], list[Binding]] = dict(by_class)
     found: dict[str, tuple[str, dict[str, str]]] = {}
-    for cls, bindings in by_class.items():
-        # A screen's keys come before the app's: a key on both means one of them is lost.
-        scope = bindings + (app_bindings if issubclass(cls, Screen) else [])
-        owners: dict[str, list[Binding]] = {}
-        for binding in scope:
-            if binding.id is None:  # Textual's own defaults (ctrl+q quits anyway)
-                continue
-            for key in keymap.get(binding.id or "", [binding.key]):
-                owners.setdefault(key, []).append(binding)
-        for key, holders in owners.items():
-            named = {b.id or b.action: b for b in holders}
-            # Only a key the user gave: a default overlap (q quits, and closes the help
-            # screen) is the design.
-            remapped = [name for name in named if name in keymap and key != named[name].key]
-            for name in remapped:
-                for other in named:
-                    if other != name and named[other].action != named[name].action:
-                        owner = next(c.__name__ for c, b in by_class.items() if named[other] in b)
-                        found.setdefault(name, (key, {}))[1].setdefault(other, owner)
+    for cls in by_class:
+        for chain in focus_chains(cls):
+            scope = [b for held in chain for b in merged.setdefault(held, _bindings(held))]
+            # A screen's keys come before the app's: a key on both means one of them is lost.
+            if issubclass(cls, Screen):
+                scope += app_bindings
+            _clashes_in(scope, keymap, declared_by, found)
     return found
+
+
+def _clashes_in(
+    scope: list[Binding],
+    keymap: Mapping[str, list[str]],
+    declared_by: Mapping[str, str],
+    found: dict[str, tuple[str, dict[str, str]]],
+) -> None:
+    owners: dict[str, list[Binding]] = {}
+    for binding in scope:
+        if binding.id is None:  # Textual's own defaults (ctrl+q quits anyway)
+            continue
+        for key in keymap.get(binding.id, [binding.key]):
+            owners.setdefault(key, []).append(binding)
+    for key, holders in owners.items():
+        named = {b.id or b.action: b for b in holders}
+        # Only a key the user gave: a default overlap (q quits, and closes the help
+        # screen) is the design.
+        remapped = [name for name in named if name in keymap and key != named[name].key]
+        for name in remapped:
+            for other in named:
+                if other != name and named[other].action != named[name].action:
+                    found.setdefault(name, (key, {}))[1].setdefault(other, declared_by.get(other, "?"))
 
 
 def key_shown(screen: Screen[object], binding_id: str, default: str) -> str:

@@ -275,6 +275,113 @@ async def test_the_dashboard_says_key_mistakes_on_stderr_and_in_a_toast(
     assert capsys.readouterr().err == ""
 
 
+# [keys] remaps onto a key a widget of the screen already has: the focused widget's binding
+# came first, so the action had no working key and left the footer, without a word.
+TABLE_AND_LOG_DOWN = "table.down (KeyedTable), log.line_down (LogLines)"
+
+
+def test_config_check_refuses_a_remap_onto_a_key_a_widget_of_the_screen_has(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[keys]\n'screen.refresh' = 'j'\n'app.executions' = 'k'\n'screen.filter' = 'f'\n")
+    result = run_cli("config", "check", "--config", str(config))
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0] == f"{config}: ok, with 2 warnings (on stderr)"
+    warnings = result.stderr.strip().splitlines()
+    assert warnings == [
+        "flowsynx-tui: warning: [keys] screen.refresh: j is also the key of pager.down (Pager), "
+        f"{TABLE_AND_LOG_DOWN}; ignored, the binding keeps its key (give those other keys too to swap them)",
+        "flowsynx-tui: warning: [keys] app.executions: k is also the key of pager.up (Pager), table.up (KeyedTable), "
+        "log.line_up (LogLines); ignored, the binding keeps its key (give those other keys too to swap them)",
+    ], warnings
+    # f is the log pane's Follow, but the lists' filter and the log pane are never on one screen.
+    assert "  keys: screen.filter = f\n" in result.stdout
+
+
+def test_widget_keys_count_only_on_the_screens_that_hold_the_widget() -> None:
+    from flowsynx_tui.keymap import checked_keymap
+
+    legitimate = {"screen.filter": "f", "table.down": "n", "log.follow": "F", "table.right": "l", "help.close": "x"}
+    assert checked_keymap(legitimate) == (legitimate, [])
+    # The other way round: a widget's key onto the screen's, which the focused widget then takes.
+    usable, problems = checked_keymap({"log.follow": "r", "pager.down": "v"})
+    assert usable == {}
+    assert problems == [
+        "[keys] log.follow: r is also the key of screen.refresh (DashboardScreen); ignored, the binding keeps "
+        "its key (give screen.refresh another key too to swap them)",
+        "[keys] pager.down: v is also the key of task.definition (TaskDetailsScreen); ignored, the binding keeps "
+        "its key (give task.definition another key too to swap them)",
+    ], problems
+    # Of two given one key the first listed keeps it, whatever the order the classes are looked at.
+    assert checked_keymap({"app.workflows": "z", "app.executions": "z"})[0] == {"app.workflows": "z"}
+
+
+async def test_a_remap_onto_a_widgets_key_is_said_at_start_and_the_widget_keeps_it(
+    emulator_server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flowsynx_tui.testing import footer_now, make_app, wait_for
+    from flowsynx_tui.widgets.keyed_table import KeyedTable
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, keymap={"screen.refresh": "j"})
+    line = (
+        f"[keys] screen.refresh: j is also the key of pager.down (Pager), {TABLE_AND_LOG_DOWN}; ignored, "
+        "the binding keeps its key (give those other keys too to swap them)"
+    )
+    assert app.keymap_problems == [line]
+    assert capsys.readouterr().err == f"flowsynx-tui: warning: {line}\n"
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.row_count == 5, what="the workflows")
+        assert [notice.message for notice in app.notices if notice.severity == "warning"] == [line]
+        assert "r Refresh" in await footer_now(pilot, app)
+        table.move_cursor(row=0)
+        await pilot.press("j")
+        assert table.cursor_row == 1
+
+
+async def test_every_widget_with_keys_is_declared_by_what_holds_it(emulator_server) -> None:
+    # The [keys] check knows a widget's keys from the screens' KEYED_WIDGETS: a widget with
+    # keys that no screen declared would let a remap onto its keys through unsaid.
+    from textual.widget import Widget
+
+    from flowsynx_tui.emulator import seed
+    from flowsynx_tui.keymap import focus_chains, has_keys
+    from flowsynx_tui.messages import ApprovalsView, DefinitionView, ExecutionsView, ExecutionView, TaskView
+    from flowsynx_tui.screens.help import HelpScreen
+    from flowsynx_tui.testing import make_app, wait_for, wait_for_screen
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url)
+    nightly, run = seed.workflow_id("nightly-csv-export"), seed.execution_id("nightly-csv-export", 6)
+    destinations = [
+        None, ExecutionsView(), ApprovalsView(), ExecutionView(nightly, run), TaskView(nightly, run, "SaveLocal"),
+        DefinitionView(nightly), "help",
+    ]
+    seen: set[str] = set()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for destination in destinations:
+            if destination == "help":
+                await pilot.press("question_mark")
+                await wait_for_screen(pilot, app, HelpScreen)
+            elif destination is not None:
+                before = app.screen
+                app.navigate(destination)
+                await wait_for(pilot, lambda: app.screen is not before and app.screen.is_mounted, what="the screen")
+            await pilot.pause(0.3)
+            screen = app.screen
+            seen.add(type(screen).__name__)
+            declared = focus_chains(type(screen))
+            for widget in screen.query(Widget):
+                if not has_keys(type(widget)):
+                    continue
+                holders = [node for node in widget.ancestors_with_self if node is widget or has_keys(type(node))]
+                chain = tuple(type(node) for node in reversed(holders[: holders.index(screen) + 1]))
+                assert any(
+                    len(chain) == len(known) and all(map(issubclass, chain, known)) for known in declared
+                ), f"{chain} on {type(screen).__name__}: not in KEYED_WIDGETS"
+    assert len(seen) == 7, seen
+
+
 def test_profiles_that_no_default_profile_names_are_said_to_be_unused(tmp_path: Path) -> None:
     from flowsynx_tui.config import resolve_settings
 

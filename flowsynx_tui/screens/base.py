@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input
 
 from flowsynx_tui.keymap import key_shown
@@ -355,6 +356,9 @@ class FilterableScreen(DashboardScreen):
         # it bubbled up: a approved, y confirmed.
         Binding(FIELD_OPENERS["screen.filter"], "open_filter", "Filter", id="screen.filter", priority=True),
     ]
+    #: Its widgets with keys of their own: those come first while the widget has the focus,
+    #: so ``[keys]`` is checked against them too (``keymap.focus_chains``).
+    KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (KeyedTable, FilterBar)
     filter_text = ""
     #: The parsed ``filter_text``, against the headers of the screen's table.
     row_filter = RowFilter()

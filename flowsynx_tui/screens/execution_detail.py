@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.widget import Widget
 from textual.widgets import Static
 
 from flowsynx_tui.api import Approval, ExecutionStatus, NotFound, TaskStatus
@@ -50,6 +51,9 @@ class ExecutionDetailScreen(DashboardScreen):
         Binding("i", "task_details", "Task details", id="detail.task_details", show=False),
         Binding("v", "definition", "Definition", id="detail.definition", show=False),
     ]
+    #: Its widgets with keys of their own: those come first while the widget has the focus,
+    #: so ``[keys]`` is checked against them too (``keymap.focus_chains``).
+    KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (TaskTree, LogPane)
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from flowsynx_tui.widgets.pager import VerticalPager
@@ -53,6 +54,9 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
     ]
+    #: Its widgets with keys of their own: those come first while the widget has the focus,
+    #: so ``[keys]`` is checked against them too (``keymap.focus_chains``).
+    KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (VerticalPager,)
 
     def __init__(self, title: str, rows: list[HelpRow]) -> None:
         super().__init__()

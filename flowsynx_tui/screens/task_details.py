@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.widget import Widget
 from textual.widgets import Static
 
 from flowsynx_tui.api import TaskStatus
@@ -39,6 +40,9 @@ class TaskDetailsScreen(DashboardScreen):
         Binding("l,enter", "show_logs", "Logs", id="task.logs"),
         Binding("v", "show_definition", "Definition", id="task.definition"),
     ]
+    #: Its widgets with keys of their own: those come first while the widget has the focus,
+    #: so ``[keys]`` is checked against them too (``keymap.focus_chains``).
+    KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (VerticalPager,)
 
     def __init__(
         self,

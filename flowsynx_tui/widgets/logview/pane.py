@@ -353,6 +353,9 @@ class LogPane(Widget):
         Binding("y", "copy_line", "Copy", id="log.copy"),
         Binding("escape", "clear_search", "Clear search", show=False, id="log.clear_search"),
     ]
+    #: The widgets with keys of their own it holds, the view and the search field: the one
+    #: with the focus meets its own keys before the pane's (``keymap.focus_chains``).
+    KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (LogLines, _SearchInput)
 
     refresh_interval: float = 0.1
     """Least time between two screen updates caused by appends (at most ~10 Hz)."""

@@ -339,8 +339,13 @@ class FlowSynxApp(App[None]):
 
     def on_mount(self) -> None:
         self._event_loop = asyncio.get_running_loop()
-        for warning in (*self.settings.warnings, *self.keymap_problems):
+        for warning in self.settings.warnings:
             self.notify(warning, severity="warning", timeout=10)
+        if self.keymap_problems:
+            from flowsynx_tui.keymap import problems_toast
+
+            title, text = problems_toast(self.keymap_problems)
+            self.notify(text, title=title, severity="warning", timeout=10)
         self._begin()
 
     def _begin(self) -> None:

@@ -13,7 +13,7 @@ import difflib
 import importlib
 import pkgutil
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
@@ -199,6 +199,20 @@ def _clashes_in(
             for other in named:
                 if other != name and named[other].action != named[name].action:
                     found.setdefault(name, (key, {}))[1].setdefault(other, declared_by.get(other, "?"))
+
+
+#: The problems one toast lists: each takes a few lines, and ``config check`` lists them all.
+TOAST_PROBLEMS = 3
+
+
+def problems_toast(problems: Sequence[str]) -> tuple[str, str]:
+    """The title and text of the one toast that says ``problems`` at start: a toast each
+    stacked five of them over the screen."""
+    count = len(problems)
+    shown = list(problems[:TOAST_PROBLEMS])
+    if count > TOAST_PROBLEMS:
+        shown.append(f"and {count - TOAST_PROBLEMS} more: flowsynx-tui config check lists every one.")
+    return f"[keys]: {count} {'entry' if count == 1 else 'entries'} not applied", "\n".join(shown)
 
 
 def key_shown(screen: Screen[object], binding_id: str, default: str) -> str:

@@ -339,6 +339,29 @@ async def test_a_remap_onto_a_widgets_key_is_said_at_start_and_the_widget_keeps_
         assert table.cursor_row == 1
 
 
+async def test_several_key_mistakes_are_one_toast_and_each_a_line_on_stderr(
+    emulator_server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Five mistakes were five toasts stacked over the screen.
+    from flowsynx_tui.testing import make_app, wait_for
+
+    server = emulator_server(frozen=True)
+    keymap = {"app.qiut": "q", "log.follow": "ctrl+flw", "screen.refresh": "x", "app.executions": "1", "log.wrp": "W"}
+    app = make_app(server.url, keymap=keymap)
+    assert len(app.keymap_problems) == 5
+    assert len(capsys.readouterr().err.strip().splitlines()) == 5
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.notices, what="a toast")
+        await pilot.pause(0.2)
+        warned = [notice for notice in app.notices if notice.severity == "warning"]
+        assert len(warned) == 1, warned
+        assert warned[0].title == "[keys]: 5 entries not applied"
+        assert warned[0].message.splitlines() == [
+            *app.keymap_problems[:3],
+            "and 2 more: flowsynx-tui config check lists every one.",
+        ]
+
+
 async def test_every_widget_with_keys_is_declared_by_what_holds_it(emulator_server) -> None:
     # The [keys] check knows a widget's keys from the screens' KEYED_WIDGETS: a widget with
     # keys that no screen declared would let a remap onto its keys through unsaid.

@@ -56,7 +56,7 @@ from flowsynx_tui.messages import (
 from flowsynx_tui.screens.base import DashboardScreen
 from flowsynx_tui.screens.workflows import WorkflowsScreen
 from flowsynx_tui.services import Clock, Services
-from flowsynx_tui.text import lines, one_line
+from flowsynx_tui.text import lines, markup_literal, one_line
 from flowsynx_tui.widgets.focus import FIELD_OPENERS
 from flowsynx_tui.widgets.scrollbar import CompactScrollBarRender
 
@@ -619,7 +619,12 @@ class FlowSynxApp(App[None]):
         posting's palette. Those the footer shows are listed before anything is typed."""
         for command in super().get_system_commands(screen):
             if command.title == "Quit":  # its action is ours: it asks while an answer is awaited
-                command = command._replace(help="Quit (asks first while a decision waits for its answer)")
+                keys = f"{self.key_of('app.quit')} or {self.key_of('app.quit_anywhere')}"
+                command = command._replace(
+                    help=f"key {markup_literal(keys)} · asks first while a decision waits for its answer"
+                )
+            elif command.title == "Screenshot":
+                command = command._replace(help=f"key {markup_literal(self.key_of('app.screenshot'))} · {command.help}")
             yield command
         if not isinstance(screen, DashboardScreen):
             return
@@ -631,7 +636,7 @@ class FlowSynxApp(App[None]):
             seen.add(binding.id)
             yield SystemCommand(
                 binding.description or binding.action,
-                f"key {self.get_key_display(binding)} · here",
+                f"key {markup_literal(self.get_key_display(binding))} · here",
                 partial(self.run_action, binding.action, active.node),
                 discover=binding.show,
             )

@@ -323,7 +323,7 @@ async def test_the_palette_runs_what_the_screens_keys_do_and_names_the_keys(emul
         commands = {command.title: command.help for command in app.get_system_commands(inbox)}
         assert commands["Approve"] == "key a · here" and commands["Reject"] == "key D · here"
         assert commands["Copy id"] == "key y · here"  # not in the footer, found by its name
-        assert commands["Quit"] == "Quit (asks first while a decision waits for its answer)"
+        assert commands["Quit"] == "key q or ^q · asks first while a decision waits for its answer"
         assert commands["Sign in"] == "key L · here" and commands["Help"] == "key ? · here"
         await pilot.press("ctrl+p")
         await pilot.pause(0.3)
@@ -344,6 +344,19 @@ async def test_the_palette_runs_what_the_screens_keys_do_and_names_the_keys(emul
         await open_inbox(pilot, read_only)
         titles = {command.title for command in read_only.get_system_commands(read_only.screen)}
         assert "Refresh" in titles and not titles & {"Approve", "Reject"}
+
+
+async def test_the_palette_names_the_keys_of_quit_and_screenshot_as_remapped(emulator_server) -> None:
+    # Quit and Screenshot showed no key, while every other command named its own.
+    server = emulator_server(frozen=True)
+    for keymap, quit_keys, screenshot_key in (({}, "q or ^q", "^s"), ({"app.quit": "Q", "app.screenshot": "f9"},
+                                                                         "Q or ^q", "f9")):
+        app = make_app(server.url, keymap=keymap)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.screen.query_one(KeyedTable).row_count == 5, what="the workflows")
+            commands = {command.title: command.help for command in app.get_system_commands(app.screen)}
+            assert commands["Quit"].startswith(f"key {quit_keys} · "), commands["Quit"]
+            assert commands["Screenshot"].startswith(f"key {screenshot_key} · "), commands["Screenshot"]
 
 
 async def test_the_palette_switches_servers_like_contexts(emulator_server, tmp_path) -> None:

@@ -260,8 +260,12 @@ class FlowSynxApp(App[None]):
     def key_of(self, binding_id: str) -> str:
         """The key one of the app's bindings has now, as the footer shows it: what a toast
         tells the user to press must be the key they remapped it to."""
-        binding = next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id)
-        first = self._remapped.get(binding_id, binding.key).split(",")[0].strip()
+        return self.shown_key(next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id))
+
+    def shown_key(self, binding: Binding) -> str:
+        """The first key ``binding`` has now (``[keys]`` may have remapped it), as the footer
+        shows it, also while the binding is not active."""
+        first = self._remapped.get(binding.id or "", binding.key).split(",")[0].strip()
         return self.get_key_display(replace(binding, key=first))
 
     async def on_event(self, event: events.Event) -> None:
@@ -638,6 +642,16 @@ class FlowSynxApp(App[None]):
                 binding.description or binding.action,
                 f"key {markup_literal(self.get_key_display(binding))} · here",
                 partial(self.run_action, binding.action, active.node),
+                discover=binding.show,
+            )
+        for binding, node, where in screen.commands_off_focus():
+            if binding.id in seen or not node.check_action(binding.action, ()):
+                continue
+            seen.add(binding.id or binding.action)
+            yield SystemCommand(
+                binding.description or binding.action,
+                f"key {markup_literal(self.shown_key(binding))} in {where}",
+                partial(self.run_action, binding.action, node),
                 discover=binding.show,
             )
 

@@ -359,6 +359,33 @@ async def test_the_palette_names_the_keys_of_quit_and_screenshot_as_remapped(emu
             assert commands["Screenshot"].startswith(f"key {screenshot_key} · "), commands["Screenshot"]
 
 
+async def test_the_palette_offers_follow_on_the_execution_screen_whatever_has_the_focus(emulator_server) -> None:
+    # Follow was there only while the log pane had the focus; the task tree has it at first.
+    from flowsynx_tui.widgets.logview import LogPane
+
+    server = emulator_server(frozen=True)
+    app = make_app(server.url, keymap={"log.follow": "F"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.navigate(ExecutionView(INVOICE, PAUSED))
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        pane = app.screen.query_one(LogPane)
+        tree = app.screen.query_one(TaskTree)
+        await wait_for(pilot, lambda: tree.has_focus and pane.follow, what="the task tree focused, the log followed")
+        commands = {command.title: command.help for command in app.get_system_commands(app.screen)}
+        assert commands["Follow"] == "key F in the log pane", commands
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"follow")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not pane.follow, timeout=3, what="following paused from the palette")
+        assert tree.has_focus
+        pane.focus()
+        await wait_for(pilot, lambda: not tree.has_focus, what="the log pane focused")
+        commands = {command.title: command.help for command in app.get_system_commands(app.screen)}
+        assert commands["Follow"] == "key F · here", commands
+
+
 async def test_the_palette_switches_servers_like_contexts(emulator_server, tmp_path) -> None:
     from flowsynx_tui.app import FlowSynxApp
     from flowsynx_tui.config import resolve_settings

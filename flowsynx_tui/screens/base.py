@@ -205,6 +205,11 @@ class DashboardScreen(Screen[None]):
         """The key a binding working here has now (``[keys]`` may have remapped it)."""
         return key_shown(self, binding_id, default)
 
+    def commands_off_focus(self) -> list[tuple[Binding, Widget, str]]:
+        """Keys of widgets shown here that the palette offers whatever has the focus: each
+        binding, the widget it acts on, and where its key works (the widget has the focus)."""
+        return []
+
     @on(PollFailed)
     def _poll_failed(self) -> None:
         """The connection indicator already says it; the data on screen stays."""

@@ -214,6 +214,12 @@ class ExecutionDetailScreen(DashboardScreen):
             )
         return Selection("execution", self.workflow_id, self.execution_id)
 
+    def commands_off_focus(self) -> list[tuple[Binding, Widget, str]]:
+        # The pane's keys work only while it has the focus, and following its log is wanted
+        # while watching a run from its task tree too.
+        follow = next(b for b in LogPane.BINDINGS if isinstance(b, Binding) and b.id == "log.follow")
+        return [(follow, pane, "the log pane") for pane in self.query(LogPane) if pane.display]
+
     def action_focus_tasks(self) -> None:
         self.query_one(TaskTree).focus()
 

@@ -17,6 +17,7 @@ from flowsynx_tui.config import (
     screenshot_dir_from,
     unused_profiles_warning,
 )
+from flowsynx_tui.text import one_line
 
 if TYPE_CHECKING:
     from flowsynx_tui.api.auth import Credentials
@@ -149,7 +150,8 @@ def _check(path: Path, named: bool, only: str | None = None) -> int:
         print(f"{PROG}: warning: {problem}", file=sys.stderr)
     for binding, key in keys.items():
         # An entry the dashboard ignores is not listed as if it were applied.
-        lines.append(f"  keys: {binding} = {key}" + ("" if binding in applied else " (not applied: see the warning)"))
+        listed = f"  keys: {one_line(binding, 60)} = {one_line(str(key), 40)}"
+        lines.append(listed + ("" if binding in applied else " (not applied: see the warning)"))
     if not profiles:
         lines.append("  no profiles: the defaults apply")
     failed = 0

@@ -20,6 +20,8 @@ from textual.dom import DOMNode
 from textual.keys import KEY_ALIASES, Keys
 from textual.screen import Screen
 
+from flowsynx_tui.text import one_line
+
 _MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 _NAMED_KEYS = frozenset(key.value for key in Keys) | frozenset(KEY_ALIASES) | frozenset(
     alias for aliases in KEY_ALIASES.values() for alias in aliases
@@ -68,7 +70,8 @@ def key_problem(key: str) -> str | None:
     if not key:
         return "an empty key"
     if len(key) == 1:
-        return None
+        # A control or format character (an escape, U+202E) is no key to press: keys have names.
+        return None if key.isprintable() else f"{key!r} is not a key to press (name it: tab, escape…)"
     *modifiers, name = key.split("+")
     if not name:
         return f"{key!r} has no key after the +"
@@ -109,7 +112,8 @@ def checked_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]
     problems: list[str] = []
     usable: dict[str, list[str]] = {}
     for binding_id, keys in keymap.items():
-        where = f"[keys] {binding_id}"
+        # The file's own text, said on a terminal: an escape in it must not act there.
+        where = f"[keys] {one_line(binding_id, 60)}"
         if binding_id not in ids:
             close = difflib.get_close_matches(binding_id, sorted(ids), n=1)
             hint = f" (did you mean {close[0]}?)" if close else " (the help screen, ?, lists the ids)"
@@ -123,7 +127,7 @@ def checked_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]
         pressed = next((part for part in parts if binding_id in _DIALOG_ANSWERS and _normal(part) in _BUTTON_KEYS), None)
         if pressed:
             # Accepted, it never answered: the focused button (No, at first) takes the key.
-            problems.append(f"{where}: {pressed} presses the focused button in a dialog; the binding keeps its key")
+            problems.append(f"{where}: {one_line(pressed, 20)} presses the focused button in a dialog; the binding keeps its key")
             continue
         usable[binding_id] = [_normal(part) for part in parts]
     # A remap left out gives its binding its own key back, which may be another remap's:
@@ -142,7 +146,7 @@ def checked_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]
             holders = ", ".join(f"{other} ({owner})" for other, owner in others.items())
             swap = f"give {next(iter(others))} another key" if len(others) == 1 else "give those other keys"
             clashed[name] = (
-                f"[keys] {name}: {key} is also the key of {holders}; ignored, the binding keeps its key "
+                f"[keys] {name}: {one_line(key, 20)} is also the key of {holders}; ignored, the binding keeps its key "
                 f"({swap} too to swap them)"
             )
     problems += [clashed[name] for name in in_file if name in clashed]

@@ -251,6 +251,20 @@ def test_config_check_reports_key_mistakes(tmp_path: Path) -> None:
     assert "  keys: log.follow = ctrl+flw (not applied: see the warning)" in result.stdout
 
 
+def test_config_check_says_the_files_key_text_without_letting_it_act_on_the_terminal(tmp_path: Path) -> None:
+    # An id or a key with an escape in it went to the terminal as it was: a title set, a line
+    # turned round (U+202E).
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\n"app.quit\\u001b]0;PWNED\\u0007" = "q"\n"app.executions" = "\\u202e"\n')
+    result = run_cli("config", "check", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    said = result.stdout + result.stderr
+    assert "\x1b" not in said and "\x07" not in said and "\u202e" not in said, repr(said)
+    assert "[keys] app.quit" in result.stderr and "no binding has this id" in result.stderr, result.stderr
+    assert "  keys: app.quit" in result.stdout and "  keys: app.executions = " in result.stdout, result.stdout
+    assert "[keys] app.executions: '\\u202e' is not a key to press" in result.stderr, result.stderr
+
+
 async def test_the_dashboard_says_key_mistakes_on_stderr_and_in_a_toast(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

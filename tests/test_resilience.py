@@ -50,7 +50,7 @@ from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.help import HelpScreen
 from flowsynx_tui.screens.login import LoginDialog
 from flowsynx_tui.screens.workflows import WorkflowsScreen
-from flowsynx_tui.testing import open_inbox, running_slow_run, screen_text, wait_for, wait_for_screen
+from flowsynx_tui.testing import make_app, open_inbox, running_slow_run, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.status_header import StatusHeader
@@ -321,6 +321,45 @@ def test_a_narrow_header_keeps_the_connection_state_and_drops_the_details_first(
     assert wide.endswith("connection refused) · GET /workflows")
 
 
+def test_a_narrow_header_shortens_a_long_host_but_keeps_it_and_its_port() -> None:
+    from flowsynx_tui.services.status import ConnectionState, ServerStatus
+    from flowsynx_tui.widgets.status_header import render_header
+
+    status = ServerStatus(url="https://flowsynx-prod-eu-west.corp.example.com:6262/api", user="admin", version="1.3.0")
+    status.connection = ConnectionState("partial", reason="HTTP 500", route="GET /workflows", retry_at=454.0, last_ok=0.0)
+    first = render_header(status, now=434.0, width=80).plain.split("\n")[0]
+    # Textual cuts the line at the terminal's width: what is past it is not seen.
+    assert re.match(r"◆ flowsynx-prod-eu-w\S*…:6262  ● ⚠ a read failed · again in 20s · failing for 434s", first[:80]), first
+
+
+async def test_the_state_keeps_clear_of_the_ellipsis_that_ends_a_cut_header_line() -> None:
+    # At 70 columns the line read "failing for 31…": cut with the reason after it, the
+    # line's last cell is an ellipsis, and the state had been fitted into that cell too.
+    from textual.app import App, ComposeResult
+
+    from flowsynx_tui.services.clock import Clock
+    from flowsynx_tui.services.status import ConnectionState, ServerStatus
+    from flowsynx_tui.widgets.status_header import StatusHeader
+
+    status = ServerStatus(url="http://127.0.0.1:47322", user="admin", version="1.3.0")
+    status.connection = ConnectionState("partial", reason="HTTP 500", route="GET /approvals", retry_at=56.0, last_ok=0.0)
+
+    class HeaderAlone(App[None]):
+        # The header's padding and ellipsis, as in the dashboard.
+        CSS_PATH = Path(inspect.getfile(FlowSynxApp)).parent / str(FlowSynxApp.CSS_PATH)
+
+        def compose(self) -> ComposeResult:
+            yield StatusHeader(status, Clock(monotonic=lambda: 31.0))
+
+    app = HeaderAlone()
+    async with app.run_test(size=(60, 5)) as pilot:
+        for width in range(60, 90):
+            await pilot.resize_terminal(width, 5)
+            await pilot.pause()
+            first = screen_text(app).splitlines()[0]  # type: ignore[arg-type]  # any app's screen
+            assert "again in 25s · failing for 31s" in first, (width, first)
+
+
 def test_a_part_that_keeps_failing_is_said_failing_not_all_the_data_old() -> None:
     # Only the approvals read failing: "data 434s old" beside lists read on time.
     from flowsynx_tui.services.status import ConnectionState, ServerStatus
@@ -399,6 +438,22 @@ async def test_the_data_age_in_the_header_is_that_of_what_fails_not_of_any_answe
             pilot, lambda: int(re.search(r"failing for (\d+)s", header_text(app))[1]) >= 2, what="the run's data aging"
         )
         assert len([r for r in server.emulator.requests if r.path == "/workflows"]) > 0
+
+
+async def test_at_80_columns_the_header_still_names_the_server_while_a_read_fails(emulator_server) -> None:
+    # "● connected · ⚠ a read failed · again in 1s · failing for 2s" took the first line
+    # whole at 80 columns, and the server's address was left out to make room for it.
+    server = emulator_server(frozen=True)
+    app = make_app("http://flowsynx-prod:6262", forward_to_port=server.port, refresh=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        fail_only(server.emulator, r"^/workflows$")
+
+        def first_line() -> str:
+            return screen_text(app).splitlines()[0]
+
+        await wait_for(pilot, lambda: "a read failed" in first_line() and "failing for" in first_line(), what="the failure")
+        assert re.match(r" ◆ flowsynx-prod:6262  ● ⚠ a read failed · again in \d+s · failing for \d+s", first_line()), first_line()
 
 
 async def test_a_run_whose_first_read_fails_while_the_rest_answers_is_not_called_reconnecting(emulator_server) -> None:

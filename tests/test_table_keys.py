@@ -304,6 +304,33 @@ async def test_a_header_click_sorts_by_that_column_and_again_reverses(emulator_s
         assert "Started ▲" not in screen_text(app) and "Status ▲" in header_line(app, "Execution")
 
 
+async def test_a_sort_by_a_column_cut_off_at_80_columns_is_named_in_the_headers_visible_part(emulator_server) -> None:
+    # Sorted by Ended, the header showed "Started         End" at 80 columns: no mark at
+    # all, and nothing said how the rows were ordered.
+    server = emulator_server(frozen=True, base_time=DEMO_BASE_TIME)
+    app = make_demo_app(server.port)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await demo_executions(pilot, app)
+        assert "Ended" not in header_line(app, "Execution")  # cut off at 80 columns
+        while table.sort_column != "ended":
+            await pilot.press("S")
+        header = header_line(app, "Execution")
+        assert header.endswith("→ Ended ▼") and header.count("▼") == 1, header
+        assert "Started" in header  # the columns before it keep their names
+        click_x = table.scrollable_content_region.width - 3  # on the header's "▼"
+        await pilot.click(table, offset=(click_x, 0))  # a click on it reverses that sort, as on the label
+        await pilot.pause()
+        assert table.sort_column == "ended" and not table.sort_descending
+        assert header_line(app, "Execution").endswith("→ Ended ▲")
+        while table.scroll_x < table.max_scroll_x:  # the column itself in view: its own mark, once
+            await pilot.press("right")
+        header = header_line(app, "Workflow")
+        assert header.endswith("Ended ▲") and "→" not in header and header.count("▲") == 1, header
+        while table.sort_column != "id":  # now the first column is the one out of view, at the left
+            await pilot.press("S")
+        assert header_line(app, "←").strip().startswith("← Execution ▲"), screen_text(app)
+
+
 async def test_a_sort_or_filter_keeps_the_cursors_row_before_the_cursor_ever_moved(emulator_server) -> None:
     # Until a key moved the cursor, a new order put it back on its row number: on another
     # run, the one c, x or R then acted on.

@@ -688,6 +688,9 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             return
         column = self._column_at(offset.x + round(self.scroll_x))
         if offset.y < self.header_height:
+            tag = self._sort_tag(round(self.scroll_x), self.scrollable_content_region.width)
+            if tag is not None and tag[0] <= offset.x < tag[0] + cell_len(tag[1]):
+                column = self._column_index(self._wanted_sort()[0])  # type: ignore[index]  # the column it names
             if column is not None and self.SORTABLE:
                 key = self._column_spec[column][0]
                 wanted = self._wanted_sort()
@@ -1382,6 +1385,30 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
             labels.append(text)
         return labels
 
+    def _sort_tag(self, scroll_x: int, width: int) -> tuple[int, str] | None:
+        """Where the header names the sort when the sorted column's label is cut off or out of
+        view at a side (at 80 columns, the last columns of the executions): its label and
+        mark over that side of the header, with an arrow towards it (``→ Ended ▼``), so the
+        order of the rows is always said. (x in the view, text); None when the label shows."""
+        wanted = self._wanted_sort()
+        if wanted is None or not self.show_header:
+            return None
+        index = self._column_index(wanted[0])
+        start, _ = self.column_span(wanted[0])
+        label = self._labels()[index].plain
+        start += self.cell_padding
+        end = start + cell_len(label)
+        if scroll_x <= start and end <= scroll_x + width:
+            return None
+        if end > scroll_x + width:
+            text = f" → {label} "
+            x = width - cell_len(text)
+        else:
+            text = f" ← {label} "
+            x = 0
+        # Too narrow for it beside anything else: the header as it is.
+        return (x, text) if x >= 0 and cell_len(text) * 2 <= width else None
+
     def _measure(self) -> bool:
         """Update the column widths from the width counts; True if one changed."""
         labels = self._label_widths()
@@ -1551,7 +1578,18 @@ class KeyedTable(ScrollView, can_focus=True, inherit_bindings=False):
         if y < self.header_height:
             if self._header_strip is None:
                 self._header_strip = self._render_cells(self._labels(), looks.header, None)
-            return self._header_strip.crop_extend(scroll_x, scroll_x + width, looks.header)
+            header = self._header_strip.crop_extend(scroll_x, scroll_x + width, looks.header)
+            # The lines' width less the vertical scrollbar's, which is drawn over their end.
+            view = self.scrollable_content_region.width
+            tag = self._sort_tag(scroll_x, view)
+            if tag is None:
+                return header
+            x, text = tag
+            # Over the header's end (or start): what it covers is a column cut off there.
+            segment = Strip([Segment(text, looks.header)], cell_len(text))
+            if x == 0:
+                return Strip.join([segment, header.crop(cell_len(text), width)])
+            return Strip.join([header.crop(0, x), segment, header.crop(view, width)])
         row = scroll_y + y - self.header_height
         if row >= len(self._shown):
             return Strip.blank(width, looks.base)

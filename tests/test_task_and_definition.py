@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -411,6 +412,62 @@ async def test_search_with_slash_then_n_and_N_moves_between_matches(emulator_ser
         assert app.screen is screen
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is not screen, what="back")
+
+
+#: A value longer than a line at 80 columns, with spaces to break at, and one without.
+LONG_VALUE = (
+    "Reads the partner's nightly export from the SFTP drop, checks every row against the contract's "
+    "schema and writes the rejected rows to a bucket for the morning review"
+)
+LONG_URL = "https://example.com/" + "x" * 120 + "/tail"
+
+
+async def test_a_long_value_wraps_at_80_columns_and_the_search_marks_it_on_its_row(emulator_server) -> None:
+    # At 80 columns a long string ran off the right edge: its end was never on screen.
+    server = emulator_server(seed=False)
+    workflow_id = server.emulator.add_workflow(
+        {"Name": "long", "Description": LONG_VALUE,
+         "Tasks": [{"Name": "A", "Type": "Demo:1.0", "Execution": {"Parameters": {"Url": LONG_URL}}}]}
+    )
+    app = make_app(server.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.navigate(DefinitionView(workflow_id))
+        screen = await open_definition(pilot, app)
+        rows = screen_text(app).splitlines()
+        first = next(index for index, row in enumerate(rows) if '"Description":' in row)
+        key_indent = len(rows[first]) - len(rows[first].lstrip())
+        # Broken at spaces: each row ends with a whole word, the next key on a row of its own.
+        value_rows = rows[first : next(index for index, row in enumerate(rows) if '"Tasks":' in row)]
+        assert len(value_rows) > 1, value_rows
+        assert " ".join(row.strip() for row in value_rows) == f'"Description": "{LONG_VALUE}",', value_rows
+        assert all(len(row) - len(row.lstrip()) > key_indent for row in value_rows[1:]), value_rows  # under its key
+        url_at = next(index for index, row in enumerate(rows) if '"Url":' in row)
+        assert "".join(row.strip() for row in rows[url_at : url_at + 3]) == f'"Url": "{LONG_URL}"', rows[url_at:]
+        await pilot.press("slash", *"morning", "enter")
+        await wait_for(pilot, lambda: "match 1/1" in status_line(screen), what="the match")
+        svg = app.export_screenshot()
+        # The match is painted on the row it wrapped to, apart from the words beside it.
+        assert re.search(r'<text class="([\w-]+)"[^>]*>morning</text>', svg), "the match is not drawn apart"
+        assert "the morning review" in screen_text(app)
+
+
+def test_wide_characters_wrap_by_the_cells_they_take_and_a_huge_definition_stops_wrapping() -> None:
+    from flowsynx_tui.screens.definition import MAX_WRAPPED_ROWS, wrap_document
+
+    def wrapped_rows(raw: str, width: int) -> tuple[list[str], bool]:
+        document = build_document(raw)
+        starts = [0]
+        for line in document.lines[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+        wrapped = wrap_document(document, width, starts)
+        return wrapped.text.plain.split("\n"), wrapped.capped
+
+    rows, capped = wrapped_rows(json.dumps({"Name": "字" * 100}, ensure_ascii=False), 40)
+    assert not capped and max(map(cell_len, rows)) <= 40 and "".join(row.strip() for row in rows).count("字") == 100
+    # Past MAX_WRAPPED_ROWS rows, lines stay whole (they scroll sideways): a hostile
+    # definition must not make every redraw slow.
+    rows, capped = wrapped_rows(json.dumps({"Values": ["word " * 800] * 400}), 76)
+    assert capped and max(map(cell_len, rows)) > 76 and len(rows) > MAX_WRAPPED_ROWS
 
 
 async def test_hostile_text_in_a_definition_is_shown_literally(emulator_server) -> None:

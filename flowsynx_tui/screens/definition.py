@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.highlighter import JSONHighlighter
-from rich.text import Text
-from textual import on
+from rich.text import Span, Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
@@ -167,6 +170,114 @@ def build_document(raw: str | None, task_name: str | None = None) -> Document:
     return Document(tuple(shown), text, valid_json=True, note=note, summary=summary)
 
 
+#: At most this many rows are made by wrapping: past them (a hostile definition of thousands
+#: of huge lines) the lines stay whole, and scroll sideways as before.
+MAX_WRAPPED_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class Wrapped:
+    """A document's text with its long lines wrapped to a width, and where: a line longer
+    than the view is broken (at a space when one is near) into rows indented under it, as
+    a long string value in a definition was cut off at 80 columns."""
+
+    text: Text
+    #: Offsets in the document's text (lines joined by newlines) where a row was broken.
+    breaks: tuple[int, ...]
+    #: Characters put in (a newline and the indent) by the breaks up to each one, from 0.
+    inserted: tuple[int, ...]
+    #: Some long lines were left whole (``MAX_WRAPPED_ROWS``).
+    capped: bool = False
+
+    def shift(self, offset: int, *, end: bool = False) -> int:
+        """Where ``offset`` of the document's text is in the wrapped text; ``end``: as the
+        end of a range (before a break there, not after it)."""
+        return _shifted(self.breaks, self.inserted, offset, end=end)
+
+    def pieces(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The range from ``start`` to ``end`` of the document's text in the wrapped text: a
+        range on each row it is drawn on."""
+        breaks = self.breaks
+        inside = breaks[bisect_right(breaks, start) : bisect_left(breaks, end)]
+        return [(self.shift(a), self.shift(b, end=True)) for a, b in zip((start, *inside), (*inside, end))]
+
+    def place(self, line: int, offset: int) -> tuple[int, int]:
+        """The row ``offset`` of the document's text (on its ``line``) is drawn on, and the
+        cells before it on that row."""
+        at = self.shift(offset)
+        plain = self.text.plain
+        return line + bisect_right(self.breaks, offset), cell_len(plain[plain.rfind("\n", 0, at) + 1 : at])
+
+
+def wrap_document(document: Document, width: int, starts: list[int]) -> Wrapped:
+    """``document``'s text with the lines wider than ``width`` cells broken into rows that fit
+    (pure; ``starts``: where each line starts in the text)."""
+    breaks: list[int] = []
+    indents: list[str] = []
+    capped = False
+    for index, line in enumerate(document.lines):
+        if width < 8 or len(line) <= width // 2:
+            continue
+        ends = _cell_ends(line)
+        if (len(line) if ends is None else ends[-1]) <= width:
+            continue
+        if len(breaks) > MAX_WRAPPED_ROWS:
+            capped = True
+            continue
+        # Under the line's own start, a little in: a value's rows read as one, apart from the next key.
+        indent = min(len(line) - len(line.lstrip(" ")) + 2, width // 2)
+        position, room = 0, width
+        while True:
+            end = _fitting(line, ends, position, room)
+            if end >= len(line):
+                break
+            space = line.rfind(" ", position + 1, end)
+            if space > position + room // 2:
+                end = space + 1  # after the space: the word goes whole onto the next row
+            breaks.append(starts[index] + end)
+            indents.append(" " * indent)
+            position, room = end, width - indent
+    if not breaks:
+        return Wrapped(document.text, (), (0,), capped)
+    plain = document.text.plain
+    pieces: list[str] = []
+    inserted = [0]
+    previous = 0
+    for offset, indent in zip(breaks, indents):
+        pieces += [plain[previous:offset], "\n", indent]
+        inserted.append(inserted[-1] + 1 + len(indent))
+        previous = offset
+    pieces.append(plain[previous:])
+    wrapped = Wrapped(Text("".join(pieces)), tuple(breaks), tuple(inserted), capped)
+    # Cut at the breaks: the indent put in is not part of the string (nor of a match).
+    wrapped.text.spans[:] = [
+        Span(start, end, span.style) for span in document.text.spans for start, end in wrapped.pieces(span.start, span.end)
+    ]
+    return wrapped
+
+
+def _shifted(breaks: Sequence[int], inserted: Sequence[int], offset: int, *, end: bool = False) -> int:
+    found = bisect_left(breaks, offset) if end else bisect_right(breaks, offset)
+    return offset + inserted[found]
+
+
+def _cell_ends(line: str) -> list[int] | None:
+    """The cells ``line`` takes up to the end of each of its characters; None when each
+    takes one (the usual: a line is its length wide), found without a call per character."""
+    if line.isascii() or all(cell_len(character) == 1 for character in set(line)):
+        return None
+    return list(accumulate(map(cell_len, line)))
+
+
+def _fitting(line: str, ends: list[int] | None, position: int, room: int) -> int:
+    """The end of the longest part of ``line`` from ``position`` that fits in ``room`` cells
+    (one character at least, so a wide one in a narrow room still moves on)."""
+    if ends is None:
+        return min(len(line), position + room)
+    before = ends[position - 1] if position else 0
+    return max(bisect_right(ends, before + room), position + 1)
+
+
 class DefinitionBody(Static):
     """The definition's text; matches of the search are painted over it."""
 
@@ -210,12 +321,14 @@ class DefinitionScreen(DashboardScreen):
         self.needle = ""
         self.matches: list[tuple[int, int, int]] = []
         self.current = -1
+        #: The document last wrapped, the width it was wrapped to, and how.
+        self._wrapped: tuple[Document, int, Wrapped] | None = None
 
     # ------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
         yield SteadyStatic(self._title(), classes="screen-title", id="title")
         yield SteadyStatic("", id="definition-note")
-        with Pager(id="definition-scroll"):
+        with _DefinitionPager(id="definition-scroll"):
             yield DefinitionBody(Text("loading…", style="dim"), id="definition-body", markup=False)
         yield _DefinitionSearch(placeholder="search (enter: keep, escape: clear)", id="definition-search", compact=True)
         yield SteadyStatic("", id="definition-status", markup=False)
@@ -289,17 +402,29 @@ class DefinitionScreen(DashboardScreen):
             body.update(self._painted(document))
         self._update_status()
 
+    def _wrap(self, document: Document) -> Wrapped:
+        """The document wrapped to the view's width (kept until either changes)."""
+        # The body's padding is a cell either side; the scrollbar's gutter is kept (CSS),
+        # so a wrap that makes the text taller than the view does not narrow it.
+        width = self.query_one("#definition-scroll", Pager).scrollable_content_region.width - 2
+        known = self._wrapped
+        if known is None or known[0] is not document or known[1] != width:
+            known = self._wrapped = (document, width, wrap_document(document, width, self._line_starts(document)))
+        return known[2]
+
     def _painted(self, document: Document) -> Text:
+        wrapped = self._wrap(document)
         if not self.matches:
-            return document.text
+            return wrapped.text
         body = self.query_one(DefinitionBody)
         match_style = body.get_component_rich_style("definition-body--match")
         current_style = body.get_component_rich_style("definition-body--match-current")
         starts = self._line_starts(document)
-        text = document.text.copy()
+        text = wrapped.text.copy()
         for index, (line, start, end) in enumerate(self.matches):
-            offset = starts[line]
-            text.stylize(current_style if index == self.current else match_style, offset + start, offset + end)
+            style = current_style if index == self.current else match_style
+            for piece_start, piece_end in wrapped.pieces(starts[line] + start, starts[line] + end):
+                text.stylize(style, piece_start, piece_end)
         return text
 
     @staticmethod
@@ -320,6 +445,8 @@ class DefinitionScreen(DashboardScreen):
         else:
             parts.append(f"{len(document.lines):,} lines")
             parts.append("JSON" if document.valid_json else "raw text")
+            if self._wrapped is not None and self._wrapped[0] is document and self._wrapped[2].capped:
+                parts.append("some long lines not wrapped: ←/→ scroll")
         if self.needle:
             needle = one_line(self.needle, 40)
             if not self.matches:
@@ -343,14 +470,16 @@ class DefinitionScreen(DashboardScreen):
             return
         line, start, end = self.matches[self.current]
         text = document.lines[line]
-        x = cell_len(text[:start]) + 1  # the body's left padding
+        offset = self._line_starts(document)[line] + start
+        row, before = self._wrap(document).place(line, offset)
+        x = before + 1  # the body's left padding
         right = x + max(1, cell_len(text[start:end]))
         scroll = self.query_one("#definition-scroll", Pager)
         view = scroll.scrollable_content_region
-        # The match's line in the middle; sideways only as far as needed, keeping the line's
-        # start in view whenever the match fits beside it.
+        # The match's row in the middle; sideways only as far as needed (a line left whole),
+        # keeping the row's start in view whenever the match fits beside it.
         left = 0 if right < view.width - 1 else max(0, x - view.width // 3)
-        scroll.scroll_to(x=left, y=max(0, line - view.height // 2), animate=False, immediate=True)
+        scroll.scroll_to(x=left, y=max(0, row - view.height // 2), animate=False, immediate=True)
 
     @on(Input.Changed, "#definition-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -414,6 +543,14 @@ class DefinitionScreen(DashboardScreen):
             self._close_search(clear=True)
             return
         super().back()
+
+
+class _DefinitionPager(Pager):
+    def on_resize(self, event: events.Resize) -> None:
+        # The text is wrapped to the view's width: laid out first, or the terminal resized.
+        screen = self.screen
+        if isinstance(screen, DefinitionScreen):
+            screen.redraw()
 
 
 class _DefinitionSearch(FieldInput):

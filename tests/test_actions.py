@@ -141,6 +141,33 @@ async def test_cancel_a_running_execution(emulator_server) -> None:
     assert emulator.task_statuses(execution_id) == {"Sleep": "Canceled"}
 
 
+async def test_a_cancelled_runs_task_is_not_called_stale_before_the_tasks_are_read_again(emulator_server) -> None:
+    # The cancel's answer says the run Failed at once; its task list, read before, still says
+    # Running: "▶ Running stale" (quirk Q7's mark, a task left running in a finished run) for
+    # as long as the next read of the tasks took.
+    server = emulator_server(time_scale=1.0, seed=False)
+    emulator = server.emulator
+    workflow_id, execution_id = running_slow_run(emulator)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.navigate(ExecutionView(workflow_id, execution_id), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        tree = app.screen.query_one(TaskTree)
+        info = app.screen.query_one("#exec-info")
+        await wait_for(pilot, lambda: tree.row_count == 1 and "Running" in tree.get_cell("Sleep", "status").plain)
+        emulator.faults = Faults.parse("latency=3,only=/tasks$")
+        await pilot.press("c")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Failed" in info.render().plain, what="the run shown Failed")
+        for _ in range(40):
+            status = tree.get_cell("Sleep", "status").plain
+            assert "stale" not in status, status
+            await pilot.pause(0.1)
+        emulator.faults = Faults()
+        await wait_for(pilot, lambda: "Canceled" in tree.get_cell("Sleep", "status").plain, timeout=15, what="its task read")
+
+
 async def test_keys_on_empty_lists_say_there_is_nothing_to_act_on(emulator_server) -> None:
     server = emulator_server(frozen=True, seed=False)
     app = make_app(server.url)
@@ -592,3 +619,9 @@ async def test_a_decision_shows_what_became_of_the_run_on_its_screen_with_the_to
         await wait_for(pilot, lambda: "; the run is now Failed" in notifications(app), what="the outcome")
         shown = info.render().plain
         assert "Failed" in shown and "Paused" not in shown and "waiting for approval" not in shown, shown
+        # Nor does the read that was on its way when the answer came (it read Paused before
+        # the reject) put Paused back when it lands, 3 s later.
+        for _ in range(45):
+            await pilot.pause(0.1)
+            shown = info.render().plain
+            assert "Failed" in shown and "Paused" not in shown and "waiting for approval" not in shown, shown

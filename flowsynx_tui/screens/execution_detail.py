@@ -337,6 +337,9 @@ class ExecutionDetailScreen(DashboardScreen):
             self._gone_at or now,
             execution_end=end if not live else None,
             runs=snapshot.runs,
+            # Until a read of the tasks after its end (an event or an action's answer says
+            # it first), a task still running is not stale: its own news is on its way.
+            settled=snapshot.final,
         )
 
     # --------------------------------------------------------------- actions

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from flowsynx_tui.api import (
     Approval,
@@ -67,6 +68,10 @@ class ExecutionWatch:
         # Set by a task event: the next read needs the task list only (the execution's own
         # status comes with execution events).
         self._tasks_only = False
+        # What events said while a read was on its way: newer than that read, which must not
+        # put back what it replaced (a run read Paused again for seconds after "Completed").
+        self._status_news: tuple[ExecutionStatus, datetime | None] | None = None
+        self._task_news: dict[str, TaskStatus] = {}
 
     @property
     def key(self) -> str:
@@ -118,6 +123,7 @@ class ExecutionWatch:
                 details=details.model_copy(update={"status": event.status, "execution_end": end}),
                 approvals=approvals,
             )
+            self._status_news = (event.status, end)
             return self.snapshot
         self._tasks_only = True
         tasks = list(snapshot.tasks)
@@ -126,6 +132,7 @@ class ExecutionWatch:
                 if task.status == event.status:
                     return None
                 tasks[index] = task.model_copy(update={"status": event.status})
+                self._task_news[task.id] = event.status
                 runs = snapshot.runs
                 if task.status.is_finished and not event.status.is_finished:
                     # Finished, and on its way again: run again after an approval (Q6). The
@@ -139,6 +146,7 @@ class ExecutionWatch:
         previous = self.snapshot
         failures: list[FlowSynxError] = []
         tasks_only, self._tasks_only = self._tasks_only, False
+        self._status_news, self._task_news = None, {}
         try:
             if tasks_only and previous.details is not None and not previous.failures:
                 details = previous.details
@@ -180,6 +188,23 @@ class ExecutionWatch:
         definition = previous.definition
         if previous.details is None or not definition.tasks:
             definition = details.definition
+        behind = False  # this read is older than what events said meanwhile
+        news = self._status_news
+        if news is not None and details.status != news[0]:
+            behind = True
+            # Said by an event while this read was on its way: newer than what it read. The
+            # next read, asked for with the event, has the last word.
+            details = details.model_copy(update={"status": news[0], "execution_end": news[1] or details.execution_end})
+            if details.status is not ExecutionStatus.PAUSED:
+                approvals = ()
+        if any(task.id in self._task_news and task.status != self._task_news[task.id] for task in tasks):
+            behind = True
+            tasks = tuple(
+                task.model_copy(update={"status": self._task_news[task.id]})
+                if task.id in self._task_news and task.status != self._task_news[task.id]
+                else task
+                for task in tasks
+            )
         runs = dict(previous.runs)
         before = {task.name: task for task in previous.tasks}
         for task in tasks:
@@ -198,7 +223,7 @@ class ExecutionWatch:
             approvals=approvals,
             # Tasks were read after the details, so a finished execution's task rows are
             # final, but only when both were read in this refresh.
-            final=details.status.is_finished and not failures,
+            final=details.status.is_finished and not failures and not behind,
             failures=tuple(failures),
             runs=runs,
             gone=gone,

@@ -132,9 +132,11 @@ class TaskTree(KeyedTable):
         now: datetime,
         execution_end: datetime | None = None,
         runs: Mapping[str, int] | None = None,
+        settled: bool = True,
     ) -> None:
         """``execution_end`` is set once the execution ended; ``runs`` counts the starts of
-        tasks that ran more than once."""
+        tasks that ran more than once; ``settled``: the tasks were read after the run ended
+        (until then a task still running is news not read yet, not a stale one)."""
         self._last_show = (
             (definition, tasks, approvals, execution_start, now),
             {"execution_end": execution_end, "runs": runs},
@@ -148,7 +150,7 @@ class TaskTree(KeyedTable):
             if row.execution and row.execution.end_time and row.execution.end_time > axis_end:
                 axis_end = row.execution.end_time
         rows: list[Row] = []
-        ended = execution_end is not None
+        ended = execution_end is not None and settled
         for row in ordered:
             cells = self._row_cells(
                 row, waiting.get(row.name), execution_start, axis_end, now, runs.get(row.name, 1), ended
@@ -201,7 +203,7 @@ class TaskTree(KeyedTable):
         axis_end: datetime,
         now: datetime,
         run: int,
-        execution_ended: bool,
+        stale_possible: bool,
     ) -> tuple[Text, Text, Text, Text]:
         name = Text(no_wrap=True, overflow="ellipsis")
         if row.depth:
@@ -222,7 +224,7 @@ class TaskTree(KeyedTable):
             name.append(f" ↻ run {run}", style="yellow")
         execution = row.execution
         status = status_text(execution.status if execution else None, width=11)
-        if execution_ended and execution is not None and execution.status in (TaskStatus.RUNNING, TaskStatus.RETRYING):
+        if stale_possible and execution is not None and execution.status in (TaskStatus.RUNNING, TaskStatus.RETRYING):
             # Quirk Q7: a task whose plugin could not be loaded stays Running in a finished run.
             status.append(" stale", style="bold yellow")
         duration = "–"

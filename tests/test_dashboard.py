@@ -55,6 +55,26 @@ async def test_workflows_screen_shows_each_workflow_with_its_runs(emulator_serve
                        what="approval count in the header")
 
 
+async def test_a_finished_last_runs_age_is_that_of_its_end(emulator_server) -> None:
+    import httpx
+
+    server = emulator_server(time_scale=0.05)
+    app = make_app(server.url)
+    invoice = seed.workflow_id("invoice-approval")
+    paused = seed.execution_id("invoice-approval", 5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyedTable)
+        await wait_for(pilot, lambda: table.has_row(invoice) and "Paused" in cell_text(table, invoice, "last"))
+        assert cell_text(table, invoice, "last").endswith("m ago"), "started 25 minutes ago"
+        approvals = httpx.get(f"{server.url}/workflows/{invoice}/executions/{paused}/approvals").json()["data"]
+        decided = httpx.post(
+            f"{server.url}/workflows/{invoice}/executions/{paused}/approvals/{approvals[0]['id']}/approve", timeout=30
+        )
+        assert decided.status_code == 200, decided.text
+        await wait_for(pilot, lambda: "Completed" in cell_text(table, invoice, "last"), what="the run completed")
+        assert re.fullmatch(r"✔ Completed (\d+s ago|just now)", cell_text(table, invoice, "last")), cell_text(table, invoice, "last")
+
+
 async def test_enter_opens_executions_newest_first(emulator_server) -> None:
     server = emulator_server(frozen=True)
     app = make_app(server.url)

@@ -50,7 +50,10 @@ def _cells(workflow: Workflow, entry: WorkflowStats, label: str, unedited: bool,
     last = Text("–", style="dim")
     if entry.last is not None:
         last = status_text(entry.last.status)
-        last.append(f" {format_age(entry.last.execution_start, now)}", style="dim")
+        # A finished run's age is its end's: "✔ Completed 25m ago" read a moment after an
+        # approve had let a run that started 25 minutes before complete.
+        ended = entry.last.effective_end if entry.last.status.is_finished else None
+        last.append(f" {format_age(ended or entry.last.execution_start, now)}", style="dim")
     return (
         safe(workflow.name, 60, style="bold"),
         label,

@@ -360,7 +360,8 @@ async def test_the_palette_names_the_keys_of_quit_and_screenshot_as_remapped(emu
 
 
 async def test_the_palette_offers_follow_on_the_execution_screen_whatever_has_the_focus(emulator_server) -> None:
-    # Follow was there only while the log pane had the focus; the task tree has it at first.
+    # Follow (and search, save, level, wrap) were there only while the log pane had the
+    # focus; the task tree has it at first.
     from flowsynx_tui.widgets.logview import LogPane
 
     server = emulator_server(frozen=True)
@@ -373,6 +374,8 @@ async def test_the_palette_offers_follow_on_the_execution_screen_whatever_has_th
         await wait_for(pilot, lambda: tree.has_focus and pane.follow, what="the task tree focused, the log followed")
         commands = {command.title: command.help for command in app.get_system_commands(app.screen)}
         assert commands["Follow"] == "key F in the log pane", commands
+        for title in ("Search", "Save", "Level", "Wrap"):  # the QA pass's "follow, save, wrap, level"
+            assert commands[title].endswith("in the log pane"), commands
         await pilot.press("ctrl+p")
         await pilot.pause(0.3)
         await pilot.press(*"follow")
@@ -380,6 +383,13 @@ async def test_the_palette_offers_follow_on_the_execution_screen_whatever_has_th
         await pilot.press("enter")
         await wait_for(pilot, lambda: not pane.follow, timeout=3, what="following paused from the palette")
         assert tree.has_focus
+        level = pane.status_text
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"level")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "≥" in pane.status_text and pane.status_text != level, timeout=3, what="the level stepped from the palette")
         pane.focus()
         await wait_for(pilot, lambda: not tree.has_focus, what="the log pane focused")
         commands = {command.title: command.help for command in app.get_system_commands(app.screen)}

@@ -215,10 +215,12 @@ class ExecutionDetailScreen(DashboardScreen):
         return Selection("execution", self.workflow_id, self.execution_id)
 
     def commands_off_focus(self) -> list[tuple[Binding, Widget, str]]:
-        # The pane's keys work only while it has the focus, and following its log is wanted
-        # while watching a run from its task tree too.
-        follow = next(b for b in LogPane.BINDINGS if isinstance(b, Binding) and b.id == "log.follow")
-        return [(follow, pane, "the log pane") for pane in self.query(LogPane) if pane.display]
+        # The pane's keys work only while it has the focus, and following, searching or saving
+        # its log is wanted while watching a run from its task tree too. Not those about the
+        # pane's own cursor and search (copy a line, next match).
+        wanted = {"log.follow", "log.tail", "log.wrap", "log.level", "log.search", "log.save", "log.utc", "log.expand"}
+        bindings = [b for b in LogPane.BINDINGS if isinstance(b, Binding) and b.id in wanted]
+        return [(binding, pane, "the log pane") for pane in self.query(LogPane) if pane.display for binding in bindings]
 
     def action_focus_tasks(self) -> None:
         self.query_one(TaskTree).focus()

@@ -603,3 +603,32 @@ async def test_a_finished_task_whose_end_is_not_read_yet_has_no_duration() -> No
         await pilot.pause()
         durations = {name: tree.get_cell(name, "duration").plain for name in ("Told", "Read", "Going")}
         assert durations == {"Told": "–", "Read": "5.0s", "Going": "30s"}, durations
+
+
+async def test_the_task_tree_draws_siblings_as_siblings_under_the_parent_each_waits_for(emulator_server) -> None:
+    # Listed by depth, every row a "└": LoadAfterB (after TransformB) read as NotifyC's child.
+    from flowsynx_tui.widgets.task_tree import TaskTree
+
+    server = emulator_server(time_scale=0.02, seed=False)
+    demo = {"Type": "Demo:1.0"}
+    workflow_id = server.emulator.add_workflow(
+        {
+            "Name": "fan",
+            "Tasks": [
+                {"Name": "Fetch", **demo},
+                {"Name": "TransformB", "Dependencies": ["Fetch"], **demo},
+                {"Name": "NotifyC", "Dependencies": ["Fetch"], **demo},
+                {"Name": "LoadAfterB", "Dependencies": ["TransformB"], **demo},
+                {"Name": "Join", "Dependencies": ["NotifyC", "LoadAfterB"], **demo},
+            ],
+        }
+    )
+    execution_id = server.emulator.start_execution(workflow_id)
+    app = make_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.navigate(ExecutionView(workflow_id, execution_id), top_level=True)
+        await wait_for_screen(pilot, app, ExecutionDetailScreen)
+        tree = app.screen.query_one(TaskTree)
+        await wait_for(pilot, lambda: tree.row_count == 5, what="the five tasks")
+        names = [tree.get_cell(key, "task").plain for key in tree.keys]
+        assert names == ["Fetch", "├ TransformB", "│ └ LoadAfterB", "│   └ Join ←2", "└ NotifyC"], names

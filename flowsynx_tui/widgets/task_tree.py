@@ -1,6 +1,6 @@
 """The task tree of an execution: the definition's DAG merged with live task statuses.
 
-Each row is a task, indented by its depth in the DAG (longest path from a root), with
+Each row is a task, in a tree of the DAG (under the parent it waits for last), with
 its status glyph, duration, and a bar on a time axis shared by all tasks: a small
 Gantt chart. Tasks behind a manual approval gate carry ⚑, and the pending approval's
 comment while one is waiting. A failed or retrying task shows its message after its
@@ -40,10 +40,16 @@ class TaskRow:
     depth: int
     definition: TaskDefinition | None
     execution: TaskExecution | None
+    #: The tree's lines before the name ("├ ", "│ └ "); empty for a task that waits for none.
+    guide: str = ""
 
 
 def order_tasks(definition: WorkflowDefinition, tasks: Sequence[TaskExecution]) -> list[TaskRow]:
-    """Tasks in DAG order: by depth, then as the definition lists them.
+    """Tasks as a tree of the definition's DAG: each under the parent that sets its depth
+    (the longest path from a root), the last listed of them if several, siblings as the
+    definition lists them, drawn with the lines of a tree. Listed by depth, a task came under whatever
+    sibling of its parent preceded it ("└ NotifyC" above "└ LoadAfterB", which runs after
+    TransformB); a task with more parents says so in its row (←N).
 
     Tasks the server reports but the definition lacks (or the other way round) are kept:
     the tree must never hide a task.
@@ -64,8 +70,30 @@ def order_tasks(definition: WorkflowDefinition, tasks: Sequence[TaskExecution]) 
     names = list(defined)
     names += [task.name for task in tasks if task.name not in defined]
     position = {name: index for index, name in enumerate(names)}
-    rows = [TaskRow(name, depth_of(name) if name in defined else 0, defined.get(name), by_name.get(name)) for name in names]
-    rows.sort(key=lambda row: (row.depth, position[row.name]))
+    children: dict[str | None, list[str]] = {}
+    for name in names:
+        task = defined.get(name)
+        level = depth_of(name) if task is not None else 0
+        # The last listed of the parents that set its depth: a join of four sources comes
+        # after all four. Depths fall by one along a parent chain: it always ends at a root.
+        setting = [p for p in (task.dependencies if task else ()) if p in defined and depth_of(p) == level - 1]
+        parent = max(setting, key=position.__getitem__) if setting else None
+        children.setdefault(parent, []).append(name)
+    rows: list[TaskRow] = []
+    placed: set[str] = set()
+    # Depth first, without recursion: a definition may hold thousands of tasks.
+    stack: list[tuple[str, int, str, str]] = [(name, 0, "", "") for name in reversed(children.get(None, []))]
+    while stack:
+        name, level, guide, below = stack.pop()
+        if name in placed:
+            continue
+        placed.add(name)
+        rows.append(TaskRow(name, level, defined.get(name), by_name.get(name), guide))
+        kids = children.get(name, [])
+        for index in range(len(kids) - 1, -1, -1):
+            last = index == len(kids) - 1
+            stack.append((kids[index], level + 1, below + ("└ " if last else "├ "), below + ("  " if last else "│ ")))
+    rows += [TaskRow(name, 0, defined.get(name), by_name.get(name)) for name in names if name not in placed]
     return rows
 
 
@@ -206,8 +234,8 @@ class TaskTree(KeyedTable):
         stale_possible: bool,
     ) -> tuple[Text, Text, Text, Text]:
         name = Text(no_wrap=True, overflow="ellipsis")
-        if row.depth:
-            name.append("  " * (row.depth - 1) + "└ ", style="dim")
+        if row.guide:
+            name.append(row.guide, style="dim")
         name.append(one_line(row.name, self.name_limit))
         gated = row.definition is not None and row.definition.gated
         if gated:

@@ -190,7 +190,8 @@ class ExecutionWatch:
             definition = details.definition
         behind = False  # this read is older than what events said meanwhile
         news = self._status_news
-        if news is not None and details.status != news[0]:
+        # A finished run never starts again: news of it running came late, not after the read.
+        if news is not None and details.status != news[0] and not (details.status.is_finished and not news[0].is_finished):
             behind = True
             # Said by an event while this read was on its way: newer than what it read. The
             # next read, asked for with the event, has the last word.

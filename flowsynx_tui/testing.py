@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from rich.cells import cell_len
@@ -29,6 +30,9 @@ from flowsynx_tui.emulator import Emulator
 from flowsynx_tui.messages import ExecutionView
 from flowsynx_tui.services import Clock
 from flowsynx_tui.widgets.keyed_table import KeyedTable
+
+if TYPE_CHECKING:
+    from flowsynx_tui.widgets.task_tree import TaskTree
 
 #: The frozen demo's seed is laid out relative to this instant ...
 DEMO_BASE_TIME = datetime(2025, 12, 20, 9, 0, tzinfo=UTC)
@@ -206,6 +210,16 @@ async def open_inbox(pilot: Pilot[None], app: FlowSynxApp, approvals: int = 1) -
     table = app.screen.query_one(KeyedTable)
     await wait_for(pilot, lambda: table.row_count >= approvals, what="the approvals' rows")
     return table
+
+
+async def open_task_tree(pilot: Pilot[None], app: FlowSynxApp, workflow_id: str, execution_id: str) -> TaskTree:
+    """The execution's screen, opened as from a list; its task tree."""
+    from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
+    from flowsynx_tui.widgets.task_tree import TaskTree
+
+    app.navigate(ExecutionView(workflow_id, execution_id), top_level=True)
+    await wait_for_screen(pilot, app, ExecutionDetailScreen)
+    return app.screen.query_one(TaskTree)
 
 
 def footer_keys(app: FlowSynxApp) -> str:

@@ -12,7 +12,7 @@ from flowsynx_tui.screens.approvals import ApprovalInbox
 from flowsynx_tui.screens.confirm import ConfirmDialog
 from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
-from flowsynx_tui.testing import footer_keys, footer_now, make_app, open_inbox, running_slow_run, screen_text, wait_for, wait_for_screen
+from flowsynx_tui.testing import footer_keys, footer_now, make_app, open_inbox, open_task_tree, running_slow_run, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.task_tree import TaskTree
 from flowsynx_tui.messages import ExecutionView, ExecutionsView
@@ -150,9 +150,7 @@ async def test_a_cancelled_runs_task_is_not_called_stale_before_the_tasks_are_re
     workflow_id, execution_id = running_slow_run(emulator)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.navigate(ExecutionView(workflow_id, execution_id), top_level=True)
-        await wait_for_screen(pilot, app, ExecutionDetailScreen)
-        tree = app.screen.query_one(TaskTree)
+        tree = await open_task_tree(pilot, app, workflow_id, execution_id)
         info = app.screen.query_one("#exec-info")
         await wait_for(pilot, lambda: tree.row_count == 1 and "Running" in tree.get_cell("Sleep", "status").plain)
         emulator.faults = Faults.parse("latency=3,only=/tasks$")

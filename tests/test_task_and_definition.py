@@ -21,7 +21,7 @@ from flowsynx_tui.screens.execution_detail import ExecutionDetailScreen
 from flowsynx_tui.screens.executions import ExecutionsScreen
 from flowsynx_tui.screens.help import HelpScreen
 from flowsynx_tui.screens.task_details import TaskDetailsScreen
-from flowsynx_tui.testing import make_app, screen_text, wait_for, wait_for_screen
+from flowsynx_tui.testing import make_app, open_task_tree, screen_text, wait_for, wait_for_screen
 from flowsynx_tui.widgets.keyed_table import KeyedTable
 from flowsynx_tui.widgets.logview import LogPane
 from flowsynx_tui.widgets.task_tree import TaskTree
@@ -561,9 +561,7 @@ async def test_a_long_task_name_leaves_the_status_and_timeline_in_view(emulator_
     server.emulator.wait_for_status(execution_id, {"Completed"})
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.navigate(ExecutionView(workflow_id, execution_id), top_level=True)
-        await wait_for_screen(pilot, app, ExecutionDetailScreen)
-        tree = app.screen.query_one(TaskTree)
+        tree = await open_task_tree(pilot, app, workflow_id, execution_id)
         await wait_for(pilot, lambda: tree.row_count == 2, what="the tasks")
         await pilot.pause(0.3)
         text = screen_text(app)
@@ -607,8 +605,6 @@ async def test_a_finished_task_whose_end_is_not_read_yet_has_no_duration() -> No
 
 async def test_the_task_tree_draws_siblings_as_siblings_under_the_parent_each_waits_for(emulator_server) -> None:
     # Listed by depth, every row a "└": LoadAfterB (after TransformB) read as NotifyC's child.
-    from flowsynx_tui.widgets.task_tree import TaskTree
-
     server = emulator_server(time_scale=0.02, seed=False)
     demo = {"Type": "Demo:1.0"}
     workflow_id = server.emulator.add_workflow(
@@ -626,9 +622,7 @@ async def test_the_task_tree_draws_siblings_as_siblings_under_the_parent_each_wa
     execution_id = server.emulator.start_execution(workflow_id)
     app = make_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.navigate(ExecutionView(workflow_id, execution_id), top_level=True)
-        await wait_for_screen(pilot, app, ExecutionDetailScreen)
-        tree = app.screen.query_one(TaskTree)
+        tree = await open_task_tree(pilot, app, workflow_id, execution_id)
         await wait_for(pilot, lambda: tree.row_count == 5, what="the five tasks")
         names = [tree.get_cell(key, "task").plain for key in tree.keys]
         assert names == ["Fetch", "├ TransformB", "│ └ LoadAfterB", "│   └ Join ←2", "└ NotifyC"], names

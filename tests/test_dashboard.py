@@ -543,6 +543,12 @@ async def test_unknown_execution_says_why_instead_of_loading_forever(emulator_se
         # The server answered: a 404 for one run is not the connection's state.
         await pilot.pause(0.5)
         assert "● connected" in app.screen.query_one("StatusHeader").render().plain
+        # Nothing to cancel either: "c Cancel run" stayed in the footer and sent a cancel.
+        assert "Cancel run" not in footer_keys(app) and "Help" in footer_keys(app), footer_keys(app)
+        await pilot.press("c")
+        await pilot.pause(0.3)
+        assert f"Run {missing[:8]} is not on the server: there is nothing to cancel." in [str(n.message) for n in app.notices]
+    assert not [r for r in server.emulator.requests if r.method == "POST"]
 
 
 async def test_help_moves_with_the_list_keys_and_lists_the_palette_once(emulator_server) -> None:

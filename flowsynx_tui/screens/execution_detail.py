@@ -237,6 +237,8 @@ class ExecutionDetailScreen(DashboardScreen):
             # Nothing to keep on screen yet: say why instead of "loading…" forever.
             text = Text(f"Execution {self.label}: ", style="bold")
             if isinstance(message.error, NotFound):
+                # Nothing can be done to it either: "c Cancel run" stayed in the footer.
+                self._show_gone(message.error.server_words)
                 workflow = self.services.overview.workflow_name(self.workflow_id)
                 why = (
                     f"the server has no such run under workflow {one_line(workflow, 60)} "
@@ -351,11 +353,13 @@ class ExecutionDetailScreen(DashboardScreen):
         deciding = binding.action in ("approve", "reject")
         if refused is not None:
             return refused
-        if details is None:
-            return "This run has not been read yet: nothing to decide." if deciding else None
         if self.gone is not None:
             what = {"approve": "approve", "reject": "reject", "cancel_execution": "cancel"}.get(binding.action, "do")
+            if details is None:  # never read: opened by its id, or from a list a reset server left behind
+                return f"Run {self.label} is not on the server: there is nothing to {what}."
             return f"Run {self.label} is no longer on the server: there is nothing to {what}."
+        if details is None:
+            return "This run has not been read yet: nothing to decide." if deciding else None
         if deciding and details.status is not ExecutionStatus.PAUSED:
             return f"Nothing to {binding.action}: this run is {one_line(details.status.value, 20)}, not waiting for a decision."
         if deciding and not self.snapshot.approvals:

@@ -838,7 +838,9 @@ async def _execution(
     checks.shows(f"{where}: approval comment", shot, ": ", Cut(entry.comment))
     checks.shows(f"{where}: gate in the task tree", shot, "└ ", Cut(entry.gate))
     for k, raw in enumerate(entry.raws):
-        checks.shows(f"{where}: task name {LABELS[raw]}", shot, "└ ", Cut(entry.task(k)))
+        # The gate's children, siblings drawn as in a tree: the last one closes it.
+        guide = "└ " if k == len(entry.raws) - 1 else "├ "
+        checks.shows(f"{where}: task name {LABELS[raw]}", shot, guide, Cut(entry.task(k)))
         checks.shows(f"{where}: task status {LABELS[raw]}", shot, "? ", Cut(raw, 8))
         checks.shows(f"{where}: log message {LABELS[raw]}", shot, spec_log_line(entry.message(k)[:80]))
         exception = spec_log_line(entry.exception(k)[:80])

@@ -101,13 +101,13 @@ def _definition(services: Services, to: Any) -> Screen[None]:
     return DefinitionScreen(services, to.workflow_id, execution_id=to.execution_id, task_name=to.task_name)
 
 
-def _is_executions_screen(screen: Screen[Any]) -> bool:
+def _is_executions_screen(screen: Screen[Any] | None) -> bool:
     from flowsynx_tui.screens.executions import ExecutionsScreen
 
     return isinstance(screen, ExecutionsScreen)
 
 
-def _is_inbox(screen: Screen[Any]) -> bool:
+def _is_inbox(screen: Screen[Any] | None) -> bool:
     from flowsynx_tui.screens.approvals import ApprovalInbox
 
     return isinstance(screen, ApprovalInbox)
@@ -256,6 +256,13 @@ class FlowSynxApp(App[None]):
                 break
             shown.append(below)
         return shown[::-1]
+
+    @property
+    def top_screen(self) -> Screen[Any] | None:
+        """The screen on top, or None: news that lands while the app closes finds no screen,
+        and ``self.screen`` raises then (a toast's wording crashed the closing app)."""
+        stack = self.screen_stack
+        return stack[-1] if stack else None
 
     def key_of(self, binding_id: str) -> str:
         """The key one of the app's bindings has now, as the footer shows it: what a toast
@@ -510,7 +517,7 @@ class FlowSynxApp(App[None]):
         started = outcome.started
         if started is not None and outcome.verb == "rerun":
             self.navigate(ExecutionView(started.workflow_id, started.execution_id))
-        elif started is not None and not _is_executions_screen(self.screen) and self._last_key_at < outcome.sent_at:
+        elif started is not None and not _is_executions_screen(self.top_screen) and self._last_key_at < outcome.sent_at:
             # The new run on top of its workflow's executions, with the cursor on it; not when
             # keys came since the start was sent: "x y j x" took the user to that list, where
             # j x asked to start the same workflow again.
@@ -601,7 +608,7 @@ class FlowSynxApp(App[None]):
         if not fresh:
             return
         # Not "press 3 for the inbox" to someone looking at it.
-        where = " It is in the list." if _is_inbox(self.screen) else f" Press {self.key_of('app.approvals')} for the inbox."
+        where = " It is in the list." if _is_inbox(self.top_screen) else f" Press {self.key_of('app.approvals')} for the inbox."
         if first_sweep:
             # Approvals that were already waiting at start: one summary, no bell.
             self.notify(f"{len(fresh)} approval(s) waiting.{where}", title="Approvals")

@@ -1189,8 +1189,9 @@ async def test_an_approval_decided_with_an_answer_is_not_decided_again_while_its
     async with app.run_test(size=(160, 40)) as pilot:
         table = await inbox_with_one_approval(pilot, app)
         (approval_id,) = table.keys
-        # From now on the lists are not read: the row stays, read before the answer.
-        emulator.faults.only, emulator.faults.error_rate = "/approvals$|/executions$", 1.0
+        # From now on the lists are not read, nor the run itself after the answer (which would
+        # tell it no longer paused, see the next test): the row stays, read before the answer.
+        emulator.faults.only, emulator.faults.error_rate = "/approvals$|/executions$|/executions/[0-9a-f-]+$", 1.0
         await pilot.press("a")
         await wait_for_screen(pilot, app, ConfirmDialog)
         await pilot.press("y")
@@ -1199,6 +1200,25 @@ async def test_an_approval_decided_with_an_answer_is_not_decided_again_while_its
         await pilot.press("d")  # a reject went out for it, and was then told as "taken"
         await wait_for(pilot, lambda: "Already approved: the approve sent at" in notifications(app), what="the refusal")
         assert not isinstance(app.screen, ConfirmDialog)
+    posts = [r.path for r in emulator.requests if r.method == "POST"]
+    assert len(posts) == 1 and posts[0].endswith("/approve"), posts
+
+
+@fault_class(FAILED_ACTION)
+async def test_an_approved_run_read_after_the_answer_leaves_the_inbox_while_its_reads_fail(emulator_server) -> None:
+    # The run read after the answer says it is no longer paused: it waits for no decision,
+    # and its row goes with the toast that says so, though the lists are not read.
+    server = emulator_server(time_scale=0.05)
+    emulator = server.emulator
+    app = new_app(server.url, Tap())
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = await inbox_with_one_approval(pilot, app)
+        emulator.faults.only, emulator.faults.error_rate = "/approvals$|/executions$", 1.0
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "; the run is now Completed" in notifications(app), what="the answer")
+        await wait_for(pilot, lambda: table.row_count == 0, what="the row gone")
     posts = [r.path for r in emulator.requests if r.method == "POST"]
     assert len(posts) == 1 and posts[0].endswith("/approve"), posts
 

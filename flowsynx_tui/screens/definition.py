@@ -293,8 +293,6 @@ class DefinitionScreen(DashboardScreen):
         Binding("n", "next_match", "Next match", show=False, id="definition.next_match"),
         Binding("N", "prev_match", "Prev match", show=False, id="definition.prev_match"),
     ]
-    #: Its widgets with keys of their own: those come first while the widget has the focus,
-    #: so ``[keys]`` is checked against them too (``keymap.focus_chains``).
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (Pager,)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

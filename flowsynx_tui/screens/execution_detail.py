@@ -51,8 +51,6 @@ class ExecutionDetailScreen(DashboardScreen):
         Binding("i", "task_details", "Task details", id="detail.task_details", show=False),
         Binding("v", "definition", "Definition", id="detail.definition", show=False),
     ]
-    #: Its widgets with keys of their own: those come first while the widget has the focus,
-    #: so ``[keys]`` is checked against them too (``keymap.focus_chains``).
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (TaskTree, LogPane)
 
     def __init__(

@@ -54,8 +54,6 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
     ]
-    #: Its widgets with keys of their own: those come first while the widget has the focus,
-    #: so ``[keys]`` is checked against them too (``keymap.focus_chains``).
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (VerticalPager,)
 
     def __init__(self, title: str, rows: list[HelpRow]) -> None:

@@ -40,8 +40,6 @@ class TaskDetailsScreen(DashboardScreen):
         Binding("l,enter", "show_logs", "Logs", id="task.logs"),
         Binding("v", "show_definition", "Definition", id="task.definition"),
     ]
-    #: Its widgets with keys of their own: those come first while the widget has the focus,
-    #: so ``[keys]`` is checked against them too (``keymap.focus_chains``).
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (VerticalPager,)
 
     def __init__(
